@@ -1,0 +1,161 @@
+/*
+ * mod_authnz_oidc.c: the module record and its hooks.
+ *
+ *   post_read_request  removes claim-like headers from every request
+ *   quick_handler      answers the redirect URI (the OP's callback)
+ *   check_user_id      AuthType oidc: session, or a redirect to the OP
+ *   authz provider     Require oidc-claim (mod_authnz_oidc_authz.c)
+ *
+ * Pages the module produces go out as httpd error responses (a status and
+ * ap_custom_response text), so protected content can never follow them.
+ */
+#include <string.h>
+#include <http_core.h>
+#include <http_protocol.h>
+#include <http_request.h>
+
+#include "mod_authnz_oidc.h"
+#include "oidc_claims.h"
+
+static oidc_server_config_t *server_config(const server_rec *s)
+{
+    return ap_get_module_config(s->module_config, &authnz_oidc_module);
+}
+
+oidc_request_state_t *oidc_request_state(request_rec *r)
+{
+    /* Subrequests and internal redirects reuse the initial request's. */
+    for (; r != NULL; r = r->main ? r->main : r->prev) {
+        oidc_request_state_t *st = ap_get_module_config(r->request_config,
+                                                        &authnz_oidc_module);
+        if (st != NULL) {
+            return st;
+        }
+    }
+    return NULL;
+}
+
+static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
+{
+    return oidc_store_pre_config(pconf) == APR_SUCCESS ? OK : DONE;
+}
+
+static void child_init(apr_pool_t *p, server_rec *s)
+{
+    oidc_store_child_init(p, s);
+}
+
+static int post_read_request(request_rec *r)
+{
+    oidc_server_config_t *c = server_config(r->server);
+
+    oidc_strip_spoofed_headers(r, oidc_claim_prefix(c));
+    return DECLINED;
+}
+
+static int quick_handler(request_rec *r, int lookup)
+{
+    oidc_server_config_t *c = server_config(r->server);
+    oidc_glue_request_t g;
+    oidc_rp_result_t res;
+
+    if (lookup || c->rp == NULL || r->parsed_uri.path == NULL
+        || strcmp(r->parsed_uri.path, c->redirect_path) != 0
+        || !ap_is_initial_req(r)) {
+        return DECLINED;
+    }
+    oidc_glue_request_init(&g, r, c);
+    oidc_rp_callback(&g.ctx, &g.view, &res);
+    return oidc_respond(r, &g, &res);
+}
+
+static void export_identity(request_rec *r, const oidc_server_config_t *c,
+                            const oidc_dir_config_t *d,
+                            const oidc_request_state_t *st)
+{
+    r->user = (char *)st->user;
+    r->ap_auth_type = (char *)OIDC_AUTH_TYPE;
+    oidc_export_claims(r, c, oidc_pass_claims_as(d), st->claims);
+}
+
+static int check_user_id(request_rec *r)
+{
+    oidc_server_config_t *c;
+    oidc_dir_config_t *d;
+    oidc_request_state_t *st;
+    oidc_glue_request_t g;
+    oidc_rp_result_t res;
+    oidc_rp_dir_t dir;
+    const char *claim;
+
+    if (ap_auth_type(r) == NULL || strcasecmp(ap_auth_type(r),
+                                              OIDC_AUTH_TYPE) != 0) {
+        return DECLINED;
+    }
+    c = server_config(r->server);
+    d = ap_get_module_config(r->per_dir_config, &authnz_oidc_module);
+    if (c->rp == NULL) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "[oidc-config] AuthType oidc is used here but "
+                      "AuthOIDCProvider is not set for this virtual host");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    st = oidc_request_state(r);
+    if (st != NULL) {
+        export_identity(r, c, d, st);
+        return OK;
+    }
+
+    oidc_glue_request_init(&g, r, c);
+    dir = oidc_dir_view(d);
+    oidc_rp_authenticate(&g.ctx, &g.view, &dir, &res);
+    if (res.kind != OIDC_RP_AUTHENTICATED) {
+        return oidc_respond(r, &g, &res);
+    }
+
+    claim = oidc_remote_user_claim(d);
+    st = apr_pcalloc(r->pool, sizeof(*st));
+    st->claims = res.claims;
+    st->user = oidc_claims_string(r->pool, res.claims, claim);
+    if (st->user == NULL) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "[oidc-claims] the session has no usable %s claim for "
+                      "REMOTE_USER (AuthOIDCRemoteUserClaim)", claim);
+        res.kind = OIDC_RP_ERROR;
+        res.status = HTTP_FORBIDDEN;
+        res.error = "access_denied";
+        res.message = "Your account lacks the attribute this site needs to "
+                      "identify you.";
+        return oidc_respond(r, &g, &res);
+    }
+    ap_set_module_config(r->request_config, &authnz_oidc_module, st);
+    export_identity(r, c, d, st);
+    return OK;
+}
+
+static void register_hooks(apr_pool_t *p)
+{
+    ap_hook_pre_config(pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(oidc_check_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(oidc_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_read_request(post_read_request, NULL, NULL,
+                              APR_HOOK_REALLY_FIRST);
+    ap_hook_quick_handler(quick_handler, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_check_authn(check_user_id, NULL, NULL, APR_HOOK_MIDDLE,
+                        AP_AUTH_INTERNAL_PER_CONF);
+    oidc_authz_register(p);
+    oidc_register_response_hooks(p);
+}
+
+/* Not AP_DECLARE_MODULE: the private header already says APLOG_USE_MODULE. */
+module AP_MODULE_DECLARE_DATA authnz_oidc_module = {
+    STANDARD20_MODULE_STUFF,
+    oidc_create_dir_config,
+    oidc_merge_dir_config,
+    oidc_create_server_config,
+    oidc_merge_server_config,
+    oidc_directives,
+    register_hooks,
+    AP_MODULE_FLAG_NONE
+};

@@ -1,0 +1,121 @@
+/* mod_authnz_oidc.h: what the glue files share. Only they include httpd. */
+#ifndef MOD_AUTHNZ_OIDC_H
+#define MOD_AUTHNZ_OIDC_H
+
+#include <httpd.h>
+#include <http_config.h>
+#include <http_log.h>
+#include <http_request.h>
+#include <ap_socache.h>
+#include <apr_global_mutex.h>
+
+#include "oidc_rp.h"
+
+APLOG_USE_MODULE(authnz_oidc);
+extern module AP_MODULE_DECLARE_DATA authnz_oidc_module;
+
+#define OIDC_AUTH_TYPE "oidc"
+#define OIDC_STORE_MUTEX_TYPE "authnz-oidc-store"
+
+typedef enum {
+    OIDC_PASS_UNSET = -1,
+    OIDC_PASS_NONE = 0,
+    OIDC_PASS_ENV = 1,
+    OIDC_PASS_HEADERS = 2,
+    OIDC_PASS_BOTH = 3
+} oidc_pass_as_t;
+
+/* A session store: one ap_socache instance per distinct spec. */
+typedef struct {
+    const char *spec;
+    const ap_socache_provider_t *provider;
+    ap_socache_instance_t *instance;
+    apr_global_mutex_t *mutex;    /* only for NOTMPSAFE providers */
+    server_rec *server;
+    oidc_store_t store;           /* the core's view of it */
+} oidc_glue_store_t;
+
+/* Per virtual host; "unset" (NULL / -1) is kept apart from the default. */
+typedef struct {
+    const char *issuer;
+    const char *client_id;
+    const char *client_secret;        /* resolved from file:/env:/literal */
+    int client_auth;
+    const char *redirect_uri;
+    const char *session_key;          /* resolved key material */
+    const char *store_spec;
+    apr_interval_time_t inactivity;
+    apr_interval_time_t max_age;
+    apr_int64_t max_session_size;
+    const char *cookie_name;
+    const char *claim_prefix;
+    int ssl_verify;
+    const char *ca_bundle;
+    apr_interval_time_t http_timeout;
+
+    /* Built in post_config from the merged values above. */
+    oidc_rp_config_t *rp;
+    oidc_http_t *http;
+    oidc_glue_store_t *store;
+    const char *redirect_path;        /* what the callback handler matches */
+} oidc_server_config_t;
+
+/* Per directory. */
+typedef struct {
+    const char *scope;
+    const char *auth_params;          /* encoded, "&a=b..." */
+    const char *remote_user_claim;
+    int pass_claims_as;
+} oidc_dir_config_t;
+
+/* config */
+extern const command_rec oidc_directives[];
+void *oidc_create_server_config(apr_pool_t *p, server_rec *s);
+void *oidc_merge_server_config(apr_pool_t *p, void *base, void *add);
+void *oidc_create_dir_config(apr_pool_t *p, char *dir);
+void *oidc_merge_dir_config(apr_pool_t *p, void *base, void *add);
+int oidc_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                      server_rec *s);
+int oidc_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                     server_rec *s);
+oidc_rp_dir_t oidc_dir_view(const oidc_dir_config_t *d);
+const char *oidc_remote_user_claim(const oidc_dir_config_t *d);
+oidc_pass_as_t oidc_pass_claims_as(const oidc_dir_config_t *d);
+const char *oidc_claim_prefix(const oidc_server_config_t *c);
+
+/* store */
+int oidc_store_pre_config(apr_pool_t *pconf);
+const char *oidc_store_check_spec(apr_pool_t *p, const char *spec);
+oidc_glue_store_t *oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,
+                                   server_rec *s, const char *spec,
+                                   apr_size_t max_record, const char **err);
+void oidc_store_child_init(apr_pool_t *p, server_rec *s);
+
+/* authz */
+void oidc_authz_register(apr_pool_t *p);
+
+/* response: requests in, outcomes out */
+typedef struct {
+    oidc_request_t view;
+    oidc_log_t log;
+    oidc_rp_ctx_t ctx;
+} oidc_glue_request_t;
+
+void oidc_glue_request_init(oidc_glue_request_t *g, request_rec *r,
+                            const oidc_server_config_t *c);
+int oidc_respond(request_rec *r, const oidc_glue_request_t *g,
+                 const oidc_rp_result_t *res);
+void oidc_export_claims(request_rec *r, const oidc_server_config_t *c,
+                        oidc_pass_as_t how, const json_t *claims);
+void oidc_strip_spoofed_headers(request_rec *r, const char *claim_prefix);
+void oidc_register_response_hooks(apr_pool_t *p);
+
+/* What check_user_id learned, for authz and subrequests. */
+typedef struct {
+    json_t *claims;
+    const char *user;
+} oidc_request_state_t;
+
+oidc_request_state_t *oidc_request_state(request_rec *r);
+
+#endif

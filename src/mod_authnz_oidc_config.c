@@ -1,0 +1,630 @@
+/* mod_authnz_oidc_config.c: directives, config merging, and the checks that
+ * make `apachectl configtest` catch mistakes. */
+#include <string.h>
+#include <apr_lib.h>
+#include <apr_strings.h>
+#include <http_core.h>
+#include <http_main.h>
+#include <ap_mpm.h>
+
+#include "mod_authnz_oidc.h"
+#include "oidc_crypto.h"
+#include "oidc_params.h"
+#include "oidc_secret.h"
+#include "oidc_encode.h"
+
+/* Defaults, applied when a value is read, never stored in the config. */
+#define DEFAULT_SCOPE              "openid"
+#define DEFAULT_REMOTE_USER_CLAIM  "sub"
+#define DEFAULT_CLAIM_PREFIX       "OIDC_CLAIM_"
+#define DEFAULT_COOKIE_NAME        "oidc_session"
+#define DEFAULT_STORE_SPEC         "shmcb"
+#define DEFAULT_INACTIVITY         apr_time_from_sec(3600)
+#define DEFAULT_MAX_AGE            apr_time_from_sec(8 * 3600)
+#define DEFAULT_MAX_SESSION_SIZE   16384
+#define DEFAULT_HTTP_TIMEOUT       apr_time_from_sec(5)
+#define DEFAULT_METADATA_REFRESH   apr_time_from_sec(3600)
+#define CLOCK_SKEW                 apr_time_from_sec(120)
+#define MIN_SESSION_KEY_LEN        32
+
+void *oidc_create_server_config(apr_pool_t *p, server_rec *s)
+{
+    oidc_server_config_t *c = apr_pcalloc(p, sizeof(*c));
+
+    c->client_auth = -1;
+    c->inactivity = -1;
+    c->max_age = -1;
+    c->max_session_size = -1;
+    c->ssl_verify = -1;
+    c->http_timeout = -1;
+    return c;
+}
+
+#define MERGE_PTR(f) m->f = add->f ? add->f : base->f
+#define MERGE_NUM(f) m->f = add->f != -1 ? add->f : base->f
+
+void *oidc_merge_server_config(apr_pool_t *p, void *base_, void *add_)
+{
+    oidc_server_config_t *base = base_, *add = add_;
+    oidc_server_config_t *m = apr_pcalloc(p, sizeof(*m));
+
+    MERGE_PTR(issuer);
+    MERGE_PTR(client_id);
+    MERGE_PTR(client_secret);
+    MERGE_NUM(client_auth);
+    MERGE_PTR(redirect_uri);
+    MERGE_PTR(session_key);
+    MERGE_PTR(store_spec);
+    MERGE_NUM(inactivity);
+    MERGE_NUM(max_age);
+    MERGE_NUM(max_session_size);
+    MERGE_PTR(cookie_name);
+    MERGE_PTR(claim_prefix);
+    MERGE_NUM(ssl_verify);
+    MERGE_PTR(ca_bundle);
+    MERGE_NUM(http_timeout);
+    return m;
+}
+
+void *oidc_create_dir_config(apr_pool_t *p, char *dir)
+{
+    oidc_dir_config_t *d = apr_pcalloc(p, sizeof(*d));
+    d->pass_claims_as = OIDC_PASS_UNSET;
+    return d;
+}
+
+void *oidc_merge_dir_config(apr_pool_t *p, void *base_, void *add_)
+{
+    oidc_dir_config_t *base = base_, *add = add_;
+    oidc_dir_config_t *m = apr_pcalloc(p, sizeof(*m));
+
+    MERGE_PTR(scope);
+    MERGE_PTR(auth_params);
+    MERGE_PTR(remote_user_claim);
+    MERGE_NUM(pass_claims_as);
+    return m;
+}
+
+/* ---- typed getters: where defaults live --------------------------------- */
+
+oidc_rp_dir_t oidc_dir_view(const oidc_dir_config_t *d)
+{
+    oidc_rp_dir_t v;
+    v.scope = d->scope ? d->scope : DEFAULT_SCOPE;
+    v.auth_params = d->auth_params ? d->auth_params : "";
+    return v;
+}
+
+const char *oidc_remote_user_claim(const oidc_dir_config_t *d)
+{
+    return d->remote_user_claim ? d->remote_user_claim
+                                : DEFAULT_REMOTE_USER_CLAIM;
+}
+
+oidc_pass_as_t oidc_pass_claims_as(const oidc_dir_config_t *d)
+{
+    return d->pass_claims_as != OIDC_PASS_UNSET
+        ? (oidc_pass_as_t)d->pass_claims_as : OIDC_PASS_ENV;
+}
+
+const char *oidc_claim_prefix(const oidc_server_config_t *c)
+{
+    return c->claim_prefix ? c->claim_prefix : DEFAULT_CLAIM_PREFIX;
+}
+
+/* ---- directive handlers -------------------------------------------------- */
+
+static oidc_server_config_t *server_conf(cmd_parms *cmd)
+{
+    return ap_get_module_config(cmd->server->module_config,
+                                &authnz_oidc_module);
+}
+
+static int is_http_url(const char *s)
+{
+    return strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0;
+}
+
+static int is_token(const char *s, const char *extra)
+{
+    if (*s == '\0') {
+        return 0;
+    }
+    for (; *s; s++) {
+        if (!apr_isalnum(*s) && strchr(extra, *s) == NULL) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static const char *set_provider(cmd_parms *cmd, void *dc, const char *arg)
+{
+    apr_uri_t uri;
+
+    if (!is_http_url(arg) || apr_uri_parse(cmd->pool, arg, &uri) != APR_SUCCESS
+        || uri.hostname == NULL || uri.query != NULL || uri.fragment != NULL) {
+        return "AuthOIDCProvider must be the issuer URL, such as "
+               "https://sso.example.com (no query or fragment)";
+    }
+    server_conf(cmd)->issuer = arg;
+    return NULL;
+}
+
+static const char *set_client_id(cmd_parms *cmd, void *dc, const char *arg)
+{
+    if (*arg == '\0') {
+        return "AuthOIDCClientID must not be empty";
+    }
+    server_conf(cmd)->client_id = arg;
+    return NULL;
+}
+
+static const char *resolve_secret(cmd_parms *cmd, const char *directive,
+                                  const char *spec, const char **out)
+{
+    const char *err;
+    const char *value = oidc_secret_resolve(cmd->pool, spec, &err);
+
+    if (value == NULL) {
+        return apr_psprintf(cmd->pool, "%s: %s", directive, err);
+    }
+    *out = value;
+    return NULL;
+}
+
+static const char *set_client_secret(cmd_parms *cmd, void *dc,
+                                     const char *arg)
+{
+    return resolve_secret(cmd, "AuthOIDCClientSecret", arg,
+                          &server_conf(cmd)->client_secret);
+}
+
+static const char *set_client_auth(cmd_parms *cmd, void *dc, const char *arg)
+{
+    oidc_server_config_t *c = server_conf(cmd);
+
+    if (strcasecmp(arg, "client_secret_basic") == 0) {
+        c->client_auth = OIDC_CLIENT_AUTH_BASIC;
+    }
+    else if (strcasecmp(arg, "client_secret_post") == 0) {
+        c->client_auth = OIDC_CLIENT_AUTH_POST;
+    }
+    else if (strcasecmp(arg, "none") == 0) {
+        c->client_auth = OIDC_CLIENT_AUTH_NONE;
+    }
+    else {
+        return "AuthOIDCClientAuth must be client_secret_basic, "
+               "client_secret_post or none";
+    }
+    return NULL;
+}
+
+static const char *set_redirect_uri(cmd_parms *cmd, void *dc,
+                                    const char *arg)
+{
+    apr_uri_t uri;
+
+    if (apr_uri_parse(cmd->pool, arg, &uri) != APR_SUCCESS
+        || uri.query != NULL || uri.fragment != NULL
+        || !(arg[0] == '/' || (is_http_url(arg) && uri.hostname != NULL))
+        || uri.path == NULL || uri.path[0] != '/' || uri.path[1] == '\0'
+        || strstr(arg, "//") == arg) {
+        return "AuthOIDCRedirectURI must be a path such as /oidc/callback, "
+               "or an absolute http(s) URL, without query or fragment";
+    }
+    server_conf(cmd)->redirect_uri = arg;
+    return NULL;
+}
+
+static const char *set_scope(cmd_parms *cmd, void *dc, const char *arg)
+{
+    oidc_dir_config_t *d = dc;
+    const char *w, *s = arg;
+    int has_openid = 0;
+
+    while (*(w = ap_getword_white(cmd->pool, &s)) != '\0') {
+        if (!is_token(w, "-_.:/")) {
+            return apr_psprintf(cmd->pool, "AuthOIDCScope: '%s' is not a "
+                                "valid scope value", w);
+        }
+        has_openid |= strcmp(w, "openid") == 0;
+    }
+    if (!has_openid) {
+        return "AuthOIDCScope must include \"openid\"";
+    }
+    d->scope = arg;
+    return NULL;
+}
+
+typedef struct {
+    apr_pool_t *pool;
+    const char *encoded;
+    const char *err;
+} auth_params_ctx_t;
+
+static int encode_auth_param(void *baton, const char *name, const char *value)
+{
+    auth_params_ctx_t *a = baton;
+
+    if (*name == '\0' || oidc_rp_reserved_auth_param(name)) {
+        a->err = apr_psprintf(a->pool, "AuthOIDCAuthParams may not set '%s': "
+                              "the module sets it itself", name);
+        return 0;
+    }
+    a->encoded = apr_pstrcat(a->pool, a->encoded, "&",
+                             oidc_url_encode(a->pool, name), "=",
+                             oidc_url_encode(a->pool, value), NULL);
+    return 1;
+}
+
+static const char *set_auth_params(cmd_parms *cmd, void *dc, const char *arg)
+{
+    oidc_dir_config_t *d = dc;
+    apr_table_t *t;
+    auth_params_ctx_t a = { cmd->pool, "", NULL };
+
+    if (oidc_params_parse(cmd->pool, arg, 4096, &t) != OIDC_PARAMS_OK) {
+        return "AuthOIDCAuthParams must be name=value pairs joined by '&', "
+               "such as \"prompt=login&ui_locales=de\"";
+    }
+    apr_table_do(encode_auth_param, &a, t, NULL);
+    if (a.err != NULL) {
+        return a.err;
+    }
+    d->auth_params = a.encoded;
+    return NULL;
+}
+
+static const char *set_session_key(cmd_parms *cmd, void *dc, const char *arg)
+{
+    const char *key = NULL, *err;
+
+    err = resolve_secret(cmd, "AuthOIDCSessionKey", arg, &key);
+    if (err != NULL) {
+        return err;
+    }
+    if (strlen(key) < MIN_SESSION_KEY_LEN) {
+        return "AuthOIDCSessionKey must be at least 32 characters; make one "
+               "with: openssl rand -base64 48";
+    }
+    server_conf(cmd)->session_key = key;
+    return NULL;
+}
+
+static const char *set_store(cmd_parms *cmd, void *dc, const char *arg)
+{
+    const char *err = oidc_store_check_spec(cmd->pool, arg);
+    if (err != NULL) {
+        return err;
+    }
+    server_conf(cmd)->store_spec = arg;
+    return NULL;
+}
+
+static const char *parse_seconds(cmd_parms *cmd, const char *directive,
+                                 const char *arg, apr_int64_t min,
+                                 apr_int64_t max, apr_interval_time_t *out)
+{
+    char *end;
+    apr_int64_t v = apr_strtoi64(arg, &end, 10);
+
+    if (*arg == '\0' || *end != '\0' || v < min || v > max) {
+        return apr_psprintf(cmd->pool, "%s must be a number of seconds "
+                            "from %" APR_INT64_T_FMT " to %" APR_INT64_T_FMT,
+                            directive, min, max);
+    }
+    *out = apr_time_from_sec(v);
+    return NULL;
+}
+
+static const char *set_inactivity(cmd_parms *cmd, void *dc, const char *arg)
+{
+    return parse_seconds(cmd, "AuthOIDCSessionInactivityTimeout", arg, 60,
+                         30L * 86400, &server_conf(cmd)->inactivity);
+}
+
+static const char *set_max_age(cmd_parms *cmd, void *dc, const char *arg)
+{
+    return parse_seconds(cmd, "AuthOIDCSessionMaxAge", arg, 60, 365L * 86400,
+                         &server_conf(cmd)->max_age);
+}
+
+static const char *set_http_timeout(cmd_parms *cmd, void *dc,
+                                    const char *arg)
+{
+    return parse_seconds(cmd, "AuthOIDCHTTPTimeout", arg, 1, 60,
+                         &server_conf(cmd)->http_timeout);
+}
+
+static const char *set_max_session_size(cmd_parms *cmd, void *dc,
+                                        const char *arg)
+{
+    char *end;
+    apr_int64_t v = apr_strtoi64(arg, &end, 10);
+
+    if (*arg == '\0' || *end != '\0' || v < 2048 || v > 262144) {
+        return "AuthOIDCSessionMaxSize must be a number of bytes from 2048 "
+               "to 262144";
+    }
+    server_conf(cmd)->max_session_size = v;
+    return NULL;
+}
+
+static const char *set_cookie_name(cmd_parms *cmd, void *dc, const char *arg)
+{
+    if (!is_token(arg, "_-") || strlen(arg) > 64) {
+        return "AuthOIDCCookieName may use letters, digits, '_' and '-' only "
+               "(at most 64)";
+    }
+    server_conf(cmd)->cookie_name = arg;
+    return NULL;
+}
+
+static const char *set_remote_user_claim(cmd_parms *cmd, void *dc,
+                                         const char *arg)
+{
+    if (!is_token(arg, "_-.:")) {
+        return "AuthOIDCRemoteUserClaim must be a claim name such as sub, "
+               "email or preferred_username";
+    }
+    ((oidc_dir_config_t *)dc)->remote_user_claim = arg;
+    return NULL;
+}
+
+static const char *set_claim_prefix(cmd_parms *cmd, void *dc, const char *arg)
+{
+    if (!is_token(arg, "_-") || strlen(arg) > 64) {
+        return "AuthOIDCClaimPrefix may use letters, digits, '_' and '-' only";
+    }
+    server_conf(cmd)->claim_prefix = arg;
+    return NULL;
+}
+
+static const char *set_pass_claims_as(cmd_parms *cmd, void *dc,
+                                      const char *arg)
+{
+    oidc_dir_config_t *d = dc;
+
+    if (strcasecmp(arg, "environment") == 0) d->pass_claims_as = OIDC_PASS_ENV;
+    else if (strcasecmp(arg, "headers") == 0) d->pass_claims_as = OIDC_PASS_HEADERS;
+    else if (strcasecmp(arg, "both") == 0) d->pass_claims_as = OIDC_PASS_BOTH;
+    else if (strcasecmp(arg, "none") == 0) d->pass_claims_as = OIDC_PASS_NONE;
+    else {
+        return "AuthOIDCPassClaimsAs must be environment, headers, both or "
+               "none";
+    }
+    return NULL;
+}
+
+static const char *set_ssl_verify(cmd_parms *cmd, void *dc, int flag)
+{
+    server_conf(cmd)->ssl_verify = flag;
+    return NULL;
+}
+
+static const char *set_ca_bundle(cmd_parms *cmd, void *dc, const char *arg)
+{
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+    apr_finfo_t fi;
+
+    if (path == NULL
+        || apr_stat(&fi, path, APR_FINFO_TYPE, cmd->pool) != APR_SUCCESS
+        || fi.filetype != APR_REG) {
+        return apr_psprintf(cmd->pool, "AuthOIDCCABundle: %s is not a "
+                            "readable file", arg);
+    }
+    server_conf(cmd)->ca_bundle = path;
+    return NULL;
+}
+
+#define SRV RSRC_CONF
+#define DIR (RSRC_CONF | ACCESS_CONF | OR_AUTHCFG)
+
+const command_rec oidc_directives[] = {
+    AP_INIT_TAKE1("AuthOIDCProvider", set_provider, NULL, SRV,
+        "The OpenID Provider's issuer URL; discovery is read from it"),
+    AP_INIT_TAKE1("AuthOIDCClientID", set_client_id, NULL, SRV,
+        "The client_id registered at the OP"),
+    AP_INIT_TAKE1("AuthOIDCClientSecret", set_client_secret, NULL, SRV,
+        "The client secret: file:PATH, env:NAME or the literal value"),
+    AP_INIT_TAKE1("AuthOIDCClientAuth", set_client_auth, NULL, SRV,
+        "client_secret_basic (default), client_secret_post or none"),
+    AP_INIT_TAKE1("AuthOIDCRedirectURI", set_redirect_uri, NULL, SRV,
+        "The path (or absolute URL) the OP returns browsers to"),
+    AP_INIT_TAKE1("AuthOIDCScope", set_scope, NULL, DIR,
+        "Space-separated scopes to request; must include openid"),
+    AP_INIT_TAKE1("AuthOIDCAuthParams", set_auth_params, NULL, DIR,
+        "Extra authorization request parameters, as name=value&name=value"),
+    AP_INIT_TAKE1("AuthOIDCSessionKey", set_session_key, NULL, SRV,
+        "Session encryption key material (>= 32 chars): file:, env: or literal"),
+    AP_INIT_TAKE1("AuthOIDCSessionStore", set_store, NULL, SRV,
+        "shmcb[:/path(bytes)], memcache:host:port[,host:port] or redis:host:port"),
+    AP_INIT_TAKE1("AuthOIDCSessionInactivityTimeout", set_inactivity, NULL,
+        SRV, "Seconds without a request after which a session ends"),
+    AP_INIT_TAKE1("AuthOIDCSessionMaxAge", set_max_age, NULL, SRV,
+        "Seconds after login at which a session ends regardless"),
+    AP_INIT_TAKE1("AuthOIDCSessionMaxSize", set_max_session_size, NULL, SRV,
+        "Largest stored session record, in bytes"),
+    AP_INIT_TAKE1("AuthOIDCCookieName", set_cookie_name, NULL, SRV,
+        "Name of the session cookie"),
+    AP_INIT_TAKE1("AuthOIDCRemoteUserClaim", set_remote_user_claim, NULL, DIR,
+        "The claim that becomes REMOTE_USER (default sub)"),
+    AP_INIT_TAKE1("AuthOIDCClaimPrefix", set_claim_prefix, NULL, SRV,
+        "Prefix of claim variables and headers (default OIDC_CLAIM_)"),
+    AP_INIT_TAKE1("AuthOIDCPassClaimsAs", set_pass_claims_as, NULL, DIR,
+        "environment (default), headers, both or none"),
+    AP_INIT_FLAG("AuthOIDCSSLVerify", set_ssl_verify, NULL, SRV,
+        "Verify the OP's TLS certificate (default On)"),
+    AP_INIT_TAKE1("AuthOIDCCABundle", set_ca_bundle, NULL, SRV,
+        "CA certificates file to verify the OP with"),
+    AP_INIT_TAKE1("AuthOIDCHTTPTimeout", set_http_timeout, NULL, SRV,
+        "Seconds to wait for the OP (default 5)"),
+    { NULL }
+};
+
+/* ---- whole-config checks --------------------------------------------------- */
+
+static const char *server_name(server_rec *s)
+{
+    return s->server_hostname ? s->server_hostname : "the main server";
+}
+
+int oidc_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                      server_rec *s)
+{
+    for (; s != NULL; s = s->next) {
+        oidc_server_config_t *c = ap_get_module_config(s->module_config,
+                                                       &authnz_oidc_module);
+        const char *missing = NULL;
+
+        if (c->issuer == NULL) {
+            continue;
+        }
+        if (c->client_id == NULL) {
+            missing = "AuthOIDCClientID is not set: add the client_id "
+                      "registered at the OP";
+        }
+        else if (c->redirect_uri == NULL) {
+            missing = "AuthOIDCRedirectURI is not set: add a path such as "
+                      "/oidc/callback and register it at the OP";
+        }
+        else if (c->client_secret == NULL
+                 && c->client_auth != OIDC_CLIENT_AUTH_NONE) {
+            missing = "AuthOIDCClientSecret is not set: add it, or use "
+                      "AuthOIDCClientAuth none for a public client";
+        }
+        if (missing != NULL) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                         "[oidc-config] %s (%s)", missing, server_name(s));
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        if (strncmp(c->issuer, "http://", 7) == 0
+            && strncmp(c->issuer, "http://127.", 11) != 0
+            && strncmp(c->issuer, "http://localhost", 16) != 0) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                         "[oidc-config] AuthOIDCProvider %s is plain http: "
+                         "tokens would cross the network unprotected",
+                         c->issuer);
+        }
+        if (c->ssl_verify == 0) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                         "[oidc-config] AuthOIDCSSLVerify Off: the OP's "
+                         "identity is not checked (%s)", server_name(s));
+        }
+    }
+    return OK;
+}
+
+/* ---- building the runtime configuration ------------------------------------ */
+
+static const char *redirect_path(apr_pool_t *p, const char *redirect_uri)
+{
+    apr_uri_t uri;
+
+    if (redirect_uri[0] == '/') {
+        return redirect_uri;
+    }
+    apr_uri_parse(p, redirect_uri, &uri);
+    return uri.path;
+}
+
+int oidc_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                     server_rec *s)
+{
+    apr_hash_t *providers = apr_hash_make(ptemp);
+    apr_hash_t *stores = apr_hash_make(ptemp);
+    unsigned char random_key[32];
+    const char *ephemeral_key = NULL;
+    server_rec *sv;
+
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
+        return OK;       /* the first, checking pass: nothing to build yet */
+    }
+    if (oidc_http_curl_global_init() != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                     "[oidc-config] libcurl failed to initialise");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    for (sv = s; sv != NULL; sv = sv->next) {
+        oidc_server_config_t *c = ap_get_module_config(sv->module_config,
+                                                       &authnz_oidc_module);
+        oidc_rp_config_t *rp;
+        oidc_http_curl_opts_t http;
+        const char *key, *spec, *err;
+        apr_size_t key_len;
+
+        if (c->issuer == NULL) {
+            continue;
+        }
+        key = c->session_key;
+        key_len = key ? strlen(key) : sizeof(random_key);
+        if (key == NULL) {
+            if (ephemeral_key == NULL) {
+                oidc_random(random_key, sizeof(random_key));
+                ephemeral_key = apr_pstrmemdup(pconf, (char *)random_key,
+                                               sizeof(random_key));
+                ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                             "[oidc-config] AuthOIDCSessionKey is not set: "
+                             "using a random key, so sessions will not "
+                             "survive a restart");
+            }
+            key = ephemeral_key;
+        }
+        rp = apr_pcalloc(pconf, sizeof(*rp));
+        rp->issuer = c->issuer;
+        rp->client.id = c->client_id;
+        rp->client.secret = c->client_secret;
+        rp->client.auth = c->client_auth != -1 ? c->client_auth
+                                               : OIDC_CLIENT_AUTH_BASIC;
+        rp->redirect_uri = c->redirect_uri;
+        rp->cookie_name = c->cookie_name ? c->cookie_name
+                                         : DEFAULT_COOKIE_NAME;
+        rp->inactivity = c->inactivity != -1 ? c->inactivity
+                                             : DEFAULT_INACTIVITY;
+        rp->max_age = c->max_age != -1 ? c->max_age : DEFAULT_MAX_AGE;
+        rp->skew = CLOCK_SKEW;
+        rp->max_record = c->max_session_size != -1
+            ? (apr_size_t)c->max_session_size : DEFAULT_MAX_SESSION_SIZE;
+        if (oidc_hkdf((const unsigned char *)key, key_len,
+                      "mod_authnz_oidc session v1", rp->session_key)
+                != APR_SUCCESS
+            || oidc_hkdf((const unsigned char *)key, key_len,
+                         "mod_authnz_oidc flow v1", rp->flow_key)
+                != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                         "[oidc-config] key derivation failed");
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        rp->provider = apr_hash_get(providers, c->issuer, APR_HASH_KEY_STRING);
+        if (rp->provider == NULL) {
+            rp->provider = oidc_provider_create(pconf, c->issuer,
+                                                DEFAULT_METADATA_REFRESH);
+            apr_hash_set(providers, c->issuer, APR_HASH_KEY_STRING,
+                         rp->provider);
+        }
+
+        http.ssl_verify = c->ssl_verify != 0;
+        http.ca_bundle = c->ca_bundle;
+        http.timeout = c->http_timeout != -1 ? c->http_timeout
+                                             : DEFAULT_HTTP_TIMEOUT;
+        c->http = oidc_http_curl_make(pconf, &http);
+
+        spec = c->store_spec ? c->store_spec : DEFAULT_STORE_SPEC;
+        c->store = apr_hash_get(stores, spec, APR_HASH_KEY_STRING);
+        if (c->store == NULL) {
+            c->store = oidc_store_open(pconf, ptemp, sv, spec,
+                                       rp->max_record, &err);
+            if (c->store == NULL) {
+                ap_log_error(APLOG_MARK, APLOG_EMERG, 0, sv,
+                             "[oidc-config] AuthOIDCSessionStore %s: %s",
+                             spec, err);
+                return HTTP_INTERNAL_SERVER_ERROR;
+            }
+            apr_hash_set(stores, spec, APR_HASH_KEY_STRING, c->store);
+        }
+        c->redirect_path = redirect_path(pconf, c->redirect_uri);
+        c->rp = rp;
+    }
+    return OK;
+}

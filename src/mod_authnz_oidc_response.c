@@ -1,0 +1,222 @@
+/* mod_authnz_oidc_response.c: from request_rec to the core's request view,
+ * and from the core's outcome to an httpd response, environment and headers. */
+#include <stdlib.h>
+#include <string.h>
+#include <apr_lib.h>
+#include <http_core.h>
+#include <http_protocol.h>
+#include <util_filter.h>
+
+#include "mod_authnz_oidc.h"
+#include "oidc_claims.h"
+#include "oidc_encode.h"
+#include "oidc_jwt.h"
+
+#define JSON_ERROR_FILTER "AUTHNZ_OIDC_JSON_ERROR"
+#define NOTE_JSON_ERROR "authnz_oidc_json_error"
+
+/* ---- the logger ------------------------------------------------------ */
+
+static void log_write(const oidc_log_t *log, oidc_log_level_t level,
+                      const char *tag, const char *msg)
+{
+    request_rec *r = log->baton;
+    char clean[1024];
+    apr_size_t i;
+
+    /* OP-supplied text must not forge log lines. */
+    for (i = 0; msg[i] && i < sizeof(clean) - 1; i++) {
+        unsigned char c = (unsigned char)msg[i];
+        clean[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+    }
+    clean[i] = '\0';
+    ap_log_rerror(APLOG_MARK, (int)level, 0, r, "[%s] %s", tag, clean);
+}
+
+/* ---- the request view ------------------------------------------------- */
+
+static const char *header_get(const oidc_request_t *req, const char *name)
+{
+    return apr_table_get(((request_rec *)req->baton)->headers_in, name);
+}
+
+static apr_time_t now_fn(void)
+{
+    return apr_time_now();
+}
+
+void oidc_glue_request_init(oidc_glue_request_t *g, request_rec *r,
+                            const oidc_server_config_t *c)
+{
+    memset(g, 0, sizeof(*g));
+    g->view.method = r->method;
+    g->view.origin = ap_construct_url(r->pool, "", r);
+    g->view.unparsed_uri = r->unparsed_uri;
+    g->view.query = r->args;
+    g->view.secure = strcmp(ap_http_scheme(r), "https") == 0;
+    g->view.header = header_get;
+    g->view.baton = r;
+    g->log.write = log_write;
+    g->log.baton = r;
+    g->ctx.pool = r->pool;
+    g->ctx.cfg = c->rp;
+    g->ctx.log = &g->log;
+    g->ctx.http = c->http;
+    g->ctx.store = &c->store->store;
+    g->ctx.now = now_fn();
+}
+
+/* ---- responses -------------------------------------------------------- */
+
+static const char *html_page(apr_pool_t *p, int status, const char *message,
+                             const char *retry)
+{
+    const char *link = retry
+        ? apr_pstrcat(p, "<p><a href=\"", oidc_html_escape(p, retry),
+                      "\">Try again</a></p>\n", NULL)
+        : "";
+    return apr_psprintf(p,
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+        "<title>%d %s</title></head>\n<body><h1>Sign-in problem</h1>\n"
+        "<p>%s</p>\n%s</body></html>\n",
+        status, oidc_html_escape(p, ap_get_status_line(status) + 4),
+        oidc_html_escape(p, message), link);
+}
+
+static const char *json_body(apr_pool_t *p, const char *error,
+                             const char *message)
+{
+    json_t *o = oidc_json_pool_own(p, json_pack("{s:s,s:s}", "error", error,
+                                                "error_description",
+                                                message));
+    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    const char *out = text ? apr_pstrdup(p, text) : "{}";
+
+    free(text);
+    return out;
+}
+
+int oidc_respond(request_rec *r, const oidc_glue_request_t *g,
+                 const oidc_rp_result_t *res)
+{
+    int i;
+
+    for (i = 0; i < res->set_cookies->nelts; i++) {
+        apr_table_add(r->err_headers_out, "Set-Cookie",
+                      APR_ARRAY_IDX(res->set_cookies, i, const char *));
+    }
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    if (res->kind == OIDC_RP_REDIRECT) {
+        apr_table_setn(r->err_headers_out, "Location", res->location);
+        return res->status;
+    }
+    if (res->challenge) {
+        apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                       apr_psprintf(r->pool, "OIDC realm=\"%s\"",
+                                    ap_auth_name(r) ? ap_auth_name(r)
+                                                    : "oidc"));
+    }
+    if (oidc_rp_is_api_request(&g->view)) {
+        apr_table_setn(r->notes, NOTE_JSON_ERROR, "1");
+        ap_custom_response(r, res->status,
+                           json_body(r->pool, res->error, res->message));
+    }
+    else {
+        ap_custom_response(r, res->status,
+                           html_page(r->pool, res->status, res->message,
+                                     res->location));
+    }
+    return res->status;
+}
+
+/* httpd sends custom error text as text/html; API clients get JSON. */
+static apr_status_t json_error_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    ap_set_content_type(f->r, "application/json");
+    ap_remove_output_filter(f);
+    return ap_pass_brigade(f->next, bb);
+}
+
+static void insert_error_filter(request_rec *r)
+{
+    if (apr_table_get(r->notes, NOTE_JSON_ERROR) != NULL) {
+        ap_add_output_filter(JSON_ERROR_FILTER, NULL, r, r->connection);
+    }
+}
+
+void oidc_register_response_hooks(apr_pool_t *p)
+{
+    ap_register_output_filter(JSON_ERROR_FILTER, json_error_filter, NULL,
+                              AP_FTYPE_CONTENT_SET);
+    ap_hook_insert_error_filter(insert_error_filter, NULL, NULL,
+                                APR_HOOK_MIDDLE);
+}
+
+/* ---- what the application sees ---------------------------------------- */
+
+typedef struct {
+    request_rec *r;
+    const char *prefix;
+    oidc_pass_as_t how;
+} export_ctx_t;
+
+static void export_one(void *baton, const char *name, const char *value)
+{
+    export_ctx_t *x = baton;
+    const char *key = apr_pstrcat(x->r->pool, x->prefix, name, NULL);
+
+    if (x->how & OIDC_PASS_ENV) {
+        apr_table_setn(x->r->subprocess_env, key, value);
+    }
+    if (x->how & OIDC_PASS_HEADERS) {
+        apr_table_setn(x->r->headers_in, key, value);
+    }
+}
+
+void oidc_export_claims(request_rec *r, const oidc_server_config_t *c,
+                        oidc_pass_as_t how, const json_t *claims)
+{
+    export_ctx_t x = { r, oidc_claim_prefix(c), how };
+
+    if (how != OIDC_PASS_NONE) {
+        oidc_claims_export(r->pool, claims, export_one, &x);
+    }
+}
+
+/* Does name start with prefix, ignoring case and treating '-' as '_'? */
+static int has_prefix(const char *name, const char *prefix)
+{
+    for (; *prefix; prefix++, name++) {
+        char a = *name == '-' ? '_' : apr_tolower(*name);
+        char b = *prefix == '-' ? '_' : apr_tolower(*prefix);
+        if (a != b) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+void oidc_strip_spoofed_headers(request_rec *r, const char *claim_prefix)
+{
+    const apr_array_header_t *arr = apr_table_elts(r->headers_in);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+    apr_array_header_t *doomed = NULL;
+    int i;
+
+    for (i = 0; i < arr->nelts; i++) {
+        if (e[i].key != NULL && (has_prefix(e[i].key, claim_prefix)
+                                 || has_prefix(e[i].key, "OIDC_"))) {
+            if (doomed == NULL) {
+                doomed = apr_array_make(r->pool, 2, sizeof(const char *));
+            }
+            APR_ARRAY_PUSH(doomed, const char *) = e[i].key;
+        }
+    }
+    for (i = 0; doomed != NULL && i < doomed->nelts; i++) {
+        const char *key = APR_ARRAY_IDX(doomed, i, const char *);
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "[oidc-spoof] removed incoming request header %s: only "
+                      "this module may set it", key);
+        apr_table_unset(r->headers_in, key);
+    }
+}

@@ -1,0 +1,210 @@
+/* mod_authnz_oidc_store.c: sessions in httpd's own ap_socache providers
+ * (shmcb, memcache, redis), locked with an httpd global mutex when the
+ * provider is not multi-process safe (mod_ssl's rule). */
+#include <string.h>
+#include <ap_provider.h>
+#include <util_mutex.h>
+
+#include "mod_authnz_oidc.h"
+
+#define STORE_NAMESPACE "authnz_oidc"
+#define DEFAULT_SHMCB_FILE "authnz_oidc_sessions"
+#define DEFAULT_SHMCB_BYTES "16777216"
+
+/* Every store made in this configuration cycle, for child_init. */
+static apr_array_header_t *all_stores;
+
+typedef struct {
+    oidc_glue_store_t *g;
+    apr_size_t max_record;
+} store_baton_t;
+
+int oidc_store_pre_config(apr_pool_t *pconf)
+{
+    all_stores = NULL;
+    return ap_mutex_register(pconf, OIDC_STORE_MUTEX_TYPE, NULL,
+                             APR_LOCK_DEFAULT, 0);
+}
+
+static const ap_socache_provider_t *lookup(const char *name)
+{
+    return ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, name,
+                              AP_SOCACHE_PROVIDER_VERSION);
+}
+
+static void split_spec(apr_pool_t *p, const char *spec, const char **name,
+                       const char **arg)
+{
+    const char *colon = strchr(spec, ':');
+
+    *name = colon ? apr_pstrmemdup(p, spec, (apr_size_t)(colon - spec)) : spec;
+    *arg = colon ? colon + 1 : NULL;
+}
+
+const char *oidc_store_check_spec(apr_pool_t *p, const char *spec)
+{
+    const char *name, *arg;
+
+    split_spec(p, spec, &name, &arg);
+    if (*name == '\0') {
+        return "AuthOIDCSessionStore must be shmcb[:/path(bytes)], "
+               "memcache:host:port or redis:host:port";
+    }
+    if (lookup(name) == NULL) {
+        return apr_psprintf(p, "AuthOIDCSessionStore: the socache provider "
+                            "'%s' is not loaded; load it first with "
+                            "LoadModule socache_%s_module (a2enmod "
+                            "socache_%s)", name, name, name);
+    }
+    if (strcmp(name, "shmcb") != 0 && (arg == NULL || *arg == '\0')) {
+        return apr_psprintf(p, "AuthOIDCSessionStore: %s needs its servers, "
+                            "as %s:host:port", name, name);
+    }
+    return NULL;
+}
+
+static apr_status_t store_get(const oidc_store_t *st, apr_pool_t *p,
+                              const unsigned char *key, apr_size_t key_len,
+                              unsigned char **val, apr_size_t *val_len)
+{
+    const store_baton_t *b = st->baton;
+    oidc_glue_store_t *g = b->g;
+    unsigned int len = (unsigned int)b->max_record;
+    unsigned char *buf = apr_palloc(p, b->max_record + 1);
+    apr_status_t rv;
+
+    if (g->mutex && apr_global_mutex_lock(g->mutex) != APR_SUCCESS) {
+        return APR_EGENERAL;
+    }
+    rv = g->provider->retrieve(g->instance, g->server, key,
+                               (unsigned int)key_len, buf, &len, p);
+    if (g->mutex) {
+        apr_global_mutex_unlock(g->mutex);
+    }
+    if (rv == APR_SUCCESS) {
+        buf[len] = '\0';
+        *val = buf;
+        *val_len = len;
+    }
+    return rv;
+}
+
+static apr_status_t store_put(const oidc_store_t *st, apr_pool_t *p,
+                              const unsigned char *key, apr_size_t key_len,
+                              apr_time_t expiry, const unsigned char *val,
+                              apr_size_t val_len)
+{
+    oidc_glue_store_t *g = ((const store_baton_t *)st->baton)->g;
+    apr_status_t rv;
+
+    if (g->mutex && apr_global_mutex_lock(g->mutex) != APR_SUCCESS) {
+        return APR_EGENERAL;
+    }
+    rv = g->provider->store(g->instance, g->server, key,
+                            (unsigned int)key_len, expiry,
+                            (unsigned char *)val, (unsigned int)val_len, p);
+    if (g->mutex) {
+        apr_global_mutex_unlock(g->mutex);
+    }
+    return rv;
+}
+
+static apr_status_t store_del(const oidc_store_t *st, apr_pool_t *p,
+                              const unsigned char *key, apr_size_t key_len)
+{
+    oidc_glue_store_t *g = ((const store_baton_t *)st->baton)->g;
+    apr_status_t rv;
+
+    if (g->mutex && apr_global_mutex_lock(g->mutex) != APR_SUCCESS) {
+        return APR_EGENERAL;
+    }
+    rv = g->provider->remove(g->instance, g->server, key,
+                             (unsigned int)key_len, p);
+    if (g->mutex) {
+        apr_global_mutex_unlock(g->mutex);
+    }
+    return rv == APR_NOTFOUND ? APR_SUCCESS : rv;
+}
+
+static apr_status_t store_destroy(void *data)
+{
+    oidc_glue_store_t *g = data;
+    g->provider->destroy(g->instance, g->server);
+    return APR_SUCCESS;
+}
+
+oidc_glue_store_t *oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,
+                                   server_rec *s, const char *spec,
+                                   apr_size_t max_record, const char **err)
+{
+    oidc_glue_store_t *g = apr_pcalloc(pconf, sizeof(*g));
+    store_baton_t *b = apr_pcalloc(pconf, sizeof(*b));
+    struct ap_socache_hints hints;
+    const char *name, *arg;
+    apr_status_t rv;
+
+    split_spec(pconf, spec, &name, &arg);
+    g->spec = spec;
+    g->server = s;
+    g->provider = lookup(name);
+    if (g->provider == NULL) {
+        *err = oidc_store_check_spec(ptemp, spec);
+        return NULL;
+    }
+    /* shmcb's own default (512 kB) holds too few sessions. */
+    if (strcmp(name, "shmcb") == 0 && (arg == NULL || *arg == '\0')) {
+        arg = apr_pstrcat(pconf, ap_runtime_dir_relative(pconf,
+                          DEFAULT_SHMCB_FILE), "(" DEFAULT_SHMCB_BYTES ")",
+                          NULL);
+    }
+    *err = g->provider->create(&g->instance, arg, ptemp, pconf);
+    if (*err != NULL) {
+        return NULL;
+    }
+    if (g->provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE) {
+        const char *id = apr_psprintf(pconf, "%d",
+                                      all_stores ? all_stores->nelts : 0);
+        rv = ap_global_mutex_create(&g->mutex, NULL, OIDC_STORE_MUTEX_TYPE,
+                                    id, s, pconf, 0);
+        if (rv != APR_SUCCESS) {
+            *err = "cannot create its global mutex (see the Mutex directive)";
+            return NULL;
+        }
+    }
+    memset(&hints, 0, sizeof(hints));
+    hints.avg_id_len = 32;
+    hints.avg_obj_size = 3072;
+    hints.expiry_interval = 30;
+    rv = g->provider->init(g->instance, STORE_NAMESPACE, &hints, s, pconf);
+    if (rv != APR_SUCCESS) {
+        *err = "the cache provider failed to initialise";
+        return NULL;
+    }
+    apr_pool_cleanup_register(pconf, g, store_destroy, apr_pool_cleanup_null);
+
+    b->g = g;
+    b->max_record = max_record;
+    g->store.get = store_get;
+    g->store.put = store_put;
+    g->store.del = store_del;
+    g->store.baton = b;
+    if (all_stores == NULL) {
+        all_stores = apr_array_make(pconf, 2, sizeof(oidc_glue_store_t *));
+    }
+    APR_ARRAY_PUSH(all_stores, oidc_glue_store_t *) = g;
+    return g;
+}
+
+void oidc_store_child_init(apr_pool_t *p, server_rec *s)
+{
+    int i;
+
+    for (i = 0; all_stores != NULL && i < all_stores->nelts; i++) {
+        oidc_glue_store_t *g = APR_ARRAY_IDX(all_stores, i,
+                                             oidc_glue_store_t *);
+        if (g->mutex != NULL) {
+            apr_global_mutex_child_init(&g->mutex,
+                apr_global_mutex_lockfile(g->mutex), p);
+        }
+    }
+}

@@ -1,0 +1,34 @@
+/* oidc_claims.h: claims as applications see them, and claim matching for
+ * `Require oidc-claim`. */
+#ifndef OIDC_CLAIMS_H
+#define OIDC_CLAIMS_H
+
+#include <jansson.h>
+#include "oidc_core.h"
+
+typedef void (*oidc_claim_fn)(void *baton, const char *name,
+                              const char *value);
+
+/* Calls fn for each top-level claim (at most OIDC_MAX_CLAIMS) with a name
+ * safe as an environment variable or header name (characters other than
+ * [A-Za-z0-9_-] become '_') and a value safe in a header: strings as they
+ * are, arrays joined with ',', objects as JSON, other values as JSON text;
+ * control characters become spaces. */
+void oidc_claims_export(apr_pool_t *p, const json_t *claims, oidc_claim_fn fn,
+                        void *baton);
+
+/* The claim at a dotted path ("realm_access.roles"); an exact top-level
+ * name wins over a path. NULL when absent. */
+const json_t *oidc_claims_lookup(const json_t *claims, const char *path);
+
+/* Whether the claim equals any of values, or is an array containing one of
+ * them. Numbers and booleans compare in their JSON text form. */
+int oidc_claims_match(apr_pool_t *p, const json_t *claims, const char *path,
+                      const apr_array_header_t *values);
+
+/* A claim as a string, for REMOTE_USER: strings as they are, numbers as
+ * text; NULL for other types or when absent. */
+const char *oidc_claims_string(apr_pool_t *p, const json_t *claims,
+                               const char *path);
+
+#endif

@@ -1,0 +1,69 @@
+/* oidc_cookie.c: cookie handling, bounded in count and tolerant of junk. */
+#include <string.h>
+
+#include "oidc_cookie.h"
+
+static const char *trim(apr_pool_t *p, const char *s, apr_size_t n)
+{
+    while (n > 0 && (*s == ' ' || *s == '\t')) {
+        s++;
+        n--;
+    }
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t')) {
+        n--;
+    }
+    return apr_pstrmemdup(p, s, n);
+}
+
+apr_array_header_t *oidc_cookies_parse(apr_pool_t *p, const char *header)
+{
+    apr_array_header_t *out = apr_array_make(p, 8, sizeof(oidc_cookie_t));
+    const char *s = header;
+
+    while (s != NULL && *s && out->nelts < OIDC_MAX_COOKIES) {
+        const char *end = strchr(s, ';');
+        apr_size_t n = end ? (apr_size_t)(end - s) : strlen(s);
+        const char *eq = memchr(s, '=', n);
+
+        if (eq != NULL) {
+            oidc_cookie_t *c = apr_array_push(out);
+            c->name = trim(p, s, (apr_size_t)(eq - s));
+            c->value = trim(p, eq + 1, n - (apr_size_t)(eq - s) - 1);
+        }
+        s = end ? end + 1 : NULL;
+    }
+    return out;
+}
+
+const char *oidc_cookie_get(const apr_array_header_t *cookies,
+                            const char *name)
+{
+    int i;
+
+    for (i = 0; i < cookies->nelts; i++) {
+        const oidc_cookie_t *c = &APR_ARRAY_IDX(cookies, i, oidc_cookie_t);
+        if (strcmp(c->name, name) == 0) {
+            return c->value;
+        }
+    }
+    return NULL;
+}
+
+const char *oidc_cookie_make(apr_pool_t *p, const char *name,
+                             const char *value, int secure,
+                             apr_interval_time_t max_age)
+{
+    const char *age = "";
+
+    if (max_age == 0) {
+        age = "; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT";
+        value = "";
+    }
+    else if (max_age > 0) {
+        age = apr_psprintf(p, "; Max-Age=%" APR_TIME_T_FMT,
+                           apr_time_sec(max_age));
+    }
+    return apr_pstrcat(p, name, "=", value, "; Path=/", age,
+                       "; HttpOnly; SameSite=Lax", secure ? "; Secure" : "",
+                       NULL);
+}

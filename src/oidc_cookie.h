@@ -1,0 +1,26 @@
+/* oidc_cookie.h: reading the Cookie header and writing Set-Cookie values. */
+#ifndef OIDC_COOKIE_H
+#define OIDC_COOKIE_H
+
+#include "oidc_core.h"
+
+typedef struct {
+    const char *name;
+    const char *value;
+} oidc_cookie_t;
+
+/* Splits a Cookie header into at most OIDC_MAX_COOKIES pairs (the rest are
+ * ignored); pieces without '=' are skipped. Order is kept. */
+apr_array_header_t *oidc_cookies_parse(apr_pool_t *p, const char *header);
+
+/* The first value for name, or NULL. */
+const char *oidc_cookie_get(const apr_array_header_t *cookies,
+                            const char *name);
+
+/* A Set-Cookie value: Path=/; HttpOnly; SameSite=Lax, Secure on https.
+ * max_age < 0 means a browser-session cookie, 0 deletes it. */
+const char *oidc_cookie_make(apr_pool_t *p, const char *name,
+                             const char *value, int secure,
+                             apr_interval_time_t max_age);
+
+#endif

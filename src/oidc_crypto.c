@@ -1,0 +1,118 @@
+/* oidc_crypto.c: thin, checked wrappers over OpenSSL's EVP interfaces. */
+#include <string.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include "oidc_crypto.h"
+#include "oidc_encode.h"
+
+apr_status_t oidc_random(unsigned char *buf, apr_size_t len)
+{
+    return RAND_bytes(buf, (int)len) == 1 ? APR_SUCCESS : APR_EGENERAL;
+}
+
+const char *oidc_random_token(apr_pool_t *p, apr_size_t bytes)
+{
+    unsigned char buf[64];
+
+    if (bytes > sizeof(buf) || oidc_random(buf, bytes) != APR_SUCCESS) {
+        return NULL;
+    }
+    return oidc_b64url_encode(p, buf, bytes);
+}
+
+void oidc_sha256(const void *data, apr_size_t len, unsigned char out[32])
+{
+    SHA256(data, len, out);
+}
+
+apr_status_t oidc_hkdf(const unsigned char *ikm, apr_size_t ikm_len,
+                       const char *info, unsigned char out[OIDC_KEY_LEN])
+{
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, NULL);
+    size_t out_len = OIDC_KEY_LEN;
+    int ok;
+
+    if (ctx == NULL) {
+        return APR_ENOMEM;
+    }
+    ok = EVP_PKEY_derive_init(ctx) == 1
+        && EVP_PKEY_CTX_set_hkdf_md(ctx, EVP_sha256()) == 1
+        && EVP_PKEY_CTX_set1_hkdf_key(ctx, ikm, (int)ikm_len) == 1
+        && EVP_PKEY_CTX_add1_hkdf_info(ctx, (const unsigned char *)info,
+                                       (int)strlen(info)) == 1
+        && EVP_PKEY_derive(ctx, out, &out_len) == 1
+        && out_len == OIDC_KEY_LEN;
+    EVP_PKEY_CTX_free(ctx);
+    return ok ? APR_SUCCESS : APR_EGENERAL;
+}
+
+apr_status_t oidc_aead_seal(apr_pool_t *p, const unsigned char *key,
+                            const void *aad, apr_size_t aad_len,
+                            const unsigned char *plain, apr_size_t len,
+                            unsigned char **out, apr_size_t *out_len)
+{
+    EVP_CIPHER_CTX *ctx;
+    unsigned char *buf = apr_palloc(p, len + OIDC_AEAD_OVERHEAD);
+    unsigned char *ct = buf + OIDC_AEAD_NONCE_LEN;
+    int n = 0, fin = 0, ok;
+
+    if (oidc_random(buf, OIDC_AEAD_NONCE_LEN) != APR_SUCCESS) {
+        return APR_EGENERAL;
+    }
+    ctx = EVP_CIPHER_CTX_new();
+    if (ctx == NULL) {
+        return APR_ENOMEM;
+    }
+    ok = EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, buf) == 1
+        && EVP_EncryptUpdate(ctx, NULL, &n, aad, (int)aad_len) == 1
+        && EVP_EncryptUpdate(ctx, ct, &n, plain, (int)len) == 1
+        && EVP_EncryptFinal_ex(ctx, ct + n, &fin) == 1
+        && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, OIDC_AEAD_TAG_LEN,
+                               ct + n + fin) == 1;
+    EVP_CIPHER_CTX_free(ctx);
+    if (!ok) {
+        return APR_EGENERAL;
+    }
+    *out = buf;
+    *out_len = OIDC_AEAD_NONCE_LEN + (apr_size_t)(n + fin) + OIDC_AEAD_TAG_LEN;
+    return APR_SUCCESS;
+}
+
+apr_status_t oidc_aead_open(apr_pool_t *p, const unsigned char *key,
+                            const void *aad, apr_size_t aad_len,
+                            const unsigned char *in, apr_size_t len,
+                            unsigned char **plain, apr_size_t *plain_len)
+{
+    EVP_CIPHER_CTX *ctx;
+    const unsigned char *ct = in + OIDC_AEAD_NONCE_LEN;
+    apr_size_t ct_len;
+    unsigned char *buf;
+    int n = 0, fin = 0, ok;
+
+    if (len < OIDC_AEAD_OVERHEAD) {
+        return APR_EGENERAL;
+    }
+    ct_len = len - OIDC_AEAD_OVERHEAD;
+    buf = apr_palloc(p, ct_len + 1);
+    ctx = EVP_CIPHER_CTX_new();
+    if (ctx == NULL) {
+        return APR_ENOMEM;
+    }
+    ok = EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, in) == 1
+        && EVP_DecryptUpdate(ctx, NULL, &n, aad, (int)aad_len) == 1
+        && EVP_DecryptUpdate(ctx, buf, &n, ct, (int)ct_len) == 1
+        && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, OIDC_AEAD_TAG_LEN,
+                               (void *)(ct + ct_len)) == 1
+        && EVP_DecryptFinal_ex(ctx, buf + n, &fin) == 1;
+    EVP_CIPHER_CTX_free(ctx);
+    if (!ok) {
+        return APR_EGENERAL;
+    }
+    buf[n + fin] = '\0';
+    *plain = buf;
+    *plain_len = (apr_size_t)(n + fin);
+    return APR_SUCCESS;
+}

@@ -1,0 +1,214 @@
+/* oidc_encode.c: the encodings the protocol uses, all bounded and strict. */
+#include <string.h>
+#include <openssl/crypto.h>
+
+#include "oidc_encode.h"
+
+static const char b64url_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+const char *oidc_b64url_encode(apr_pool_t *p, const unsigned char *d,
+                               apr_size_t len)
+{
+    char *out = apr_palloc(p, (len + 2) / 3 * 4 + 1);
+    char *o = out;
+    apr_size_t i = 0;
+
+    for (; i + 2 < len; i += 3) {
+        *o++ = b64url_alphabet[d[i] >> 2];
+        *o++ = b64url_alphabet[((d[i] & 0x03) << 4) | (d[i + 1] >> 4)];
+        *o++ = b64url_alphabet[((d[i + 1] & 0x0f) << 2) | (d[i + 2] >> 6)];
+        *o++ = b64url_alphabet[d[i + 2] & 0x3f];
+    }
+    if (len - i == 1) {
+        *o++ = b64url_alphabet[d[i] >> 2];
+        *o++ = b64url_alphabet[(d[i] & 0x03) << 4];
+    }
+    else if (len - i == 2) {
+        *o++ = b64url_alphabet[d[i] >> 2];
+        *o++ = b64url_alphabet[((d[i] & 0x03) << 4) | (d[i + 1] >> 4)];
+        *o++ = b64url_alphabet[(d[i + 1] & 0x0f) << 2];
+    }
+    *o = '\0';
+    return out;
+}
+
+static int b64url_value(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '-') return 62;
+    if (c == '_') return 63;
+    return -1;
+}
+
+int oidc_is_b64url(const char *s, apr_size_t len)
+{
+    apr_size_t i;
+    for (i = 0; i < len; i++) {
+        if (b64url_value((unsigned char)s[i]) < 0) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+unsigned char *oidc_b64url_decode(apr_pool_t *p, const char *in,
+                                  apr_size_t in_len, apr_size_t *len)
+{
+    unsigned char *out, *o;
+    apr_size_t i;
+    unsigned int acc = 0;
+    int bits = 0;
+
+    /* A remainder of one character cannot encode a whole byte. */
+    if (in_len % 4 == 1) {
+        return NULL;
+    }
+    out = o = apr_palloc(p, in_len / 4 * 3 + 3);
+    for (i = 0; i < in_len; i++) {
+        int v = b64url_value((unsigned char)in[i]);
+        if (v < 0) {
+            return NULL;
+        }
+        acc = (acc << 6) | (unsigned int)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            *o++ = (unsigned char)(acc >> bits);
+            acc &= (1u << bits) - 1;
+        }
+    }
+    /* Non-canonical trailing bits would let two strings decode alike. */
+    if (acc != 0) {
+        return NULL;
+    }
+    *o = '\0';
+    *len = (apr_size_t)(o - out);
+    return out;
+}
+
+const char *oidc_hex_encode(apr_pool_t *p, const unsigned char *d,
+                            apr_size_t len)
+{
+    static const char digits[] = "0123456789abcdef";
+    char *out = apr_palloc(p, len * 2 + 1);
+    apr_size_t i;
+
+    for (i = 0; i < len; i++) {
+        out[2 * i] = digits[d[i] >> 4];
+        out[2 * i + 1] = digits[d[i] & 0x0f];
+    }
+    out[2 * len] = '\0';
+    return out;
+}
+
+static int is_unreserved(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+        || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'
+        || c == '~';
+}
+
+const char *oidc_url_encode(apr_pool_t *p, const char *s)
+{
+    static const char digits[] = "0123456789ABCDEF";
+    apr_size_t n = strlen(s);
+    char *out = apr_palloc(p, n * 3 + 1);
+    char *o = out;
+
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (is_unreserved(c)) {
+            *o++ = (char)c;
+        }
+        else {
+            *o++ = '%';
+            *o++ = digits[c >> 4];
+            *o++ = digits[c & 0x0f];
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+static int hex_value(unsigned char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+char *oidc_url_decode(apr_pool_t *p, const char *s, apr_size_t len)
+{
+    char *out = apr_palloc(p, len + 1);
+    char *o = out;
+    apr_size_t i;
+
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '+') {
+            *o++ = ' ';
+        }
+        else if (c == '%') {
+            int hi, lo;
+            if (i + 2 >= len) {
+                return NULL;
+            }
+            hi = hex_value((unsigned char)s[i + 1]);
+            lo = hex_value((unsigned char)s[i + 2]);
+            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+                return NULL;
+            }
+            *o++ = (char)(hi << 4 | lo);
+            i += 2;
+        }
+        else {
+            *o++ = (char)c;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+const char *oidc_html_escape(apr_pool_t *p, const char *s)
+{
+    apr_size_t n = 0;
+    const char *c;
+    char *out, *o;
+
+    for (c = s; *c; c++) {
+        n += (*c == '&') ? 5 : (*c == '<' || *c == '>') ? 4
+           : (*c == '"' || *c == '\'') ? 6 : 1;
+    }
+    out = o = apr_palloc(p, n + 1);
+    for (c = s; *c; c++) {
+        switch (*c) {
+        case '&': memcpy(o, "&amp;", 5); o += 5; break;
+        case '<': memcpy(o, "&lt;", 4); o += 4; break;
+        case '>': memcpy(o, "&gt;", 4); o += 4; break;
+        case '"': memcpy(o, "&quot;", 6); o += 6; break;
+        case '\'': memcpy(o, "&#x27;", 6); o += 6; break;
+        default: *o++ = *c;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+int oidc_secure_streq(const char *a, const char *b)
+{
+    apr_size_t la, lb;
+
+    if (a == NULL || b == NULL) {
+        return 0;
+    }
+    la = strlen(a);
+    lb = strlen(b);
+    if (la != lb) {
+        return 0;
+    }
+    return CRYPTO_memcmp(a, b, la) == 0;
+}

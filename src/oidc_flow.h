@@ -1,0 +1,59 @@
+/*
+ * oidc_flow.h: the state of one authorization request, from the redirect to
+ * the OP until the callback.
+ *
+ * It travels in a per-flow cookie, sealed with AES-256-GCM and bound to its
+ * `state`, so every node can complete a flow another node started, with no
+ * store round trip. Its age is bounded, and the callback consumes it (the
+ * glue also records used states in the store to refuse replays).
+ */
+#ifndef OIDC_FLOW_H
+#define OIDC_FLOW_H
+
+#include "oidc_core.h"
+#include "oidc_cookie.h"
+
+#define OIDC_FLOW_STATE_LEN 43    /* 32 random bytes, base64url */
+#define OIDC_FLOW_MAX_PER_BROWSER 4
+#define OIDC_FLOW_MAX_AGE apr_time_from_sec(600)
+
+typedef struct {
+    const char *state;
+    const char *nonce;
+    const char *verifier;       /* PKCE code_verifier */
+    const char *return_to;      /* absolute, already validated */
+    const char *redirect_uri;   /* as sent, for the token request */
+    apr_time_t created;
+} oidc_flow_t;
+
+typedef enum {
+    OIDC_FLOW_OK = 0,
+    OIDC_FLOW_BAD_STATE,   /* the state parameter is not one we could issue */
+    OIDC_FLOW_MISSING,     /* no cookie for this state: expired or used */
+    OIDC_FLOW_INVALID,     /* does not decrypt: tampered or another key */
+    OIDC_FLOW_EXPIRED
+} oidc_flow_status_t;
+
+oidc_flow_t *oidc_flow_new(apr_pool_t *p, const char *return_to,
+                           const char *redirect_uri, apr_time_t now);
+
+/* Name of the cookie that carries the flow for this state. */
+const char *oidc_flow_cookie_name(apr_pool_t *p, const char *base,
+                                  const char *state);
+
+const char *oidc_flow_seal(apr_pool_t *p, const unsigned char *key,
+                           const oidc_flow_t *flow);
+
+oidc_flow_status_t oidc_flow_open(apr_pool_t *p, const unsigned char *key,
+                                  const apr_array_header_t *cookies,
+                                  const char *base, const char *state,
+                                  apr_time_t now, oidc_flow_t **flow);
+
+/* Names of this browser's flow cookies to delete before one more is added:
+ * the unreadable and expired ones, and the oldest beyond the per-browser
+ * bound. */
+apr_array_header_t *oidc_flow_evictions(apr_pool_t *p,
+                                        const apr_array_header_t *cookies,
+                                        const char *base, apr_time_t now);
+
+#endif

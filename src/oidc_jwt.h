@@ -1,0 +1,38 @@
+/* oidc_jwt.h: compact JWS (RFC 7515) parsing and signature verification. */
+#ifndef OIDC_JWT_H
+#define OIDC_JWT_H
+
+#include <jansson.h>
+#include "oidc_core.h"
+
+struct oidc_jwk_t;
+
+typedef struct {
+    const char *compact;
+    const char *alg;
+    const char *kid;       /* NULL when the header has none */
+    json_t *header;        /* owned by the pool */
+    json_t *claims;        /* owned by the pool */
+} oidc_jwt_t;
+
+/* Parses a compact JWS with a JSON object payload. Duplicate JSON members,
+ * a missing or non-string `alg`, `crit`, and anything over OIDC_MAX_JWT_LEN
+ * are rejected. Returns NULL on success, else a short reason. */
+const char *oidc_jwt_parse(apr_pool_t *p, const char *compact,
+                           oidc_jwt_t **out);
+
+/* The algorithms we verify: RSA PKCS#1, RSA-PSS and ECDSA. Never "none",
+ * never HMAC (an OP's public key must not become a shared secret). */
+int oidc_jwt_alg_supported(const char *alg);
+
+/* Verifies the signature with key, which must suit the alg. */
+int oidc_jwt_verify(const oidc_jwt_t *jwt, const struct oidc_jwk_t *key);
+
+/* Parses JSON text with duplicate members refused, owned by the pool. */
+json_t *oidc_json_parse(apr_pool_t *p, const char *text, apr_size_t len);
+/* Makes the pool release a JSON value. */
+json_t *oidc_json_pool_own(apr_pool_t *p, json_t *json);
+/* A member's string value, or NULL if absent or not a string. */
+const char *oidc_json_str(const json_t *obj, const char *name);
+
+#endif

@@ -1,0 +1,79 @@
+/* oidc_metadata.c: discovery document parsing. */
+#include <string.h>
+
+#include "oidc_metadata.h"
+#include "oidc_jwt.h"
+
+const char *oidc_metadata_url(apr_pool_t *p, const char *issuer)
+{
+    apr_size_t n = strlen(issuer);
+    /* Discovery §4: remove a trailing '/' before appending the path. */
+    if (n > 0 && issuer[n - 1] == '/') {
+        n--;
+    }
+    return apr_pstrcat(p, apr_pstrmemdup(p, issuer, n),
+                       "/.well-known/openid-configuration", NULL);
+}
+
+/* An endpoint: absolute, http(s), no fragment, https if the issuer is. */
+static const char *endpoint(apr_pool_t *p, const json_t *doc,
+                            const char *name, int required, int https_only,
+                            const char **err)
+{
+    const char *url = oidc_json_str(doc, name);
+
+    if (url == NULL) {
+        if (required || json_object_get(doc, name) != NULL) {
+            *err = apr_psprintf(p, "%s is missing or not a string", name);
+        }
+        return NULL;
+    }
+    if (strlen(url) > OIDC_MAX_URL_LEN || strchr(url, '#') != NULL
+        || (strncmp(url, "https://", 8) != 0
+            && (https_only || strncmp(url, "http://", 7) != 0))) {
+        *err = apr_psprintf(p, "%s is not an acceptable %s URL", name,
+                            https_only ? "https" : "http(s)");
+        return NULL;
+    }
+    return apr_pstrdup(p, url);
+}
+
+const char *oidc_metadata_parse(apr_pool_t *p, const char *text,
+                                apr_size_t len, const char *expected_issuer,
+                                oidc_metadata_t **out)
+{
+    json_t *doc = oidc_json_parse(p, text, len);
+    oidc_metadata_t *m;
+    const char *err = NULL;
+    int https_only = strncmp(expected_issuer, "https://", 8) == 0;
+
+    *out = NULL;
+    if (!json_is_object(doc)) {
+        return "discovery document is not a JSON object";
+    }
+    m = apr_pcalloc(p, sizeof(*m));
+    m->issuer = oidc_json_str(doc, "issuer");
+    if (m->issuer == NULL || strcmp(m->issuer, expected_issuer) != 0) {
+        return "discovery document's issuer is not the configured "
+               "AuthOIDCProvider";
+    }
+    m->issuer = apr_pstrdup(p, m->issuer);
+    m->authorization_endpoint = endpoint(p, doc, "authorization_endpoint", 1,
+                                         https_only, &err);
+    m->token_endpoint = endpoint(p, doc, "token_endpoint", 1, https_only,
+                                 &err);
+    m->jwks_uri = endpoint(p, doc, "jwks_uri", 1, https_only, &err);
+    m->userinfo_endpoint = endpoint(p, doc, "userinfo_endpoint", 0,
+                                    https_only, &err);
+    m->end_session_endpoint = endpoint(p, doc, "end_session_endpoint", 0,
+                                       https_only, &err);
+    m->revocation_endpoint = endpoint(p, doc, "revocation_endpoint", 0,
+                                      https_only, &err);
+    if (err != NULL) {
+        return err;
+    }
+    m->iss_parameter_supported = json_is_true(
+        json_object_get(doc, "authorization_response_iss_parameter_supported"));
+    *out = m;
+    return NULL;
+}

@@ -1,0 +1,133 @@
+/* oidc_record.c: writer and bounds-checked reader of the record format. */
+#include <string.h>
+
+#include "oidc_record.h"
+
+enum { FIELD_NULL = 0, FIELD_STR = 1, FIELD_TIME = 2 };
+
+void oidc_record_writer_init(oidc_record_writer_t *w, apr_pool_t *p,
+                             apr_size_t hint)
+{
+    w->pool = p;
+    w->cap = hint < 64 ? 64 : hint;
+    w->buf = apr_palloc(p, w->cap);
+    w->len = 0;
+}
+
+static void put_field(oidc_record_writer_t *w, unsigned char type,
+                      const void *data, apr_size_t n)
+{
+    if (w->len + 5 + n > w->cap) {
+        apr_size_t cap = (w->cap + 5 + n) * 2;
+        unsigned char *buf = apr_palloc(w->pool, cap);
+        memcpy(buf, w->buf, w->len);
+        w->buf = buf;
+        w->cap = cap;
+    }
+    w->buf[w->len++] = type;
+    w->buf[w->len++] = (unsigned char)(n >> 24);
+    w->buf[w->len++] = (unsigned char)(n >> 16);
+    w->buf[w->len++] = (unsigned char)(n >> 8);
+    w->buf[w->len++] = (unsigned char)n;
+    if (n > 0) {
+        memcpy(w->buf + w->len, data, n);
+    }
+    w->len += n;
+}
+
+void oidc_record_put_str(oidc_record_writer_t *w, const char *s)
+{
+    if (s == NULL) {
+        put_field(w, FIELD_NULL, NULL, 0);
+    }
+    else {
+        put_field(w, FIELD_STR, s, strlen(s));
+    }
+}
+
+void oidc_record_put_time(oidc_record_writer_t *w, apr_time_t t)
+{
+    unsigned char b[8];
+    apr_uint64_t v = (apr_uint64_t)t;
+    int i;
+
+    for (i = 7; i >= 0; i--) {
+        b[i] = (unsigned char)v;
+        v >>= 8;
+    }
+    put_field(w, FIELD_TIME, b, sizeof(b));
+}
+
+void oidc_record_reader_init(oidc_record_reader_t *rd,
+                             const unsigned char *buf, apr_size_t len)
+{
+    rd->buf = buf;
+    rd->len = len;
+    rd->pos = 0;
+    rd->failed = 0;
+}
+
+static const unsigned char *get_field(oidc_record_reader_t *rd,
+                                      unsigned char *type, apr_size_t *n)
+{
+    const unsigned char *b;
+    apr_size_t len;
+
+    if (rd->failed || rd->len - rd->pos < 5) {
+        rd->failed = 1;
+        return NULL;
+    }
+    b = rd->buf + rd->pos;
+    len = ((apr_size_t)b[1] << 24) | ((apr_size_t)b[2] << 16)
+        | ((apr_size_t)b[3] << 8) | b[4];
+    if (len > rd->len - rd->pos - 5) {
+        rd->failed = 1;
+        return NULL;
+    }
+    *type = b[0];
+    *n = len;
+    rd->pos += 5 + len;
+    return b + 5;
+}
+
+const char *oidc_record_get_str(oidc_record_reader_t *rd, apr_pool_t *p)
+{
+    unsigned char type = 0;
+    apr_size_t n = 0;
+    const unsigned char *d = get_field(rd, &type, &n);
+
+    if (d == NULL || type == FIELD_NULL) {
+        if (d != NULL && n != 0) {
+            rd->failed = 1;
+        }
+        return NULL;
+    }
+    if (type != FIELD_STR || memchr(d, '\0', n) != NULL) {
+        rd->failed = 1;
+        return NULL;
+    }
+    return apr_pstrmemdup(p, (const char *)d, n);
+}
+
+apr_time_t oidc_record_get_time(oidc_record_reader_t *rd)
+{
+    unsigned char type = 0;
+    apr_size_t n = 0;
+    const unsigned char *d = get_field(rd, &type, &n);
+    apr_uint64_t v = 0;
+    int i;
+
+    if (d == NULL || type != FIELD_TIME || n != 8) {
+        rd->failed = 1;
+        return 0;
+    }
+    for (i = 0; i < 8; i++) {
+        v = (v << 8) | d[i];
+    }
+    return (apr_time_t)v;
+}
+
+int oidc_record_done(const oidc_record_reader_t *rd)
+{
+    return !rd->failed && rd->pos == rd->len;
+}

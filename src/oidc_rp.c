@@ -1,0 +1,633 @@
+/* oidc_rp.c: authenticating requests and completing logins. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "oidc_rp.h"
+#include "oidc_claims.h"
+#include "oidc_cookie.h"
+#include "oidc_encode.h"
+#include "oidc_flow.h"
+#include "oidc_idtoken.h"
+#include "oidc_jwt.h"
+#include "oidc_params.h"
+#include "oidc_pkce.h"
+#include "oidc_redirect.h"
+
+#define STATE_USED_LABEL "mod_authnz_oidc used state"
+#define IAT_MAX_AGE apr_time_from_sec(3600)
+
+static void result_init(apr_pool_t *p, oidc_rp_result_t *res)
+{
+    memset(res, 0, sizeof(*res));
+    res->set_cookies = apr_array_make(p, 4, sizeof(const char *));
+}
+
+static void add_cookie(oidc_rp_result_t *res, const char *set_cookie)
+{
+    APR_ARRAY_PUSH(res->set_cookies, const char *) = set_cookie;
+}
+
+static void fail(oidc_rp_result_t *res, int status, const char *error,
+                 const char *message)
+{
+    res->kind = OIDC_RP_ERROR;
+    res->status = status;
+    res->error = error;
+    res->message = message;
+}
+
+int oidc_rp_is_api_request(const oidc_request_t *req)
+{
+    const char *xrw = req->header(req, "X-Requested-With");
+    const char *mode = req->header(req, "Sec-Fetch-Mode");
+    const char *accept = req->header(req, "Accept");
+
+    if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
+        return 1;
+    }
+    if (xrw != NULL && strcasecmp(xrw, "XMLHttpRequest") == 0) {
+        return 1;
+    }
+    if (mode != NULL && strcasecmp(mode, "navigate") != 0) {
+        return 1;
+    }
+    if (accept != NULL && strstr(accept, "text/html") == NULL
+        && (strstr(accept, "application/json") != NULL
+            || strstr(accept, "*/*") == NULL)) {
+        return 1;
+    }
+    return 0;
+}
+
+const char *oidc_rp_redirect_uri(apr_pool_t *p, const oidc_rp_config_t *cfg,
+                                 const oidc_request_t *req)
+{
+    if (cfg->redirect_uri[0] == '/') {
+        return apr_pstrcat(p, req->origin, cfg->redirect_uri, NULL);
+    }
+    return cfg->redirect_uri;
+}
+
+static const char *const reserved_params[] = {
+    "response_type", "client_id", "redirect_uri", "scope", "state", "nonce",
+    "code_challenge", "code_challenge_method", "request", "request_uri",
+    "response_mode", NULL
+};
+
+int oidc_rp_reserved_auth_param(const char *name)
+{
+    int i;
+    for (i = 0; reserved_params[i] != NULL; i++) {
+        if (strcmp(name, reserved_params[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static apr_array_header_t *request_cookies(const oidc_rp_ctx_t *ctx,
+                                           const oidc_request_t *req)
+{
+    return oidc_cookies_parse(ctx->pool, req->header(req, "Cookie"));
+}
+
+static int provider_failed(const oidc_rp_ctx_t *ctx, oidc_rp_result_t *res,
+                           oidc_provider_status_t st)
+{
+    if (st == OIDC_PROVIDER_OK) {
+        return 0;
+    }
+    fail(res, st == OIDC_PROVIDER_UNREACHABLE ? 503 : 502,
+         "temporarily_unavailable",
+         "The identity provider cannot be reached. Please try again later.");
+    return 1;
+}
+
+/* ---- the session of a request ---------------------------------------- */
+
+typedef enum { LOOKUP_NONE, LOOKUP_FOUND, LOOKUP_STORE_DOWN } lookup_t;
+
+static lookup_t load_session(const oidc_rp_ctx_t *ctx, const char *id,
+                             oidc_session_t **out)
+{
+    const oidc_rp_config_t *cfg = ctx->cfg;
+    unsigned char key[OIDC_SESSION_STORE_KEY_LEN];
+    unsigned char *val;
+    apr_size_t len;
+    apr_status_t rv;
+    oidc_session_t *s;
+
+    *out = NULL;
+    oidc_session_store_key(id, key);
+    rv = ctx->store->get(ctx->store, ctx->pool, key, sizeof(key), &val, &len);
+    if (rv == APR_NOTFOUND) {
+        oidc_log(ctx->log, OIDC_LOG_DEBUG, "oidc-session",
+                 "session cookie names no stored session (ended or expired)");
+        return LOOKUP_NONE;
+    }
+    if (rv != APR_SUCCESS) {
+        oidc_log(ctx->log, OIDC_LOG_ERR, "oidc-store",
+                 "session store lookup failed (status %d)", rv);
+        return LOOKUP_STORE_DOWN;
+    }
+    if (len > cfg->max_record
+        || oidc_session_open(ctx->pool, cfg->session_key, id, val, len,
+                             &s) != APR_SUCCESS) {
+        oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-session",
+                 "stored session record does not decrypt (session key "
+                 "changed, or the record was altered)");
+        return LOOKUP_NONE;
+    }
+    switch (oidc_session_freshness(s, ctx->now, cfg->inactivity,
+                                   cfg->max_age)) {
+    case OIDC_SESSION_VALID:
+        *out = s;
+        return LOOKUP_FOUND;
+    case OIDC_SESSION_IDLE:
+        oidc_log(ctx->log, OIDC_LOG_INFO, "oidc-session",
+                 "session ended after inactivity");
+        break;
+    default:
+        oidc_log(ctx->log, OIDC_LOG_INFO, "oidc-session",
+                 "session reached its maximum age");
+    }
+    ctx->store->del(ctx->store, ctx->pool, key, sizeof(key));
+    return LOOKUP_NONE;
+}
+
+static apr_status_t save_session(const oidc_rp_ctx_t *ctx, const char *id,
+                                 const oidc_session_t *s, oidc_rp_result_t *res)
+{
+    const oidc_rp_config_t *cfg = ctx->cfg;
+    unsigned char key[OIDC_SESSION_STORE_KEY_LEN];
+    unsigned char *rec;
+    apr_size_t len;
+    apr_status_t rv;
+
+    rv = oidc_session_seal(ctx->pool, cfg->session_key, id, s,
+                           cfg->max_record, &rec, &len);
+    if (rv == APR_ENOSPC) {
+        oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-session",
+                 "session record exceeds the %" APR_SIZE_T_FMT " byte limit "
+                 "(AuthOIDCSessionMaxSize); refused", cfg->max_record);
+        fail(res, 500, "server_error",
+             "Your sign-in could not be saved: the session is too large.");
+        return rv;
+    }
+    if (rv == APR_SUCCESS) {
+        oidc_session_store_key(id, key);
+        rv = ctx->store->put(ctx->store, ctx->pool, key, sizeof(key),
+                             oidc_session_store_expiry(s, cfg->inactivity,
+                                                       cfg->max_age),
+                             rec, len);
+    }
+    if (rv != APR_SUCCESS) {
+        oidc_log(ctx->log, OIDC_LOG_ERR, "oidc-store",
+                 "session store refused the session record (status %d, "
+                 "%" APR_SIZE_T_FMT " bytes)", rv, len);
+        fail(res, 503, "temporarily_unavailable",
+             "Your sign-in could not be saved. Please try again later.");
+    }
+    return rv;
+}
+
+/* ---- the redirect to the OP ------------------------------------------- */
+
+static void start_login(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
+                        const oidc_rp_dir_t *dir,
+                        const apr_array_header_t *cookies,
+                        oidc_rp_result_t *res)
+{
+    apr_pool_t *p = ctx->pool;
+    const oidc_rp_config_t *cfg = ctx->cfg;
+    const oidc_provider_snapshot_t *op;
+    const char *return_to, *redirect_uri, *sealed, *endpoint;
+    apr_array_header_t *evict;
+    oidc_flow_t *flow;
+    int i;
+
+    if (provider_failed(ctx, res, oidc_provider_get(cfg->provider, p,
+                                                    ctx->http, ctx->log,
+                                                    ctx->now, &op))) {
+        return;
+    }
+    return_to = oidc_redirect_target(p, req->unparsed_uri, req->origin);
+    if (return_to == NULL) {
+        return_to = apr_pstrcat(p, req->origin, "/", NULL);
+    }
+    redirect_uri = oidc_rp_redirect_uri(p, cfg, req);
+    flow = oidc_flow_new(p, return_to, redirect_uri, ctx->now);
+    sealed = flow ? oidc_flow_seal(p, cfg->flow_key, flow) : NULL;
+    if (sealed == NULL) {
+        oidc_log(ctx->log, OIDC_LOG_ERR, "oidc-login",
+                 "could not create the login state (random source or "
+                 "crypto failure)");
+        fail(res, 500, "server_error", "Sign-in could not be started.");
+        return;
+    }
+
+    evict = oidc_flow_evictions(p, cookies, cfg->cookie_name, ctx->now);
+    for (i = 0; i < evict->nelts; i++) {
+        add_cookie(res, oidc_cookie_make(p, APR_ARRAY_IDX(evict, i,
+                                                          const char *),
+                                         "", req->secure, 0));
+    }
+    add_cookie(res, oidc_cookie_make(p, oidc_flow_cookie_name(
+                                            p, cfg->cookie_name, flow->state),
+                                     sealed, req->secure,
+                                     OIDC_FLOW_MAX_AGE));
+
+    endpoint = op->meta->authorization_endpoint;
+    res->kind = OIDC_RP_REDIRECT;
+    res->status = 302;
+    res->location = apr_pstrcat(p, endpoint,
+        strchr(endpoint, '?') ? "&" : "?",
+        "response_type=code&client_id=", oidc_url_encode(p, cfg->client.id),
+        "&redirect_uri=", oidc_url_encode(p, redirect_uri),
+        "&scope=", oidc_url_encode(p, dir->scope),
+        "&state=", flow->state,
+        "&nonce=", flow->nonce,
+        "&code_challenge=", oidc_pkce_challenge_s256(p, flow->verifier),
+        "&code_challenge_method=S256",
+        dir->auth_params, NULL);
+    oidc_log(ctx->log, OIDC_LOG_INFO, "oidc-login",
+             "redirecting to the provider to sign in");
+}
+
+void oidc_rp_authenticate(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
+                          const oidc_rp_dir_t *dir, oidc_rp_result_t *res)
+{
+    apr_pool_t *p = ctx->pool;
+    const oidc_rp_config_t *cfg = ctx->cfg;
+    apr_array_header_t *cookies = request_cookies(ctx, req);
+    const char *id = oidc_cookie_get(cookies, cfg->cookie_name);
+    oidc_session_t *s = NULL;
+
+    result_init(p, res);
+    if (id != NULL && *id != '\0') {
+        if (!oidc_session_id_wellformed(id)) {
+            oidc_log(ctx->log, OIDC_LOG_INFO, "oidc-session",
+                     "malformed session cookie ignored");
+        }
+        else {
+            switch (load_session(ctx, id, &s)) {
+            case LOOKUP_STORE_DOWN:
+                fail(res, 503, "temporarily_unavailable",
+                     "Sessions are unavailable right now. Please try again "
+                     "later.");
+                return;
+            case LOOKUP_FOUND:
+                break;
+            default:
+                s = NULL;
+            }
+        }
+    }
+
+    if (s != NULL) {
+        res->claims = oidc_json_parse(p, s->claims, strlen(s->claims));
+        if (!json_is_object(res->claims)) {
+            oidc_log(ctx->log, OIDC_LOG_ERR, "oidc-session",
+                     "stored claims are not a JSON object");
+            s = NULL;
+        }
+    }
+    if (s != NULL) {
+        if (oidc_session_needs_touch(s, ctx->now, cfg->inactivity)) {
+            oidc_rp_result_t ignored;
+            result_init(p, &ignored);
+            s->last_seen = ctx->now;
+            /* Failing to extend a valid session is not a reason to refuse
+             * this request; save_session logs it. */
+            save_session(ctx, id, s, &ignored);
+        }
+        res->kind = OIDC_RP_AUTHENTICATED;
+        res->session = s;
+        res->session_id = id;
+        return;
+    }
+
+    if (id != NULL) {
+        add_cookie(res, oidc_cookie_make(p, cfg->cookie_name, "", req->secure,
+                                         0));
+    }
+    if (oidc_rp_is_api_request(req)) {
+        fail(res, 401, "login_required",
+             "Authentication is required: sign in with a browser first.");
+        res->challenge = 1;
+        return;
+    }
+    start_login(ctx, req, dir, cookies, res);
+}
+
+/* ---- the callback ----------------------------------------------------- */
+
+/* Refuses a second use of the same state, on every node sharing the store. */
+static int state_already_used(const oidc_rp_ctx_t *ctx, const char *state,
+                              apr_time_t flow_created, int *store_down)
+{
+    unsigned char buf[sizeof(STATE_USED_LABEL) + 64], key[32];
+    unsigned char *val;
+    apr_size_t len, n = strlen(state);
+    apr_status_t rv;
+
+    *store_down = 0;
+    memcpy(buf, STATE_USED_LABEL, sizeof(STATE_USED_LABEL));
+    memcpy(buf + sizeof(STATE_USED_LABEL), state, n);
+    oidc_sha256(buf, sizeof(STATE_USED_LABEL) + n, key);
+    rv = ctx->store->get(ctx->store, ctx->pool, key, sizeof(key), &val, &len);
+    if (rv == APR_SUCCESS) {
+        return 1;
+    }
+    if (rv != APR_NOTFOUND) {
+        *store_down = 1;
+        return 0;
+    }
+    rv = ctx->store->put(ctx->store, ctx->pool, key, sizeof(key),
+                         flow_created + OIDC_FLOW_MAX_AGE
+                             + apr_time_from_sec(60),
+                         (const unsigned char *)"1", 1);
+    if (rv != APR_SUCCESS) {
+        *store_down = 1;
+    }
+    return 0;
+}
+
+static int op_error_status(const char *error)
+{
+    if (strcmp(error, "access_denied") == 0
+        || strcmp(error, "login_required") == 0
+        || strcmp(error, "consent_required") == 0
+        || strcmp(error, "interaction_required") == 0
+        || strcmp(error, "account_selection_required") == 0) {
+        return 403;
+    }
+    if (strcmp(error, "temporarily_unavailable") == 0) {
+        return 503;
+    }
+    if (strcmp(error, "server_error") == 0) {
+        return 502;
+    }
+    return 400;
+}
+
+static int printable_word(const char *s)
+{
+    apr_size_t n = 0;
+    for (; *s; s++, n++) {
+        if (*s < 0x21 || *s > 0x7e || n > 64) {
+            return 0;
+        }
+    }
+    return n > 0;
+}
+
+static void callback_with_flow(const oidc_rp_ctx_t *ctx,
+                               const oidc_request_t *req, apr_table_t *params,
+                               const apr_array_header_t *cookies,
+                               oidc_flow_t *flow, oidc_rp_result_t *res);
+
+void oidc_rp_callback(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
+                      oidc_rp_result_t *res)
+{
+    apr_pool_t *p = ctx->pool;
+    const oidc_rp_config_t *cfg = ctx->cfg;
+    apr_array_header_t *cookies;
+    apr_table_t *params;
+    const char *state, *error;
+    oidc_flow_t *flow = NULL;
+    oidc_flow_status_t fst;
+
+    result_init(p, res);
+    if (strcmp(req->method, "GET") != 0) {
+        fail(res, 405, "invalid_request",
+             "The sign-in response must arrive as a GET request.");
+        return;
+    }
+    if (oidc_params_parse(p, req->query, 8192, &params) != OIDC_PARAMS_OK) {
+        oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-callback",
+                 "malformed callback query (too long, too many, duplicate "
+                 "or badly encoded parameters)");
+        fail(res, 400, "invalid_request", "The sign-in response is malformed.");
+        return;
+    }
+    cookies = request_cookies(ctx, req);
+    state = apr_table_get(params, "state");
+    if (state == NULL) {
+        oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-state",
+                 "callback without a state parameter");
+        fail(res, 400, "invalid_request",
+             "The sign-in response is missing its state. Please start again.");
+        return;
+    }
+    fst = oidc_flow_open(p, cfg->flow_key, cookies, cfg->cookie_name, state,
+                         ctx->now, &flow);
+    if (fst != OIDC_FLOW_BAD_STATE) {
+        /* Whatever happens next, this flow is over. */
+        add_cookie(res, oidc_cookie_make(p, oidc_flow_cookie_name(
+                                                p, cfg->cookie_name, state),
+                                         "", req->secure, 0));
+    }
+    switch (fst) {
+    case OIDC_FLOW_OK:
+        break;
+    case OIDC_FLOW_EXPIRED:
+        oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-state",
+                 "callback for an expired login state");
+        fail(res, 400, "invalid_request",
+             "The sign-in took too long. Please start again.");
+        return;
+    case OIDC_FLOW_MISSING:
+        oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-state",
+                 "callback for an unknown or already used state (no "
+                 "matching login-state cookie)");
+        fail(res, 400, "invalid_request",
+             "This sign-in response is unknown or was already used. Please "
+             "start again.");
+        return;
+    default:
+        oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-state",
+                 "callback with an invalid state or login-state cookie");
+        fail(res, 400, "invalid_request",
+             "The sign-in response is invalid. Please start again.");
+        return;
+    }
+
+    error = apr_table_get(params, "error");
+    if (error != NULL) {
+        const char *word = printable_word(error) ? error : "invalid";
+        oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-callback",
+                 "the provider returned error=%s", word);
+        fail(res, op_error_status(word), "access_denied",
+             apr_psprintf(p, "The identity provider did not sign you in "
+                          "(%s).", word));
+        res->location = flow->return_to;   /* offered as a link to retry */
+        return;
+    }
+    callback_with_flow(ctx, req, params, cookies, flow, res);
+}
+
+static oidc_idtoken_status_t validate_id_token(const oidc_rp_ctx_t *ctx,
+                                               const oidc_provider_snapshot_t
+                                                   **op,
+                                               const char *id_token,
+                                               const oidc_idtoken_params_t *prm,
+                                               oidc_idtoken_t **out,
+                                               const char **detail)
+{
+    oidc_idtoken_status_t st = oidc_idtoken_validate(ctx->pool, id_token,
+                                                     (*op)->jwks, prm, out,
+                                                     detail);
+    if (st == OIDC_IDTOKEN_UNKNOWN_KID) {
+        const oidc_provider_snapshot_t *fresh;
+        oidc_log(ctx->log, OIDC_LOG_INFO, "oidc-idtoken",
+                 "ID token names an unknown kid: refetching the JWKS");
+        if (oidc_provider_refresh_keys(ctx->cfg->provider, ctx->pool,
+                                       ctx->http, ctx->log, ctx->now,
+                                       &fresh) == OIDC_PROVIDER_OK) {
+            *op = fresh;
+        }
+        st = oidc_idtoken_validate(ctx->pool, id_token, (*op)->jwks, prm,
+                                   out, detail);
+    }
+    return st;
+}
+
+static void callback_with_flow(const oidc_rp_ctx_t *ctx,
+                               const oidc_request_t *req, apr_table_t *params,
+                               const apr_array_header_t *cookies,
+                               oidc_flow_t *flow, oidc_rp_result_t *res)
+{
+    apr_pool_t *p = ctx->pool;
+    const oidc_rp_config_t *cfg = ctx->cfg;
+    const oidc_provider_snapshot_t *op;
+    const char *code = apr_table_get(params, "code");
+    const char *iss = apr_table_get(params, "iss");
+    const char *detail, *old_id, *id;
+    oidc_token_resp_t tok;
+    oidc_token_status_t tst;
+    oidc_idtoken_params_t prm;
+    oidc_idtoken_t *idt;
+    oidc_idtoken_status_t ist;
+    oidc_session_t *s;
+    int store_down;
+    char *claims_text;
+
+    if (provider_failed(ctx, res, oidc_provider_get(cfg->provider, p,
+                                                    ctx->http, ctx->log,
+                                                    ctx->now, &op))) {
+        return;
+    }
+    /* RFC 9207: the response names its issuer, which must be ours. */
+    if ((iss != NULL && strcmp(iss, op->meta->issuer) != 0)
+        || (iss == NULL && op->meta->iss_parameter_supported)) {
+        oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-callback",
+                 "authorization response %s (mix-up defence, RFC 9207)",
+                 iss ? "names another issuer" : "lacks the iss parameter");
+        fail(res, 400, "invalid_request", "The sign-in response is invalid.");
+        return;
+    }
+    if (code == NULL || *code == '\0' || strlen(code) > 2048) {
+        oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-callback",
+                 "callback without a usable code");
+        fail(res, 400, "invalid_request", "The sign-in response is invalid.");
+        return;
+    }
+    if (state_already_used(ctx, flow->state, flow->created, &store_down)) {
+        oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-state",
+                 "replayed callback: this state was already used");
+        fail(res, 400, "invalid_request",
+             "This sign-in response was already used. Please start again.");
+        return;
+    }
+    if (store_down) {
+        oidc_log(ctx->log, OIDC_LOG_ERR, "oidc-store",
+                 "session store unavailable while completing a login");
+        fail(res, 503, "temporarily_unavailable",
+             "Sessions are unavailable right now. Please try again later.");
+        return;
+    }
+
+    tst = oidc_token_exchange_code(p, ctx->http, op->meta->token_endpoint,
+                                   &cfg->client, code, flow->redirect_uri,
+                                   flow->verifier, &tok, &detail);
+    if (tst != OIDC_TOKEN_OK) {
+        oidc_log(ctx->log, OIDC_LOG_ERR, "oidc-token",
+                 "token request to %s failed: %s", op->meta->token_endpoint,
+                 detail ? detail : "unknown error");
+        fail(res, tst == OIDC_TOKEN_UNREACHABLE ? 503 : 502,
+             "temporarily_unavailable",
+             "The identity provider did not complete the sign-in. Please "
+             "try again.");
+        return;
+    }
+    if (tok.id_token == NULL) {
+        oidc_log(ctx->log, OIDC_LOG_ERR, "oidc-token",
+                 "token response has no id_token (is \"openid\" in "
+                 "AuthOIDCScope?)");
+        fail(res, 502, "server_error",
+             "The identity provider did not complete the sign-in.");
+        return;
+    }
+
+    memset(&prm, 0, sizeof(prm));
+    prm.issuer = op->meta->issuer;
+    prm.client_id = cfg->client.id;
+    prm.nonce = flow->nonce;
+    prm.access_token = tok.access_token;
+    prm.now = ctx->now;
+    prm.skew = cfg->skew;
+    prm.iat_max_age = IAT_MAX_AGE;
+    ist = validate_id_token(ctx, &op, tok.id_token, &prm, &idt, &detail);
+    if (ist != OIDC_IDTOKEN_OK) {
+        oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-idtoken",
+                 "ID token rejected (%s): %s", oidc_idtoken_status_name(ist),
+                 detail ? detail : "");
+        fail(res, 401, "invalid_token",
+             "The identity provider's answer could not be verified.");
+        res->challenge = 1;
+        return;
+    }
+
+    claims_text = json_dumps(idt->claims, JSON_COMPACT);
+    if (claims_text == NULL) {
+        fail(res, 500, "server_error", "Sign-in could not be completed.");
+        return;
+    }
+    s = apr_pcalloc(p, sizeof(*s));
+    s->created = s->last_seen = ctx->now;
+    s->access_expires = tok.expires_in >= 0 ? ctx->now + tok.expires_in : 0;
+    s->iss = op->meta->issuer;
+    s->sub = idt->sub;
+    s->sid = idt->sid;
+    s->id_token = tok.id_token;
+    s->access_token = tok.access_token;
+    s->refresh_token = tok.refresh_token;
+    s->claims = apr_pstrdup(p, claims_text);
+    free(claims_text);
+
+    /* A fresh id at every login: a session id planted before login (session
+     * fixation) never becomes an authenticated one. */
+    old_id = oidc_cookie_get(cookies, cfg->cookie_name);
+    if (oidc_session_id_wellformed(old_id)) {
+        unsigned char key[OIDC_SESSION_STORE_KEY_LEN];
+        oidc_session_store_key(old_id, key);
+        ctx->store->del(ctx->store, p, key, sizeof(key));
+    }
+    id = oidc_session_new_id(p);
+    if (id == NULL || save_session(ctx, id, s, res) != APR_SUCCESS) {
+        if (res->kind != OIDC_RP_ERROR) {
+            fail(res, 500, "server_error", "Sign-in could not be completed.");
+        }
+        return;
+    }
+    add_cookie(res, oidc_cookie_make(p, cfg->cookie_name, id, req->secure,
+                                     -1));
+    oidc_log(ctx->log, OIDC_LOG_INFO, "oidc-login",
+             "signed in subject %s", s->sub);
+    res->kind = OIDC_RP_REDIRECT;
+    res->status = 302;
+    res->location = flow->return_to;
+    res->session = s;
+    res->session_id = id;
+}

@@ -1,0 +1,97 @@
+/*
+ * oidc_rp.h: the Relying Party's decisions for one request.
+ *
+ * The glue hands in a request view and gets back an outcome: authenticated
+ * (with the session), a redirect (with cookies), or an error (status, a word
+ * for API clients, a sentence for people). Every protocol decision is made
+ * here, so it is unit-testable without httpd.
+ */
+#ifndef OIDC_RP_H
+#define OIDC_RP_H
+
+#include <jansson.h>
+#include "oidc_core.h"
+#include "oidc_crypto.h"
+#include "oidc_http.h"
+#include "oidc_provider.h"
+#include "oidc_session.h"
+#include "oidc_store.h"
+#include "oidc_token.h"
+
+typedef struct {
+    const char *issuer;
+    oidc_client_t client;
+    const char *redirect_uri;      /* a path, or an absolute URL */
+    const char *cookie_name;
+    unsigned char session_key[OIDC_KEY_LEN];
+    unsigned char flow_key[OIDC_KEY_LEN];
+    apr_interval_time_t inactivity;
+    apr_interval_time_t max_age;
+    apr_interval_time_t skew;
+    apr_size_t max_record;
+    oidc_provider_t *provider;
+} oidc_rp_config_t;
+
+/* What may differ between protected locations. */
+typedef struct {
+    const char *scope;
+    const char *auth_params;       /* "&name=value..." already encoded, or "" */
+} oidc_rp_dir_t;
+
+typedef struct oidc_request_t {
+    const char *method;
+    const char *origin;            /* "https://host[:port]" of this site */
+    const char *unparsed_uri;      /* path and query as requested */
+    const char *query;             /* NULL when none */
+    int secure;                    /* https */
+    const char *(*header)(const struct oidc_request_t *req, const char *name);
+    void *baton;
+} oidc_request_t;
+
+typedef struct {
+    apr_pool_t *pool;
+    const oidc_rp_config_t *cfg;
+    const oidc_log_t *log;
+    const oidc_http_t *http;
+    const oidc_store_t *store;
+    apr_time_t now;
+} oidc_rp_ctx_t;
+
+typedef enum {
+    OIDC_RP_AUTHENTICATED = 0,
+    OIDC_RP_REDIRECT,
+    OIDC_RP_ERROR
+} oidc_rp_kind_t;
+
+typedef struct {
+    oidc_rp_kind_t kind;
+    int status;                    /* HTTP status for REDIRECT and ERROR */
+    const char *location;
+    apr_array_header_t *set_cookies;   /* of const char * */
+    const char *error;             /* a word for API clients */
+    const char *message;           /* a sentence for people, plain text */
+    int challenge;                 /* send WWW-Authenticate */
+    const char *session_id;
+    oidc_session_t *session;
+    json_t *claims;                /* the session's, owned by the pool */
+} oidc_rp_result_t;
+
+/* XHR, fetch() and non-GET requests get a 401, never a redirect. */
+int oidc_rp_is_api_request(const oidc_request_t *req);
+
+/* A request to a protected location. */
+void oidc_rp_authenticate(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
+                          const oidc_rp_dir_t *dir, oidc_rp_result_t *res);
+
+/* A request to the redirect URI: the OP sends the browser back here. */
+void oidc_rp_callback(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
+                      oidc_rp_result_t *res);
+
+/* The absolute redirect URI for this request. */
+const char *oidc_rp_redirect_uri(apr_pool_t *p, const oidc_rp_config_t *cfg,
+                                 const oidc_request_t *req);
+
+/* Names that AuthOIDCAuthParams may not override. */
+int oidc_rp_reserved_auth_param(const char *name);
+
+#endif

@@ -1,0 +1,122 @@
+/* oidc_session.c: session ids, record sealing and lifetime rules. */
+#include <string.h>
+
+#include "oidc_session.h"
+#include "oidc_crypto.h"
+#include "oidc_encode.h"
+#include "oidc_record.h"
+
+#define SESSION_RECORD_VERSION "sess1"
+#define STORE_KEY_LABEL "mod_authnz_oidc session id"
+
+const char *oidc_session_new_id(apr_pool_t *p)
+{
+    return oidc_random_token(p, 32);
+}
+
+int oidc_session_id_wellformed(const char *id)
+{
+    return id != NULL && strlen(id) == OIDC_SESSION_ID_LEN
+        && oidc_is_b64url(id, OIDC_SESSION_ID_LEN);
+}
+
+void oidc_session_store_key(const char *id,
+                            unsigned char key[OIDC_SESSION_STORE_KEY_LEN])
+{
+    unsigned char buf[sizeof(STORE_KEY_LABEL) + OIDC_SESSION_ID_LEN];
+
+    memcpy(buf, STORE_KEY_LABEL, sizeof(STORE_KEY_LABEL));
+    memcpy(buf + sizeof(STORE_KEY_LABEL), id, OIDC_SESSION_ID_LEN);
+    oidc_sha256(buf, sizeof(buf), key);
+}
+
+apr_status_t oidc_session_seal(apr_pool_t *p, const unsigned char *key,
+                               const char *id, const oidc_session_t *s,
+                               apr_size_t max_len, unsigned char **out,
+                               apr_size_t *out_len)
+{
+    oidc_record_writer_t w;
+
+    oidc_record_writer_init(&w, p, 4096);
+    oidc_record_put_str(&w, SESSION_RECORD_VERSION);
+    oidc_record_put_time(&w, s->created);
+    oidc_record_put_time(&w, s->last_seen);
+    oidc_record_put_time(&w, s->access_expires);
+    oidc_record_put_str(&w, s->iss);
+    oidc_record_put_str(&w, s->sub);
+    oidc_record_put_str(&w, s->sid);
+    oidc_record_put_str(&w, s->id_token);
+    oidc_record_put_str(&w, s->access_token);
+    oidc_record_put_str(&w, s->refresh_token);
+    oidc_record_put_str(&w, s->claims);
+    if (w.len + OIDC_AEAD_OVERHEAD > max_len) {
+        return APR_ENOSPC;
+    }
+    return oidc_aead_seal(p, key, id, strlen(id), w.buf, w.len, out, out_len);
+}
+
+apr_status_t oidc_session_open(apr_pool_t *p, const unsigned char *key,
+                               const char *id, const unsigned char *in,
+                               apr_size_t len, oidc_session_t **out)
+{
+    unsigned char *plain;
+    apr_size_t plain_len;
+    oidc_record_reader_t rd;
+    oidc_session_t *s;
+    const char *version;
+
+    *out = NULL;
+    if (oidc_aead_open(p, key, id, strlen(id), in, len, &plain,
+                       &plain_len) != APR_SUCCESS) {
+        return APR_EGENERAL;
+    }
+    s = apr_pcalloc(p, sizeof(*s));
+    oidc_record_reader_init(&rd, plain, plain_len);
+    version = oidc_record_get_str(&rd, p);
+    s->created = oidc_record_get_time(&rd);
+    s->last_seen = oidc_record_get_time(&rd);
+    s->access_expires = oidc_record_get_time(&rd);
+    s->iss = oidc_record_get_str(&rd, p);
+    s->sub = oidc_record_get_str(&rd, p);
+    s->sid = oidc_record_get_str(&rd, p);
+    s->id_token = oidc_record_get_str(&rd, p);
+    s->access_token = oidc_record_get_str(&rd, p);
+    s->refresh_token = oidc_record_get_str(&rd, p);
+    s->claims = oidc_record_get_str(&rd, p);
+    if (!oidc_record_done(&rd) || version == NULL
+        || strcmp(version, SESSION_RECORD_VERSION) != 0 || s->sub == NULL
+        || s->claims == NULL) {
+        return APR_EGENERAL;
+    }
+    *out = s;
+    return APR_SUCCESS;
+}
+
+oidc_session_freshness_t oidc_session_freshness(const oidc_session_t *s,
+                                                apr_time_t now,
+                                                apr_interval_time_t inactivity,
+                                                apr_interval_time_t max_age)
+{
+    if (now - s->created > max_age || s->created > now + apr_time_from_sec(300)) {
+        return OIDC_SESSION_EXPIRED;
+    }
+    if (now - s->last_seen > inactivity) {
+        return OIDC_SESSION_IDLE;
+    }
+    return OIDC_SESSION_VALID;
+}
+
+int oidc_session_needs_touch(const oidc_session_t *s, apr_time_t now,
+                             apr_interval_time_t inactivity)
+{
+    return now - s->last_seen > inactivity / OIDC_SESSION_TOUCH_FRACTION;
+}
+
+apr_time_t oidc_session_store_expiry(const oidc_session_t *s,
+                                     apr_interval_time_t inactivity,
+                                     apr_interval_time_t max_age)
+{
+    apr_time_t idle_end = s->last_seen + inactivity;
+    apr_time_t age_end = s->created + max_age;
+    return idle_end < age_end ? idle_end : age_end;
+}

@@ -1,0 +1,68 @@
+/*
+ * oidc_session.h: the server-side session.
+ *
+ * The browser holds only a random 256-bit id. The store key is a hash of
+ * it, and the record is sealed with AES-256-GCM under the session key with
+ * the id as associated data: a store dump reveals nothing, and a record
+ * moved to another key does not open.
+ */
+#ifndef OIDC_SESSION_H
+#define OIDC_SESSION_H
+
+#include "oidc_core.h"
+
+#define OIDC_SESSION_ID_LEN 43
+#define OIDC_SESSION_STORE_KEY_LEN 32
+
+typedef struct {
+    apr_time_t created;
+    apr_time_t last_seen;       /* as of the last store write */
+    apr_time_t access_expires;  /* 0 when unknown */
+    const char *iss;
+    const char *sub;
+    const char *sid;            /* the OP's session id, for logout */
+    const char *id_token;
+    const char *access_token;
+    const char *refresh_token;
+    const char *claims;         /* JSON object text */
+} oidc_session_t;
+
+const char *oidc_session_new_id(apr_pool_t *p);
+int oidc_session_id_wellformed(const char *id);
+void oidc_session_store_key(const char *id,
+                            unsigned char key[OIDC_SESSION_STORE_KEY_LEN]);
+
+/* APR_ENOSPC when the sealed record would exceed max_len. */
+apr_status_t oidc_session_seal(apr_pool_t *p, const unsigned char *key,
+                               const char *id, const oidc_session_t *s,
+                               apr_size_t max_len, unsigned char **out,
+                               apr_size_t *out_len);
+/* APR_EGENERAL when the record is tampered, truncated, for another id or
+ * under another key. */
+apr_status_t oidc_session_open(apr_pool_t *p, const unsigned char *key,
+                               const char *id, const unsigned char *in,
+                               apr_size_t len, oidc_session_t **out);
+
+typedef enum {
+    OIDC_SESSION_VALID = 0,
+    OIDC_SESSION_IDLE,        /* past the inactivity timeout */
+    OIDC_SESSION_EXPIRED      /* past the maximum age */
+} oidc_session_freshness_t;
+
+oidc_session_freshness_t oidc_session_freshness(const oidc_session_t *s,
+                                                apr_time_t now,
+                                                apr_interval_time_t inactivity,
+                                                apr_interval_time_t max_age);
+
+/* The store write that keeps an active session alive happens at most once
+ * per this fraction of the inactivity timeout, not on every request. */
+#define OIDC_SESSION_TOUCH_FRACTION 16
+int oidc_session_needs_touch(const oidc_session_t *s, apr_time_t now,
+                             apr_interval_time_t inactivity);
+
+/* When the store may forget the record. */
+apr_time_t oidc_session_store_expiry(const oidc_session_t *s,
+                                     apr_interval_time_t inactivity,
+                                     apr_interval_time_t max_age);
+
+#endif

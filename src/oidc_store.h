@@ -1,0 +1,23 @@
+/* oidc_store.h: where sessions live. The module backs it with httpd's
+ * ap_socache (shmcb, memcache, redis); unit tests with a table. */
+#ifndef OIDC_STORE_H
+#define OIDC_STORE_H
+
+#include "oidc_core.h"
+
+typedef struct oidc_store_t {
+    /* APR_NOTFOUND when absent; anything else but APR_SUCCESS means the
+     * store could not answer (a 503 for the user). */
+    apr_status_t (*get)(const struct oidc_store_t *s, apr_pool_t *p,
+                        const unsigned char *key, apr_size_t key_len,
+                        unsigned char **val, apr_size_t *val_len);
+    apr_status_t (*put)(const struct oidc_store_t *s, apr_pool_t *p,
+                        const unsigned char *key, apr_size_t key_len,
+                        apr_time_t expiry, const unsigned char *val,
+                        apr_size_t val_len);
+    apr_status_t (*del)(const struct oidc_store_t *s, apr_pool_t *p,
+                        const unsigned char *key, apr_size_t key_len);
+    void *baton;
+} oidc_store_t;
+
+#endif
