@@ -16,6 +16,7 @@
 
 #include "mod_authnz_oidc.h"
 #include "oidc_claims.h"
+#include "oidc_cookie.h"
 
 static oidc_server_config_t *server_config(const server_rec *s)
 {
@@ -133,6 +134,30 @@ static int check_user_id(request_rec *r)
     return OK;
 }
 
+/* The session cookie is a bearer credential: applications and proxied
+ * backends never see the module's own cookies. */
+static int fixups(request_rec *r)
+{
+    oidc_server_config_t *c = server_config(r->server);
+    const char *cookie;
+
+    if (c->rp == NULL) {
+        return DECLINED;
+    }
+    cookie = apr_table_get(r->headers_in, "Cookie");
+    if (cookie != NULL && strstr(cookie, c->rp->cookie_name) != NULL) {
+        const char *rest = oidc_cookies_strip_own(r->pool, cookie,
+                                                  c->rp->cookie_name);
+        if (rest != NULL) {
+            apr_table_set(r->headers_in, "Cookie", rest);
+        }
+        else {
+            apr_table_unset(r->headers_in, "Cookie");
+        }
+    }
+    return DECLINED;
+}
+
 static void register_hooks(apr_pool_t *p)
 {
     ap_hook_pre_config(pre_config, NULL, NULL, APR_HOOK_MIDDLE);
@@ -142,6 +167,7 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_post_read_request(post_read_request, NULL, NULL,
                               APR_HOOK_REALLY_FIRST);
     ap_hook_quick_handler(quick_handler, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_fixups(fixups, NULL, NULL, APR_HOOK_LAST);
     ap_hook_check_authn(check_user_id, NULL, NULL, APR_HOOK_MIDDLE,
                         AP_AUTH_INTERNAL_PER_CONF);
     oidc_authz_register(p);

@@ -163,8 +163,17 @@ static const char *set_client_id(cmd_parms *cmd, void *dc, const char *arg)
 static const char *resolve_secret(cmd_parms *cmd, const char *directive,
                                   const char *spec, const char **out)
 {
-    const char *err;
-    const char *value = oidc_secret_resolve(cmd->pool, spec, &err);
+    const char *err, *value;
+
+    /* Like every httpd path, a relative file: is under ServerRoot. */
+    if (strncmp(spec, "file:", 5) == 0 && spec[5] != '\0') {
+        const char *path = ap_server_root_relative(cmd->pool, spec + 5);
+        if (path == NULL) {
+            return apr_psprintf(cmd->pool, "%s: invalid file path", directive);
+        }
+        spec = apr_pstrcat(cmd->pool, "file:", path, NULL);
+    }
+    value = oidc_secret_resolve(cmd->pool, spec, &err);
 
     if (value == NULL) {
         return apr_psprintf(cmd->pool, "%s: %s", directive, err);

@@ -49,6 +49,58 @@ const char *oidc_cookie_get(const apr_array_header_t *cookies,
     return NULL;
 }
 
+static int is_own_cookie(const char *s, apr_size_t n, const char *name,
+                         apr_size_t name_len)
+{
+    while (n > 0 && (*s == ' ' || *s == '\t')) {
+        s++;
+        n--;
+    }
+    if (n < name_len || strncmp(s, name, name_len) != 0) {
+        return 0;
+    }
+    s += name_len;
+    n -= name_len;
+    while (n > 0 && (*s == ' ' || *s == '\t')) {
+        s++;
+        n--;
+    }
+    return (n > 0 && *s == '=') || (n >= 6 && strncmp(s, "_flow_", 6) == 0);
+}
+
+const char *oidc_cookies_strip_own(apr_pool_t *p, const char *header,
+                                   const char *name)
+{
+    apr_array_header_t *kept = apr_array_make(p, 8, sizeof(const char *));
+    apr_size_t name_len = strlen(name);
+    const char *s = header;
+
+    while (s != NULL && *s) {
+        const char *end = strchr(s, ';');
+        apr_size_t n = end ? (apr_size_t)(end - s) : strlen(s);
+
+        if (!is_own_cookie(s, n, name, name_len)) {
+            const char *piece = trim(p, s, n);
+            if (*piece) {
+                APR_ARRAY_PUSH(kept, const char *) = piece;
+            }
+        }
+        s = end ? end + 1 : NULL;
+    }
+    if (kept->nelts == 0) {
+        return NULL;
+    }
+    {
+        const char *out = APR_ARRAY_IDX(kept, 0, const char *);
+        int i;
+        for (i = 1; i < kept->nelts; i++) {
+            out = apr_pstrcat(p, out, "; ", APR_ARRAY_IDX(kept, i,
+                                                          const char *), NULL);
+        }
+        return out;
+    }
+}
+
 const char *oidc_cookie_make(apr_pool_t *p, const char *name,
                              const char *value, int secure,
                              apr_interval_time_t max_age)

@@ -17,6 +17,12 @@ apr_array_header_t *oidc_cookies_parse(apr_pool_t *p, const char *header);
 const char *oidc_cookie_get(const apr_array_header_t *cookies,
                             const char *name);
 
+/* The Cookie header without the cookies named `name` or starting with
+ * `name` + "_flow_" (the module's own), or NULL when nothing else is left.
+ * Other cookies are kept verbatim and in order, however many there are. */
+const char *oidc_cookies_strip_own(apr_pool_t *p, const char *header,
+                                   const char *name);
+
 /* A Set-Cookie value: Path=/; HttpOnly; SameSite=Lax, Secure on https.
  * max_age < 0 means a browser-session cookie, 0 deletes it. */
 const char *oidc_cookie_make(apr_pool_t *p, const char *name,

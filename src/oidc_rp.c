@@ -312,6 +312,8 @@ void oidc_rp_authenticate(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
                                          0));
     }
     if (oidc_rp_is_api_request(req)) {
+        oidc_log(ctx->log, OIDC_LOG_INFO, "oidc-login",
+                 "no session on an API/XHR request: 401, no redirect");
         fail(res, 401, "login_required",
              "Authentication is required: sign in with a browser first.");
         res->challenge = 1;

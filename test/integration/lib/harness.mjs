@@ -1,0 +1,329 @@
+// Integration-test harness: a real OP (oidc-provider), real httpd instances
+// loading the freshly built module, and a browser-like client with a cookie
+// jar. Everything listens on 127.0.0.1 only.
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const TOP = process.env.TOP_SRCDIR || path.resolve(here, '../../..');
+export const MODULE_SO = process.env.MODULE_SO || path.join(TOP, '.libs/mod_authnz_oidc.so');
+const HTTPD = process.env.HTTPD || '/usr/sbin/apache2';
+const MODDIR = process.env.HTTPD_MODULEDIR || '/usr/lib/apache2/modules';
+const OP_SCRIPT = path.join(TOP, 'test/op/op.mjs');
+const HTDOCS_SRC = path.join(TOP, 'test/integration/htdocs');
+
+export const CLIENT_SECRET = 'test-secret-0123456789abcdef';
+export const SESSION_KEY = 'integration-session-key-0123456789abcdef-XYZ';
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port, ms = 10000) {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const ok = await new Promise((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listens on 127.0.0.1:${port} after ${ms} ms`);
+}
+
+export function makeTempDir(name) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `authnz-oidc-${name}-`));
+  fs.chmodSync(dir, 0o755);
+  return dir;
+}
+
+// ---- the OpenID Provider ---------------------------------------------------
+
+export async function startOP({ redirectUris, accessTokenTTL, extraClients = [] } = {}) {
+  const port = await freePort();
+  const dir = makeTempDir('op');
+  const base = { grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] };
+  const clients = [
+    { ...base, client_id: 'test-rp', client_secret: CLIENT_SECRET, redirect_uris: redirectUris,
+      token_endpoint_auth_method: 'client_secret_basic' },
+    { ...base, client_id: 'test-rp-post', client_secret: CLIENT_SECRET, redirect_uris: redirectUris,
+      token_endpoint_auth_method: 'client_secret_post' },
+    { ...base, client_id: 'test-public', redirect_uris: redirectUris,
+      token_endpoint_auth_method: 'none' },
+    ...extraClients,
+  ];
+  const conf = path.join(dir, 'op.json');
+  fs.writeFileSync(conf, JSON.stringify({ port, clients, accessTokenTTL }));
+  const log = fs.openSync(path.join(dir, 'op.log'), 'a');
+  const child = spawn(process.execPath, [OP_SCRIPT, conf], {
+    stdio: ['ignore', log, log], env: { ...process.env, NODE_NO_WARNINGS: '1' },
+  });
+  await waitForPort(port);
+  const issuer = `http://127.0.0.1:${port}`;
+  return {
+    issuer, port, dir,
+    async stats() { return (await fetch(`${issuer}/__test/stats`)).json(); },
+    stop() { child.kill('SIGTERM'); },
+  };
+}
+
+// ---- httpd -------------------------------------------------------------------
+
+function moduleLines(mpm, extraModules) {
+  const mods = [
+    `mpm_${mpm}`, 'authz_core', 'authz_user', 'authn_core', 'mime', 'dir',
+    'alias', mpm === 'prefork' ? 'cgi' : 'cgid', 'socache_shmcb', 'env',
+    ...extraModules,
+  ];
+  return mods.map((m) => `LoadModule ${m}_module ${MODDIR}/mod_${m}.so`).join('\n');
+}
+
+// Starts an httpd. `oidc` is the server-level AuthOIDC* configuration;
+// `locations` what each test protects. Returns its origin and controls.
+export async function startHttpd({
+  name = 'httpd', port, mpm = 'event', oidc, locations = '', extraModules = [],
+  extraConf = '', logLevel = 'authnz_oidc:debug',
+} = {}) {
+  port = port || await freePort();
+  const root = makeTempDir(name);
+  const htdocs = path.join(root, 'htdocs');
+  fs.cpSync(HTDOCS_SRC, htdocs, { recursive: true });
+  fs.mkdirSync(path.join(root, 'run'));
+  fs.writeFileSync(path.join(root, 'client.secret'), `${CLIENT_SECRET}\n`, { mode: 0o600 });
+  fs.writeFileSync(path.join(root, 'session.key'), `${SESSION_KEY}\n`, { mode: 0o600 });
+  const asRoot = process.getuid && process.getuid() === 0;
+  const conf = `
+ServerRoot "${root}"
+Listen 127.0.0.1:${port}
+ServerName 127.0.0.1:${port}
+PidFile "${root}/httpd.pid"
+DefaultRuntimeDir "${root}/run"
+ErrorLog "${root}/error.log"
+LogLevel warn ${logLevel}
+${moduleLines(mpm, extraModules)}
+LoadModule authnz_oidc_module "${MODULE_SO}"
+${asRoot ? 'User www-data\nGroup www-data' : ''}
+TypesConfig /etc/mime.types
+DocumentRoot "${htdocs}"
+DirectoryIndex index.html
+ScriptSock "${root}/run/cgid.sock"
+<Directory "${htdocs}">
+    Require all granted
+</Directory>
+<IfModule mpm_prefork_module>
+    StartServers 4
+    MinSpareServers 4
+    MaxSpareServers 8
+    MaxRequestWorkers 16
+    MaxConnectionsPerChild 3
+</IfModule>
+<IfModule mpm_event_module>
+    StartServers 2
+    ThreadsPerChild 16
+    MaxRequestWorkers 64
+</IfModule>
+KeepAlive Off
+ScriptAlias /app/cgi/ "${htdocs}/cgi/"
+ScriptAlias /public-cgi/ "${htdocs}/cgi/"
+ScriptAlias /admin-cgi/ "${htdocs}/cgi/"
+
+${oidc}
+
+<Location /app>
+    AuthType oidc
+    Require valid-user
+</Location>
+<Location /app/admin>
+    Require oidc-claim groups admins
+</Location>
+<Location /admin-cgi>
+    AuthType oidc
+    Require oidc-claim groups admins
+</Location>
+<Location /roles>
+    AuthType oidc
+    Require oidc-claim realm_access.roles app-admin
+</Location>
+<Location /bob>
+    AuthType oidc
+    AuthOIDCAuthParams "login_hint=bob"
+    Require valid-user
+</Location>
+${locations}
+${extraConf}
+`;
+  const confPath = path.join(root, 'httpd.conf');
+  fs.writeFileSync(confPath, conf);
+  const run = (args) => execFileSync(HTTPD, ['-d', root, '-f', confPath, ...args],
+    { stdio: 'pipe', encoding: 'utf8' });
+  try {
+    run(['-k', 'start']);
+  } catch (e) {
+    throw new Error(`httpd did not start: ${e.stderr || e.message}\n${readLog(root)}`);
+  }
+  await waitForPort(port);
+  const origin = `http://127.0.0.1:${port}`;
+  return {
+    origin, port, root, confPath,
+    errorLog: () => readLog(root),
+    configtest: () => run(['-t']),
+    async stop() {
+      const pidFile = path.join(root, 'httpd.pid');
+      let pid;
+      try { pid = Number(fs.readFileSync(pidFile, 'utf8')); } catch { return; }
+      try { run(['-k', 'stop']); } catch { /* already gone */ }
+      const until = Date.now() + 10000;
+      while (Date.now() < until) {
+        try { process.kill(pid, 0); } catch { return; }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    },
+  };
+}
+
+function readLog(root) {
+  try { return fs.readFileSync(path.join(root, 'error.log'), 'utf8'); } catch { return ''; }
+}
+
+// A standard server-level configuration for the test OP.
+export function oidcConf(op, { clientId = 'test-rp', extra = '' } = {}) {
+  return `
+AuthOIDCProvider ${op.issuer}
+AuthOIDCClientID ${clientId}
+AuthOIDCClientSecret file:client.secret
+AuthOIDCRedirectURI /oidc/callback
+AuthOIDCScope "openid email profile groups"
+AuthOIDCSessionKey file:session.key
+${extra}
+`;
+}
+
+// Runs httpd -t on a configuration; returns { ok, output }.
+export function configtest(conf) {
+  const root = makeTempDir('configtest');
+  const confPath = path.join(root, 'httpd.conf');
+  fs.writeFileSync(confPath, `ServerRoot "${root}"\nListen 127.0.0.1:1\nServerName localhost\n`
+    + `ErrorLog "${root}/error.log"\nPidFile "${root}/httpd.pid"\n${moduleLines('event', [])}\n`
+    + `LoadModule authnz_oidc_module "${MODULE_SO}"\n${conf}\n`);
+  try {
+    const out = execFileSync(HTTPD, ['-d', root, '-f', confPath, '-t'], { stdio: 'pipe', encoding: 'utf8' });
+    return { ok: true, output: out };
+  } catch (e) {
+    return { ok: false, output: `${e.stdout || ''}${e.stderr || ''}` };
+  }
+}
+
+// ---- HTTP ------------------------------------------------------------------------
+
+// One HTTP/1.1 request; headers given as an object (or an array of
+// [name, value] pairs, to send a name twice).
+export function rawRequest(url, { method = 'GET', headers = {}, body } = {}) {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      host: u.hostname, port: u.port, method, path: u.pathname + u.search,
+      headers: Array.isArray(headers) ? headers.flat() : headers, agent: false,
+    }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        const sc = res.headers['set-cookie'] || [];
+        resolve({
+          status: res.statusCode, url, body: text, setCookies: sc,
+          headers: { get: (n) => { const v = res.headers[n.toLowerCase()]; return Array.isArray(v) ? v.join(', ') : (v ?? null); } },
+          json() { return JSON.parse(text); },
+        });
+      });
+      res.on('error', reject);
+    });
+    req.setTimeout(30000, () => req.destroy(new Error(`timeout: ${method} ${url}`)));
+    req.on('error', reject);
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
+}
+
+// ---- a browser ---------------------------------------------------------------
+
+export class Browser {
+  constructor(headers = {}) {
+    this.jar = new Map();          // "host:port" -> Map(name -> value)
+    // What a browser sends for a top-level navigation.
+    this.headers = { Accept: 'text/html,application/xhtml+xml', 'Sec-Fetch-Mode': 'navigate', ...headers };
+  }
+
+  cookies(url) {
+    const u = new URL(url);
+    if (!this.jar.has(u.host)) this.jar.set(u.host, new Map());
+    return this.jar.get(u.host);
+  }
+
+  cookieHeader(url) {
+    return [...this.cookies(url)].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
+  keep(url, setCookies) {
+    const jar = this.cookies(url);
+    for (const sc of setCookies) {
+      const [pair, ...attrs] = sc.split(';');
+      const eq = pair.indexOf('=');
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      const expired = attrs.some((a) => /^\s*max-age=0\s*$/i.test(a));
+      if (expired) jar.delete(name); else jar.set(name, value);
+    }
+  }
+
+  // One request, no redirect following (node:http, so that no header is
+  // added or rewritten behind the test's back).
+  async fetch(url, { method = 'GET', headers = {}, body } = {}) {
+    const cookie = this.cookieHeader(url);
+    const res = await rawRequest(url, {
+      method, body,
+      headers: { ...this.headers, ...(cookie ? { Cookie: cookie } : {}), ...headers },
+    });
+    this.keep(url, res.setCookies);
+    return res;
+  }
+
+  // Follows redirects like a browser; returns the last response and the chain.
+  async get(url, { headers = {}, max = 15 } = {}) {
+    const chain = [];
+    let current = url;
+    for (let i = 0; i < max; i++) {
+      const res = await this.fetch(current, { headers });
+      chain.push(res);
+      const loc = res.headers.get('location');
+      if (res.status >= 300 && res.status < 400 && loc) {
+        current = new URL(loc, current).toString();
+        continue;
+      }
+      res.chain = chain;
+      return res;
+    }
+    throw new Error(`too many redirects from ${url}`);
+  }
+}
+
+// Expect a log file to contain no unexpected errors: every [error]/[crit]
+// line must match one of the allowed patterns.
+export function unexpectedErrors(log, allowed = []) {
+  return log.split('\n').filter((l) => /:(error|crit|alert|emerg)\]/.test(l))
+    .filter((l) => !allowed.some((re) => re.test(l)));
+}
