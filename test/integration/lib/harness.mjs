@@ -1,7 +1,7 @@
 // Integration-test harness: a real OP (oidc-provider), real httpd instances
 // loading the freshly built module, and a browser-like client with a cookie
 // jar. Everything listens on 127.0.0.1 only.
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -133,7 +133,10 @@ ScriptSock "${root}/run/cgid.sock"
 </IfModule>
 <IfModule mpm_event_module>
     StartServers 2
+    ServerLimit 4
     ThreadsPerChild 16
+    MinSpareThreads 8
+    MaxSpareThreads 48
     MaxRequestWorkers 64
 </IfModule>
 KeepAlive Off
@@ -220,12 +223,8 @@ export function configtest(conf) {
   fs.writeFileSync(confPath, `ServerRoot "${root}"\nListen 127.0.0.1:1\nServerName localhost\n`
     + `ErrorLog "${root}/error.log"\nPidFile "${root}/httpd.pid"\n${moduleLines('event', [])}\n`
     + `LoadModule authnz_oidc_module "${MODULE_SO}"\n${conf}\n`);
-  try {
-    const out = execFileSync(HTTPD, ['-d', root, '-f', confPath, '-t'], { stdio: 'pipe', encoding: 'utf8' });
-    return { ok: true, output: out };
-  } catch (e) {
-    return { ok: false, output: `${e.stdout || ''}${e.stderr || ''}` };
-  }
+  const r = spawnSync(HTTPD, ['-d', root, '-f', confPath, '-t'], { encoding: 'utf8' });
+  return { ok: r.status === 0, output: `${r.stdout}${r.stderr}` };
 }
 
 // ---- HTTP ------------------------------------------------------------------------
@@ -234,6 +233,9 @@ export function configtest(conf) {
 // [name, value] pairs, to send a name twice).
 export function rawRequest(url, { method = 'GET', headers = {}, body } = {}) {
   const u = new URL(url);
+  if (body !== undefined && !Array.isArray(headers)) {
+    headers = { 'Content-Length': Buffer.byteLength(body), ...headers };
+  }
   return new Promise((resolve, reject) => {
     const req = http.request({
       host: u.hostname, port: u.port, method, path: u.pathname + u.search,

@@ -1,0 +1,54 @@
+// 0xx config: `apachectl configtest` catches mistakes with one line that
+// names the directive.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { configtest } from './lib/harness.mjs';
+
+const good = `
+AuthOIDCProvider https://sso.example.com
+AuthOIDCClientID shop
+AuthOIDCClientSecret s3cret
+AuthOIDCRedirectURI /oidc/callback
+AuthOIDCSessionKey "0123456789abcdef0123456789abcdef-key"
+<Location /app>
+  AuthType oidc
+  Require oidc-claim groups admins
+</Location>`;
+
+test('a complete configuration passes configtest', () => {
+  const r = configtest(good);
+  assert.ok(r.ok, r.output);
+  assert.match(r.output, /Syntax OK/);
+});
+
+const broken = [
+  ['missing client id', good.replace(/AuthOIDCClientID.*\n/, ''), /AuthOIDCClientID is not set/],
+  ['missing redirect URI', good.replace(/AuthOIDCRedirectURI.*\n/, ''), /AuthOIDCRedirectURI is not set/],
+  ['missing secret', good.replace(/AuthOIDCClientSecret.*\n/, ''), /AuthOIDCClientSecret is not set/],
+  ['short session key', good.replace(/AuthOIDCSessionKey.*\n/, 'AuthOIDCSessionKey short\n'), /at least 32 characters/],
+  ['unreadable secret file', good.replace('s3cret', 'file:/nonexistent/secret'), /cannot read secret file/],
+  ['unset secret env', good.replace('s3cret', 'env:AUTHNZ_OIDC_TEST_UNSET'), /AUTHNZ_OIDC_TEST_UNSET is not set/],
+  ['issuer not a URL', good.replace('https://sso.example.com', 'sso.example.com'), /AuthOIDCProvider must be the issuer URL/],
+  ['scope without openid', `${good}\nAuthOIDCScope "email profile"`, /must include "openid"/],
+  ['reserved auth param', `${good}\nAuthOIDCAuthParams "state=x"`, /may not set 'state'/],
+  ['unknown client auth', `${good}\nAuthOIDCClientAuth private_key_jwt`, /AuthOIDCClientAuth must be/],
+  ['store provider not loaded', `${good}\nAuthOIDCSessionStore redis:127.0.0.1:6379`, /socache provider 'redis' is not loaded/],
+  ['bad timeout', `${good}\nAuthOIDCSessionInactivityTimeout soon`, /number of seconds/],
+  ['bad pass-as', `${good.replace('</Location>', 'AuthOIDCPassClaimsAs cookies\n</Location>')}`, /AuthOIDCPassClaimsAs must be/],
+  ['Require oidc-claim without value', good.replace('Require oidc-claim groups admins', 'Require oidc-claim groups'), /needs a claim name and at least one value/],
+  ['redirect URI with query', good.replace('/oidc/callback', '/oidc/callback?x=1'), /AuthOIDCRedirectURI must be/],
+];
+
+for (const [name, conf, expected] of broken) {
+  test(`configtest rejects: ${name}`, () => {
+    const r = configtest(conf);
+    assert.equal(r.ok, false, `configtest passed for: ${name}`);
+    assert.match(r.output, expected);
+  });
+}
+
+test('secrets from env: and file: are accepted', () => {
+  process.env.AUTHNZ_OIDC_TEST_SECRET = 'from-the-environment';
+  const r = configtest(good.replace('s3cret', 'env:AUTHNZ_OIDC_TEST_SECRET'));
+  assert.ok(r.ok, r.output);
+});
