@@ -12,8 +12,9 @@
 #include "oidc_encode.h"
 #include "oidc_jwt.h"
 
-#define JSON_ERROR_FILTER "AUTHNZ_OIDC_JSON_ERROR"
+#define ERROR_FILTER "AUTHNZ_OIDC_ERROR"
 #define NOTE_JSON_ERROR "authnz_oidc_json_error"
+#define NOTE_FORBIDDEN "authnz_oidc_forbidden"
 
 /* ---- the logger ------------------------------------------------------ */
 
@@ -96,6 +97,17 @@ static const char *json_body(apr_pool_t *p, const char *error,
     return out;
 }
 
+/* The body of an error response: JSON for API clients, else a page. */
+static const char *error_text(request_rec *r, const oidc_glue_request_t *g,
+                              const oidc_rp_result_t *res)
+{
+    if (oidc_rp_is_api_request(&g->view)) {
+        apr_table_setn(r->notes, NOTE_JSON_ERROR, "1");
+        return json_body(r->pool, res->error, res->message);
+    }
+    return html_page(r->pool, res->status, res->message, res->location);
+}
+
 int oidc_respond(request_rec *r, const oidc_glue_request_t *g,
                  const oidc_rp_result_t *res)
 {
@@ -116,40 +128,73 @@ int oidc_respond(request_rec *r, const oidc_glue_request_t *g,
                                     ap_auth_name(r) ? ap_auth_name(r)
                                                     : "oidc"));
     }
-    if (oidc_rp_is_api_request(&g->view)) {
-        apr_table_setn(r->notes, NOTE_JSON_ERROR, "1");
-        ap_custom_response(r, res->status,
-                           json_body(r->pool, res->error, res->message));
-    }
-    else {
-        ap_custom_response(r, res->status,
-                           html_page(r->pool, res->status, res->message,
-                                     res->location));
-    }
+    ap_custom_response(r, res->status, error_text(r, g, res));
     return res->status;
 }
 
-/* httpd sends custom error text as text/html; API clients get JSON. */
-static apr_status_t json_error_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+/* authz_core answers an authenticated user whom Require denies with a 401
+ * (unless AuthzSendForbiddenOnFailure On). A 401 invites a login that would
+ * change nothing, so for AuthType oidc it becomes a 403 page. */
+static int note_auth_failure(request_rec *r, const char *auth_type)
 {
-    ap_set_content_type(f->r, "application/json");
+    oidc_glue_request_t g;
+    oidc_rp_result_t res;
+    oidc_server_config_t *c = ap_get_module_config(r->server->module_config,
+                                                   &authnz_oidc_module);
+
+    if (strcasecmp(auth_type, OIDC_AUTH_TYPE) != 0) {
+        return DECLINED;
+    }
+    if (r->user == NULL || c->rp == NULL) {
+        return OK;
+    }
+    memset(&res, 0, sizeof(res));
+    res.kind = OIDC_RP_ERROR;
+    res.status = HTTP_FORBIDDEN;
+    res.error = "access_denied";
+    res.message = "You are signed in, but not allowed to see this page.";
+    oidc_glue_request_init(&g, r, c);
+    apr_table_setn(r->notes, NOTE_FORBIDDEN, "1");
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    /* authz_core sends a 401: give it the 403 page, the filter the status. */
+    ap_custom_response(r, HTTP_UNAUTHORIZED, error_text(r, &g, &res));
+    return OK;
+}
+
+/* Runs on the module's error pages only: httpd sends custom error text as
+ * text/html, but API clients get JSON; and a denied user gets a 403. */
+static apr_status_t error_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    request_rec *r = f->r;
+
+    if (apr_table_get(r->notes, NOTE_JSON_ERROR) != NULL) {
+        ap_set_content_type(r, "application/json");
+    }
+    if (apr_table_get(r->notes, NOTE_FORBIDDEN) != NULL
+        && r->status == HTTP_UNAUTHORIZED) {
+        r->status = HTTP_FORBIDDEN;
+        r->status_line = ap_get_status_line(HTTP_FORBIDDEN);
+        apr_table_unset(r->err_headers_out, "WWW-Authenticate");
+    }
     ap_remove_output_filter(f);
     return ap_pass_brigade(f->next, bb);
 }
 
 static void insert_error_filter(request_rec *r)
 {
-    if (apr_table_get(r->notes, NOTE_JSON_ERROR) != NULL) {
-        ap_add_output_filter(JSON_ERROR_FILTER, NULL, r, r->connection);
+    if (apr_table_get(r->notes, NOTE_JSON_ERROR) != NULL
+        || apr_table_get(r->notes, NOTE_FORBIDDEN) != NULL) {
+        ap_add_output_filter(ERROR_FILTER, NULL, r, r->connection);
     }
 }
 
 void oidc_register_response_hooks(apr_pool_t *p)
 {
-    ap_register_output_filter(JSON_ERROR_FILTER, json_error_filter, NULL,
+    ap_register_output_filter(ERROR_FILTER, error_filter, NULL,
                               AP_FTYPE_CONTENT_SET);
     ap_hook_insert_error_filter(insert_error_filter, NULL, NULL,
                                 APR_HOOK_MIDDLE);
+    ap_hook_note_auth_failure(note_auth_failure, NULL, NULL, APR_HOOK_MIDDLE);
 }
 
 /* ---- what the application sees ---------------------------------------- */

@@ -107,6 +107,7 @@ export async function startHttpd({
   fs.writeFileSync(path.join(root, 'session.key'), `${SESSION_KEY}\n`, { mode: 0o600 });
   const asRoot = process.getuid && process.getuid() === 0;
   const conf = `
+Define HTDOCS "${htdocs}"
 ServerRoot "${root}"
 Listen 127.0.0.1:${port}
 ServerName 127.0.0.1:${port}
@@ -120,7 +121,9 @@ ${asRoot ? 'User www-data\nGroup www-data' : ''}
 TypesConfig /etc/mime.types
 DocumentRoot "${htdocs}"
 DirectoryIndex index.html
-ScriptSock "${root}/run/cgid.sock"
+<IfModule cgid_module>
+    ScriptSock "${root}/run/cgid.sock"
+</IfModule>
 <Directory "${htdocs}">
     Require all granted
 </Directory>

@@ -11,7 +11,7 @@ sub esc {
     return "\"$s\"";
 }
 
-my @pairs = ('"pid":' . $$);
+my @pairs = ('"pid":' . $$, '"ppid":' . getppid());
 for my $k (sort keys %ENV) {
     next unless $k =~ /^(OIDC|HTTP_|REMOTE_USER$|AUTH_TYPE$|REQUEST_METHOD$)/;
     push @pairs, esc($k) . ':' . esc($ENV{$k});
