@@ -205,6 +205,19 @@ typedef struct {
     oidc_pass_as_t how;
 } export_ctx_t;
 
+/* Header names use '-' where variables use '_': httpd (for CGI) and many
+ * proxies drop request headers whose names contain underscores. */
+static const char *header_name(apr_pool_t *p, const char *var)
+{
+    char *h = apr_pstrdup(p, var), *c;
+    for (c = h; *c; c++) {
+        if (*c == '_') {
+            *c = '-';
+        }
+    }
+    return h;
+}
+
 static void export_one(void *baton, const char *name, const char *value)
 {
     export_ctx_t *x = baton;
@@ -214,7 +227,7 @@ static void export_one(void *baton, const char *name, const char *value)
         apr_table_setn(x->r->subprocess_env, key, value);
     }
     if (x->how & OIDC_PASS_HEADERS) {
-        apr_table_setn(x->r->headers_in, key, value);
+        apr_table_setn(x->r->headers_in, header_name(x->r->pool, key), value);
     }
 }
 

@@ -23,6 +23,11 @@ const accounts = {
     name: 'Bob Example', preferred_username: 'bob',
     groups: ['staff'], realm_access: { roles: ['viewer'] },
   },
+  big: {
+    // Claims large enough to exceed a small AuthOIDCSessionMaxSize.
+    sub: 'big', email: 'big@example.com', name: 'B'.repeat(12000),
+    preferred_username: 'big', groups: [], realm_access: { roles: [] },
+  },
   mallory: {
     // Claim values with characters that must never split a header.
     sub: 'mallory', email: 'mallory@example.com',

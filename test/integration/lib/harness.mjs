@@ -236,7 +236,9 @@ export function configtest(conf) {
 // [name, value] pairs, to send a name twice).
 export function rawRequest(url, { method = 'GET', headers = {}, body } = {}) {
   const u = new URL(url);
-  if (body !== undefined && !Array.isArray(headers)) {
+  if (Array.isArray(headers)) {
+    headers = [['Host', u.host], ...headers];
+  } else if (body !== undefined) {
     headers = { 'Content-Length': Buffer.byteLength(body), ...headers };
   }
   return new Promise((resolve, reject) => {
