@@ -53,8 +53,8 @@ export function makeTempDir(name) {
 
 // ---- the OpenID Provider ---------------------------------------------------
 
-export async function startOP({ redirectUris, accessTokenTTL, extraClients = [] } = {}) {
-  const port = await freePort();
+export async function startOP({ redirectUris, accessTokenTTL, extraClients = [], port } = {}) {
+  port = port || await freePort();
   const dir = makeTempDir('op');
   const base = { grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] };
   const clients = [

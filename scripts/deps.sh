@@ -1,0 +1,44 @@
+# Shared by scripts/test.sh and scripts/demo.sh: install what is missing on
+# Debian 12 and build the module. Sourced, not run.
+
+DEBIAN_PACKAGES="build-essential autoconf automake libtool pkg-config
+apache2 apache2-dev libapr1-dev libaprutil1-dev libssl-dev
+libcurl4-openssl-dev libjansson-dev libcjose-dev check
+memcached redis-server nodejs npm perl curl"
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+install_deps() {
+    missing=""
+    for pkg in $DEBIAN_PACKAGES; do
+        # nodejs/npm may come from elsewhere (the image's own Node.js).
+        case $pkg in
+        nodejs) command -v node >/dev/null 2>&1 && continue ;;
+        npm) command -v npm >/dev/null 2>&1 && continue ;;
+        esac
+        dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
+    done
+    if [ -n "$missing" ]; then
+        echo "installing Debian packages:$missing"
+        as_root apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq $missing >/dev/null
+    fi
+    # The distribution's apache2 service is not ours to run.
+    if command -v systemctl >/dev/null 2>&1; then
+        as_root systemctl disable --now apache2 >/dev/null 2>&1 || true
+    fi
+    if [ ! -d "$top/test/op/node_modules/oidc-provider" ]; then
+        echo "installing the pinned test OpenID Provider (npm ci)"
+        (cd "$top/test/op" && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+}
+
+build() {
+    [ -x configure ] || ./autogen.sh >/dev/null 2>&1
+    if [ ! -f Makefile ] || [ configure -nt Makefile ]; then
+        ./configure --enable-werror >/dev/null
+    fi
+    make -s -j2 >/dev/null
+}
