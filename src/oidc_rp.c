@@ -125,6 +125,13 @@ static lookup_t load_session(const oidc_rp_ctx_t *ctx, const char *id,
                  "session cookie names no stored session (ended or expired)");
         return LOOKUP_NONE;
     }
+    if (rv == APR_ENOSPC) {
+        /* Stored before AuthOIDCSessionMaxSize was lowered: start over. */
+        oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-session",
+                 "stored session record is larger than AuthOIDCSessionMaxSize");
+        ctx->store->del(ctx->store, ctx->pool, key, sizeof(key));
+        return LOOKUP_NONE;
+    }
     if (rv != APR_SUCCESS) {
         oidc_log(ctx->log, OIDC_LOG_ERR, "oidc-store",
                  "session store lookup failed (status %d)", rv);
