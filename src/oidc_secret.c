@@ -10,8 +10,10 @@ static const char *read_secret_file(apr_pool_t *p, const char *path,
                                     const char **err)
 {
     apr_file_t *f;
-    char buf[OIDC_MAX_SECRET_LEN + 2];
-    apr_size_t n = sizeof(buf) - 1;
+    /* Room for the longest secret, a trailing "\r\n", and one more byte
+     * to tell a longer file apart. */
+    char buf[OIDC_MAX_SECRET_LEN + 3];
+    apr_size_t n = 0;
     apr_status_t rv;
 
     rv = apr_file_open(&f, path, APR_FOPEN_READ, APR_FPROT_OS_DEFAULT, p);
@@ -21,19 +23,21 @@ static const char *read_secret_file(apr_pool_t *p, const char *path,
                             apr_strerror(rv, msg, sizeof(msg)));
         return NULL;
     }
-    rv = apr_file_read(f, buf, &n);
+    rv = apr_file_read_full(f, buf, sizeof(buf), &n);
     apr_file_close(f);
     if (rv != APR_SUCCESS && rv != APR_EOF) {
         *err = apr_psprintf(p, "cannot read secret file %s", path);
         return NULL;
     }
+    if (n < sizeof(buf)) {
+        while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) {
+            n--;
+        }
+    }
     if (n > OIDC_MAX_SECRET_LEN) {
         *err = apr_psprintf(p, "secret file %s is longer than %d bytes",
                             path, OIDC_MAX_SECRET_LEN);
         return NULL;
-    }
-    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) {
-        n--;
     }
     if (memchr(buf, '\0', n) != NULL) {
         *err = apr_psprintf(p, "secret file %s contains a NUL byte", path);

@@ -1,0 +1,168 @@
+/* test_cookie.c: the Cookie header in, Set-Cookie values out. */
+#include "unit.h"
+#include "oidc_cookie.h"
+
+static const oidc_cookie_t *at(const apr_array_header_t *a, int i)
+{
+    return &APR_ARRAY_IDX(a, i, oidc_cookie_t);
+}
+
+START_TEST(parse_basic)
+{
+    apr_array_header_t *c = oidc_cookies_parse(unit_pool,
+                                               "a=1; b=two;c=3 ;  d = 4  ");
+
+    ck_assert_int_eq(c->nelts, 4);
+    ck_assert_str_eq(at(c, 0)->name, "a");
+    ck_assert_str_eq(at(c, 0)->value, "1");
+    ck_assert_str_eq(at(c, 1)->name, "b");
+    ck_assert_str_eq(at(c, 1)->value, "two");
+    ck_assert_str_eq(at(c, 2)->name, "c");
+    ck_assert_str_eq(at(c, 2)->value, "3");
+    ck_assert_str_eq(at(c, 3)->name, "d");
+    ck_assert_str_eq(at(c, 3)->value, "4");
+}
+END_TEST
+
+START_TEST(parse_junk)
+{
+    apr_array_header_t *c = oidc_cookies_parse(
+        unit_pool, "junk; a=1;; ;noequals ;b=x=y; =empty-name;c=");
+
+    ck_assert_int_eq(c->nelts, 4);
+    ck_assert_str_eq(at(c, 0)->name, "a");
+    ck_assert_str_eq(at(c, 0)->value, "1");
+    ck_assert_str_eq(at(c, 1)->name, "b");
+    ck_assert_str_eq(at(c, 1)->value, "x=y");
+    ck_assert_str_eq(at(c, 2)->name, "");
+    ck_assert_str_eq(at(c, 2)->value, "empty-name");
+    ck_assert_str_eq(at(c, 3)->name, "c");
+    ck_assert_str_eq(at(c, 3)->value, "");
+
+    ck_assert_int_eq(oidc_cookies_parse(unit_pool, NULL)->nelts, 0);
+    ck_assert_int_eq(oidc_cookies_parse(unit_pool, "")->nelts, 0);
+    ck_assert_int_eq(oidc_cookies_parse(unit_pool, "no-pairs;here")->nelts, 0);
+}
+END_TEST
+
+START_TEST(parse_bounded)
+{
+    const char *h = "c0=v0";
+    apr_array_header_t *c;
+    int i;
+
+    for (i = 1; i < 200; i++) {
+        h = apr_psprintf(unit_pool, "%s; c%d=v%d", h, i, i);
+    }
+    c = oidc_cookies_parse(unit_pool, h);
+    ck_assert_int_eq(c->nelts, OIDC_MAX_COOKIES);
+    ck_assert_str_eq(at(c, 0)->name, "c0");
+    ck_assert_str_eq(at(c, OIDC_MAX_COOKIES - 1)->name,
+                     apr_psprintf(unit_pool, "c%d", OIDC_MAX_COOKIES - 1));
+    ck_assert_ptr_null(oidc_cookie_get(c, "c150"));
+}
+END_TEST
+
+START_TEST(get)
+{
+    apr_array_header_t *c = oidc_cookies_parse(
+        unit_pool, "x=1; sess=first; sess=second; sessx=3; Sess=4");
+
+    ck_assert_str_eq(oidc_cookie_get(c, "sess"), "first");
+    ck_assert_str_eq(oidc_cookie_get(c, "sessx"), "3");
+    ck_assert_str_eq(oidc_cookie_get(c, "Sess"), "4");  /* case matters */
+    ck_assert_ptr_null(oidc_cookie_get(c, "ses"));
+    ck_assert_ptr_null(oidc_cookie_get(c, "nope"));
+}
+END_TEST
+
+START_TEST(make)
+{
+    ck_assert_str_eq(oidc_cookie_make(unit_pool, "n", "v", 0, -1),
+                     "n=v; Path=/; HttpOnly; SameSite=Lax");
+    ck_assert_str_eq(oidc_cookie_make(unit_pool, "n", "v", 1, -1),
+                     "n=v; Path=/; HttpOnly; SameSite=Lax; Secure");
+    ck_assert_str_eq(oidc_cookie_make(unit_pool, "n", "v", 1,
+                                      apr_time_from_sec(600)),
+                     "n=v; Path=/; Max-Age=600; HttpOnly; SameSite=Lax; "
+                     "Secure");
+    ck_assert(!unit_contains(oidc_cookie_make(unit_pool, "n", "v", 0,
+                                              apr_time_from_sec(5)),
+                             "Secure"));
+}
+END_TEST
+
+START_TEST(make_delete)
+{
+    const char *del = oidc_cookie_make(unit_pool, "n", "still-here", 0, 0);
+
+    ck_assert(!unit_contains(del, "still-here"));
+    ck_assert(unit_contains(del, "n=;"));
+    ck_assert(unit_contains(del, "Max-Age=0"));
+    ck_assert(unit_contains(del, "Expires=Thu, 01 Jan 1970 00:00:00 GMT"));
+    ck_assert(unit_contains(del, "Path=/"));
+    ck_assert(!unit_contains(del, "Secure"));
+    ck_assert(unit_contains(oidc_cookie_make(unit_pool, "n", "x", 1, 0),
+                            "; Secure"));
+}
+END_TEST
+
+START_TEST(strip_own)
+{
+    const char *h = "a=1; NAME=secret-session;NAME_flow_abcdef=123.xyz; "
+                    "NAMEx=2;  xNAME=3 ; b=two words; NAME_flowx=4; "
+                    "NAME_=5; c=";
+
+    ck_assert_str_eq(oidc_cookies_strip_own(unit_pool, h, "NAME"),
+                     "a=1; NAMEx=2; xNAME=3; b=two words; NAME_flowx=4; "
+                     "NAME_=5; c=");
+}
+END_TEST
+
+START_TEST(strip_own_order_and_count)
+{
+    const char *h = "", *want = "";
+    int i;
+
+    /* More than OIDC_MAX_COOKIES: all others are kept. */
+    for (i = 0; i < 150; i++) {
+        h = apr_psprintf(unit_pool, "%s%sk%d=%d; NAME_flow_%d=x", h,
+                         i ? "; " : "", i, i, i);
+        want = apr_psprintf(unit_pool, "%s%sk%d=%d", want, i ? "; " : "",
+                            i, i);
+    }
+    ck_assert_str_eq(oidc_cookies_strip_own(unit_pool, h, "NAME"), want);
+}
+END_TEST
+
+START_TEST(strip_own_nothing_left)
+{
+    ck_assert_ptr_null(oidc_cookies_strip_own(
+        unit_pool, "NAME=x; NAME_flow_a=1;NAME_flow_b=2", "NAME"));
+    ck_assert_ptr_null(oidc_cookies_strip_own(unit_pool, " NAME = x ; ;",
+                                              "NAME"));
+    ck_assert_ptr_null(oidc_cookies_strip_own(unit_pool, "", "NAME"));
+    ck_assert_ptr_null(oidc_cookies_strip_own(unit_pool, NULL, "NAME"));
+    /* Nothing of ours: the header stays as it was. */
+    ck_assert_str_eq(oidc_cookies_strip_own(unit_pool, "a=1; b=2", "NAME"),
+                     "a=1; b=2");
+}
+END_TEST
+
+Suite *cookie_suite(void)
+{
+    Suite *s = suite_create("cookie");
+    TCase *tc = unit_tcase("cookie");
+
+    tcase_add_test(tc, parse_basic);
+    tcase_add_test(tc, parse_junk);
+    tcase_add_test(tc, parse_bounded);
+    tcase_add_test(tc, get);
+    tcase_add_test(tc, make);
+    tcase_add_test(tc, make_delete);
+    tcase_add_test(tc, strip_own);
+    tcase_add_test(tc, strip_own_order_and_count);
+    tcase_add_test(tc, strip_own_nothing_left);
+    suite_add_tcase(s, tc);
+    return s;
+}

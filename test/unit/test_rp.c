@@ -1,0 +1,1037 @@
+/* test_rp.c: the Relying Party's decisions, end to end, with a fake OP
+ * (HTTP client), a fake store and a fixed clock. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <apr_base64.h>
+#include <apr_hash.h>
+
+#include "unit.h"
+#include "oidc_cookie.h"
+#include "oidc_encode.h"
+#include "oidc_flow.h"
+#include "oidc_jwt.h"
+#include "oidc_params.h"
+#include "oidc_pkce.h"
+#include "oidc_rp.h"
+
+#define ISSUER "https://op.example"
+#define ORIGIN "https://site.example"
+#define CLIENT_ID "client-1"
+#define CLIENT_SECRET "client-secret-value"
+#define COOKIE "oidc_session"
+#define CODE "SplxlOBeZQQYbYS6WxSbIA"
+#define ACCESS_TOKEN "access-token-value-123"
+#define SUB "248289761001"
+#define NOW_SEC APR_INT64_C(1700000000)
+#define NOW apr_time_from_sec(NOW_SEC)
+
+/* ---- the fake OP ------------------------------------------------------ */
+
+typedef struct {
+    apr_status_t discovery_rv;
+    const char *discovery;
+    const char *jwks;
+    int token_status;
+    const char *token_body;
+    int discovery_calls, jwks_calls, token_calls;
+    const char *token_form;
+    const char *token_authorization;
+} fake_op_t;
+
+static apr_status_t fake_send(const oidc_http_t *http, apr_pool_t *p,
+                              const oidc_http_req_t *req,
+                              oidc_http_resp_t *resp, const char **err)
+{
+    fake_op_t *op = http->baton;
+    const char *body = "{}";
+
+    *err = NULL;
+    resp->status = 200;
+    if (strcmp(req->url, ISSUER "/.well-known/openid-configuration") == 0) {
+        op->discovery_calls++;
+        ck_assert_str_eq(req->method, "GET");
+        if (op->discovery_rv != APR_SUCCESS) {
+            *err = "connection refused";
+            return op->discovery_rv;
+        }
+        body = op->discovery;
+    }
+    else if (strcmp(req->url, ISSUER "/jwks") == 0) {
+        op->jwks_calls++;
+        body = op->jwks;
+    }
+    else if (strcmp(req->url, ISSUER "/token") == 0) {
+        op->token_calls++;
+        ck_assert_str_eq(req->method, "POST");
+        op->token_form = apr_pstrdup(unit_pool, req->form);
+        op->token_authorization = req->authorization
+            ? apr_pstrdup(unit_pool, req->authorization) : NULL;
+        resp->status = op->token_status;
+        body = op->token_body ? op->token_body : "{}";
+    }
+    else {
+        resp->status = 404;
+    }
+    resp->body = apr_pstrdup(p, body);
+    resp->len = strlen(body);
+    return APR_SUCCESS;
+}
+
+/* ---- the fake store --------------------------------------------------- */
+
+typedef struct {
+    unsigned char *val;
+    apr_size_t len;
+    apr_time_t expiry;
+} entry_t;
+
+typedef struct {
+    apr_hash_t *h;
+    apr_status_t get_rv;     /* forced answer of get, when not SUCCESS */
+    int puts_allowed;        /* puts that succeed before refusing; -1: all */
+    int gets, puts, dels;
+    apr_time_t last_expiry;
+} fake_store_t;
+
+static apr_status_t store_get(const oidc_store_t *s, apr_pool_t *p,
+                              const unsigned char *key, apr_size_t key_len,
+                              unsigned char **val, apr_size_t *val_len)
+{
+    fake_store_t *fs = s->baton;
+    entry_t *e;
+
+    fs->gets++;
+    if (fs->get_rv != APR_SUCCESS) {
+        return fs->get_rv;
+    }
+    e = apr_hash_get(fs->h, key, (apr_ssize_t)key_len);
+    if (e == NULL) {
+        return APR_NOTFOUND;
+    }
+    *val = apr_pmemdup(p, e->val, e->len);
+    *val_len = e->len;
+    return APR_SUCCESS;
+}
+
+static apr_status_t store_put(const oidc_store_t *s, apr_pool_t *p,
+                              const unsigned char *key, apr_size_t key_len,
+                              apr_time_t expiry, const unsigned char *val,
+                              apr_size_t val_len)
+{
+    fake_store_t *fs = s->baton;
+    entry_t *e;
+
+    if (fs->puts_allowed == 0) {
+        return APR_ENOSPC;
+    }
+    if (fs->puts_allowed > 0) {
+        fs->puts_allowed--;
+    }
+    fs->puts++;
+    e = apr_palloc(unit_pool, sizeof(*e));
+    e->val = apr_pmemdup(unit_pool, val, val_len);
+    e->len = val_len;
+    e->expiry = expiry;
+    fs->last_expiry = expiry;
+    apr_hash_set(fs->h, apr_pmemdup(unit_pool, key, key_len),
+                 (apr_ssize_t)key_len, e);
+    return APR_SUCCESS;
+}
+
+static apr_status_t store_del(const oidc_store_t *s, apr_pool_t *p,
+                              const unsigned char *key, apr_size_t key_len)
+{
+    fake_store_t *fs = s->baton;
+
+    fs->dels++;
+    apr_hash_set(fs->h, key, (apr_ssize_t)key_len, NULL);
+    return APR_SUCCESS;
+}
+
+/* ---- the logger: keeps every line, to check none leaks a secret ------ */
+
+static void log_write(const oidc_log_t *log, oidc_log_level_t level,
+                      const char *tag, const char *msg)
+{
+    apr_array_header_t *lines = log->baton;
+    APR_ARRAY_PUSH(lines, const char *) =
+        apr_psprintf(unit_pool, "%s: %s", tag, msg);
+}
+
+/* ---- the environment -------------------------------------------------- */
+
+static fake_op_t op;
+static fake_store_t fs;
+static oidc_store_t store;
+static oidc_http_t http;
+static oidc_log_t logger;
+static apr_array_header_t *log_lines;
+static oidc_rp_config_t cfg;
+static oidc_rp_dir_t dir;
+static oidc_rp_ctx_t ctx;
+
+static void setup(void)
+{
+    unit_setup();
+
+    memset(&op, 0, sizeof(op));
+    op.discovery = "{\"issuer\":\"" ISSUER "\","
+                   "\"authorization_endpoint\":\"" ISSUER "/authorize\","
+                   "\"token_endpoint\":\"" ISSUER "/token\","
+                   "\"jwks_uri\":\"" ISSUER "/jwks\"}";
+    op.jwks = unit_jwks_text(unit_pool,
+                             unit_jwk_public(unit_pool, &unit_rsa1, "rsa-1",
+                                             NULL, "sig"),
+                             unit_jwk_public(unit_pool, &unit_ec1, "ec-1",
+                                             NULL, "sig"), NULL);
+    op.token_status = 200;
+    http.send = fake_send;
+    http.baton = &op;
+
+    memset(&fs, 0, sizeof(fs));
+    fs.h = apr_hash_make(unit_pool);
+    fs.get_rv = APR_SUCCESS;
+    fs.puts_allowed = -1;
+    store.get = store_get;
+    store.put = store_put;
+    store.del = store_del;
+    store.baton = &fs;
+
+    log_lines = apr_array_make(unit_pool, 16, sizeof(const char *));
+    logger.write = log_write;
+    logger.baton = log_lines;
+
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.issuer = ISSUER;
+    cfg.client.id = CLIENT_ID;
+    cfg.client.secret = CLIENT_SECRET;
+    cfg.client.auth = OIDC_CLIENT_AUTH_BASIC;
+    cfg.redirect_uri = "/oidc/callback";
+    cfg.cookie_name = COOKIE;
+    memcpy(cfg.session_key, "0123456789abcdef0123456789abcdef", OIDC_KEY_LEN);
+    memcpy(cfg.flow_key, "fedcba9876543210fedcba9876543210", OIDC_KEY_LEN);
+    cfg.inactivity = apr_time_from_sec(900);
+    cfg.max_age = apr_time_from_sec(8 * 3600);
+    cfg.skew = apr_time_from_sec(60);
+    cfg.max_record = 65536;
+    cfg.provider = oidc_provider_create(unit_pool, ISSUER,
+                                        apr_time_from_sec(3600));
+
+    dir.scope = "openid email";
+    dir.auth_params = "&prompt=login";
+
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.cfg = &cfg;
+    ctx.log = &logger;
+    ctx.http = &http;
+    ctx.store = &store;
+    ctx.now = NOW;
+}
+
+static void teardown(void)
+{
+    unit_teardown();
+}
+
+/* ---- requests --------------------------------------------------------- */
+
+static const char *header_of(const oidc_request_t *req, const char *name)
+{
+    return apr_table_get((apr_table_t *)req->baton, name);
+}
+
+/* A request; headers as name, value pairs, NULL-terminated. The context's
+ * pool is a fresh per-request pool, as in httpd. */
+static oidc_request_t *request(const char *method, const char *uri, ...)
+{
+    oidc_request_t *r;
+    apr_table_t *h;
+    apr_pool_t *rp;
+    const char *q, *name;
+    va_list ap;
+
+    ck_assert_int_eq(apr_pool_create(&rp, unit_pool), APR_SUCCESS);
+    ctx.pool = rp;
+    r = apr_pcalloc(rp, sizeof(*r));
+    h = apr_table_make(rp, 4);
+    va_start(ap, uri);
+    while ((name = va_arg(ap, const char *)) != NULL) {
+        const char *value = va_arg(ap, const char *);
+        if (value != NULL) {
+            apr_table_set(h, name, value);
+        }
+    }
+    va_end(ap);
+    r->method = method;
+    r->origin = ORIGIN;
+    r->unparsed_uri = uri;
+    q = strchr(uri, '?');
+    r->query = q ? q + 1 : NULL;
+    r->secure = 1;
+    r->header = header_of;
+    r->baton = h;
+    return r;
+}
+
+static oidc_request_t *browser(const char *uri, const char *cookie)
+{
+    return request("GET", uri, "Accept", "text/html,*/*;q=0.8",
+                   "Sec-Fetch-Mode", "navigate", "Cookie", cookie, NULL);
+}
+
+/* "name=value" of a Set-Cookie value. */
+static const char *pair_of(const char *set_cookie)
+{
+    const char *semi = strchr(set_cookie, ';');
+    return semi ? apr_pstrmemdup(unit_pool, set_cookie,
+                                 (apr_size_t)(semi - set_cookie))
+                : set_cookie;
+}
+
+/* The Set-Cookie for name (exact), or NULL. */
+static const char *set_cookie_for(const oidc_rp_result_t *res,
+                                  const char *name)
+{
+    int i;
+    apr_size_t n = strlen(name);
+
+    for (i = 0; i < res->set_cookies->nelts; i++) {
+        const char *c = APR_ARRAY_IDX(res->set_cookies, i, const char *);
+        if (strncmp(c, name, n) == 0 && c[n] == '=') {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+static apr_table_t *location_query(const oidc_rp_result_t *res)
+{
+    apr_table_t *t;
+    const char *q = strchr(res->location, '?');
+
+    ck_assert_ptr_nonnull(q);
+    ck_assert_int_eq(oidc_params_parse(unit_pool, q + 1, 8192, &t),
+                     OIDC_PARAMS_OK);
+    return t;
+}
+
+/* A login started: what the browser carries to the OP and back. */
+typedef struct {
+    const char *state;
+    const char *nonce;
+    const char *challenge;
+    const char *flow_cookie;    /* "name=value" */
+} started_t;
+
+static started_t start(const char *uri, const char *cookie)
+{
+    oidc_rp_result_t res;
+    apr_table_t *q;
+    started_t st;
+    const char *name;
+
+    oidc_rp_authenticate(&ctx, browser(uri, cookie), &dir, &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_REDIRECT);
+    ck_assert_int_eq(res.status, 302);
+    q = location_query(&res);
+    st.state = apr_table_get(q, "state");
+    st.nonce = apr_table_get(q, "nonce");
+    st.challenge = apr_table_get(q, "code_challenge");
+    ck_assert_ptr_nonnull(st.state);
+    ck_assert_ptr_nonnull(st.nonce);
+    name = oidc_flow_cookie_name(unit_pool, COOKIE, st.state);
+    ck_assert_ptr_nonnull(set_cookie_for(&res, name));
+    st.flow_cookie = pair_of(set_cookie_for(&res, name));
+    return st;
+}
+
+static const char *id_token_with(const char *nonce, const char *aud)
+{
+    json_t *c = json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:[s,s]}",
+                          "iss", ISSUER, "sub", SUB, "aud", aud,
+                          "exp", (json_int_t)(NOW_SEC + 300),
+                          "iat", (json_int_t)NOW_SEC, "nonce", nonce,
+                          "email", "alice@example.com",
+                          "groups", "admins", "users");
+    char *text = json_dumps(c, JSON_COMPACT);
+    const char *tok = unit_jws_sign(unit_pool, &unit_rsa1, "RS256", "rsa-1",
+                                    text);
+    free(text);
+    json_decref(c);
+    return tok;
+}
+
+static void op_issues(const char *id_token)
+{
+    op.token_status = 200;
+    op.token_body = apr_psprintf(
+        unit_pool,
+        "{\"access_token\":\"" ACCESS_TOKEN "\",\"token_type\":\"Bearer\","
+        "\"expires_in\":300,\"id_token\":\"%s\"}", id_token);
+}
+
+static oidc_request_t *callback_req(const char *query, const char *cookie)
+{
+    return browser(apr_pstrcat(unit_pool, "/oidc/callback?", query, NULL),
+                   cookie);
+}
+
+static void assert_no_secret_logged(const char *secret)
+{
+    int i;
+    for (i = 0; i < log_lines->nelts; i++) {
+        const char *line = APR_ARRAY_IDX(log_lines, i, const char *);
+        ck_assert_msg(!unit_contains(line, secret), "logged a secret: %s",
+                      line);
+    }
+}
+
+/* ---- (1) a browser without a session goes to the OP ------------------- */
+
+START_TEST(browser_redirected_to_op)
+{
+    oidc_rp_result_t res;
+    apr_table_t *q;
+    const char *sc, *name;
+    apr_array_header_t *jar;
+    oidc_flow_t *flow;
+
+    oidc_rp_authenticate(&ctx, browser("/app/page?x=1", NULL), &dir, &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_REDIRECT);
+    ck_assert_int_eq(res.status, 302);
+    ck_assert(strncmp(res.location, ISSUER "/authorize?",
+                      strlen(ISSUER "/authorize?")) == 0);
+    ck_assert_int_eq(op.discovery_calls, 1);
+    ck_assert_int_eq(op.jwks_calls, 1);
+
+    q = location_query(&res);
+    ck_assert_int_eq(apr_table_elts(q)->nelts, 9);
+    ck_assert_str_eq(apr_table_get(q, "response_type"), "code");
+    ck_assert_str_eq(apr_table_get(q, "client_id"), CLIENT_ID);
+    ck_assert_str_eq(apr_table_get(q, "redirect_uri"),
+                     ORIGIN "/oidc/callback");
+    ck_assert_str_eq(apr_table_get(q, "scope"), "openid email");
+    ck_assert_str_eq(apr_table_get(q, "code_challenge_method"), "S256");
+    ck_assert_str_eq(apr_table_get(q, "prompt"), "login");
+    ck_assert_uint_eq(strlen(apr_table_get(q, "state")), 43);
+    ck_assert_uint_eq(strlen(apr_table_get(q, "nonce")), 43);
+    ck_assert_uint_eq(strlen(apr_table_get(q, "code_challenge")), 43);
+    ck_assert_str_ne(apr_table_get(q, "state"), apr_table_get(q, "nonce"));
+
+    /* Exactly one cookie: the flow, bound to the state. */
+    ck_assert_int_eq(res.set_cookies->nelts, 1);
+    name = oidc_flow_cookie_name(unit_pool, COOKIE, apr_table_get(q, "state"));
+    sc = set_cookie_for(&res, name);
+    ck_assert_ptr_nonnull(sc);
+    ck_assert(unit_contains(sc, "; Max-Age=600"));
+    ck_assert(unit_contains(sc, "; HttpOnly"));
+    ck_assert(unit_contains(sc, "; SameSite=Lax"));
+    ck_assert(unit_contains(sc, "; Secure"));
+    /* It opens to the page asked for, with the verifier of the challenge. */
+    jar = oidc_cookies_parse(unit_pool, pair_of(sc));
+    ck_assert_int_eq(oidc_flow_open(unit_pool, cfg.flow_key, jar, COOKIE,
+                                    apr_table_get(q, "state"), NOW, &flow),
+                     OIDC_FLOW_OK);
+    ck_assert_str_eq(flow->return_to, ORIGIN "/app/page?x=1");
+    ck_assert_str_eq(flow->nonce, apr_table_get(q, "nonce"));
+    ck_assert_str_eq(oidc_pkce_challenge_s256(unit_pool, flow->verifier),
+                     apr_table_get(q, "code_challenge"));
+    ck_assert_str_eq(flow->redirect_uri, ORIGIN "/oidc/callback");
+}
+END_TEST
+
+START_TEST(unsafe_return_falls_back_to_root)
+{
+    oidc_rp_result_t res;
+    apr_table_t *q;
+    oidc_flow_t *flow;
+
+    oidc_rp_authenticate(&ctx, browser("//evil.example/x", NULL), &dir, &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_REDIRECT);
+    q = location_query(&res);
+    ck_assert_int_eq(oidc_flow_open(
+                         unit_pool, cfg.flow_key,
+                         oidc_cookies_parse(unit_pool, pair_of(APR_ARRAY_IDX(
+                             res.set_cookies, 0, const char *))),
+                         COOKIE, apr_table_get(q, "state"), NOW, &flow),
+                     OIDC_FLOW_OK);
+    ck_assert_str_eq(flow->return_to, ORIGIN "/");
+}
+END_TEST
+
+/* ---- (2) API requests get a 401, never a redirect --------------------- */
+
+START_TEST(api_request_gets_401)
+{
+    oidc_rp_result_t res;
+
+    oidc_rp_authenticate(&ctx, request("GET", "/api/data", "X-Requested-With",
+                                       "XMLHttpRequest", NULL), &dir, &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_ERROR);
+    ck_assert_int_eq(res.status, 401);
+    ck_assert(res.challenge);
+    ck_assert_str_eq(res.error, "login_required");
+    ck_assert_ptr_null(res.location);
+    ck_assert_int_eq(res.set_cookies->nelts, 0);
+
+    oidc_rp_authenticate(&ctx, request("POST", "/api/data", NULL), &dir,
+                         &res);
+    ck_assert_int_eq(res.status, 401);
+    ck_assert_int_eq(res.set_cookies->nelts, 0);
+
+    oidc_rp_authenticate(&ctx, request("GET", "/api/data", "Accept",
+                                       "application/json", NULL), &dir, &res);
+    ck_assert_int_eq(res.status, 401);
+
+    oidc_rp_authenticate(&ctx, request("GET", "/api/data", "Sec-Fetch-Mode",
+                                       "cors", NULL), &dir, &res);
+    ck_assert_int_eq(res.status, 401);
+    /* No login was started for any of them. */
+    ck_assert_int_eq(op.discovery_calls, 0);
+}
+END_TEST
+
+/* ---- (3) the whole login, then an authenticated request -------------- */
+
+START_TEST(full_login)
+{
+    started_t st = start("/app/page?x=1", NULL);
+    oidc_rp_result_t res, auth;
+    const char *sc, *id, *tok = id_token_with(st.nonce, CLIENT_ID);
+    const char *verifier, *form;
+    apr_table_t *f;
+    char *basic;
+
+    op_issues(tok);
+    oidc_rp_callback(&ctx, callback_req(apr_pstrcat(unit_pool, "code=" CODE
+                                                    "&state=", st.state,
+                                                    NULL), st.flow_cookie),
+                     &res);
+    ck_assert_msg(res.kind == OIDC_RP_REDIRECT, "kind %d status %d: %s",
+                  res.kind, res.status, res.message);
+    ck_assert_int_eq(res.status, 302);
+    ck_assert_str_eq(res.location, ORIGIN "/app/page?x=1");
+
+    /* The token request: our code, redirect URI and PKCE verifier, with
+     * client_secret_basic. */
+    ck_assert_int_eq(op.token_calls, 1);
+    form = op.token_form;
+    ck_assert_int_eq(oidc_params_parse(unit_pool, form, 8192, &f),
+                     OIDC_PARAMS_OK);
+    ck_assert_str_eq(apr_table_get(f, "grant_type"), "authorization_code");
+    ck_assert_str_eq(apr_table_get(f, "code"), CODE);
+    ck_assert_str_eq(apr_table_get(f, "redirect_uri"),
+                     ORIGIN "/oidc/callback");
+    verifier = apr_table_get(f, "code_verifier");
+    ck_assert_ptr_nonnull(verifier);
+    ck_assert_str_eq(oidc_pkce_challenge_s256(unit_pool, verifier),
+                     st.challenge);
+    ck_assert_ptr_null(apr_table_get(f, "client_secret"));
+    basic = apr_palloc(unit_pool, (apr_size_t)apr_base64_encode_len(
+                                      (int)strlen(CLIENT_ID ":"
+                                                  CLIENT_SECRET)));
+    apr_base64_encode(basic, CLIENT_ID ":" CLIENT_SECRET,
+                      (int)strlen(CLIENT_ID ":" CLIENT_SECRET));
+    ck_assert_str_eq(op.token_authorization,
+                     apr_pstrcat(unit_pool, "Basic ", basic, NULL));
+
+    /* Cookies: the flow one deleted, a session one set. */
+    sc = set_cookie_for(&res, oidc_flow_cookie_name(unit_pool, COOKIE,
+                                                    st.state));
+    ck_assert_ptr_nonnull(sc);
+    ck_assert(unit_contains(sc, "Max-Age=0"));
+    sc = set_cookie_for(&res, COOKIE);
+    ck_assert_ptr_nonnull(sc);
+    ck_assert(!unit_contains(sc, "Max-Age"));     /* a browser session */
+    ck_assert(unit_contains(sc, "; Secure"));
+    ck_assert(unit_contains(sc, "; HttpOnly"));
+    id = pair_of(sc) + strlen(COOKIE "=");
+    ck_assert(oidc_session_id_wellformed(id));
+    ck_assert_str_eq(res.session_id, id);
+    ck_assert_str_eq(res.session->sub, SUB);
+    /* Stored until the inactivity timeout. */
+    ck_assert(fs.last_expiry == NOW + cfg.inactivity);
+
+    /* Back at the application, signed in. */
+    ctx.now = NOW + apr_time_from_sec(5);
+    oidc_rp_authenticate(&ctx, browser("/app/page?x=1",
+                                       apr_pstrcat(unit_pool, "a=b; ",
+                                                   COOKIE, "=", id, NULL)),
+                         &dir, &auth);
+    ck_assert_int_eq(auth.kind, OIDC_RP_AUTHENTICATED);
+    ck_assert_str_eq(auth.session_id, id);
+    ck_assert_str_eq(auth.session->sub, SUB);
+    ck_assert_str_eq(auth.session->iss, ISSUER);
+    ck_assert_str_eq(auth.session->access_token, ACCESS_TOKEN);
+    ck_assert_str_eq(auth.session->id_token, tok);
+    ck_assert(auth.session->access_expires == NOW + apr_time_from_sec(300));
+    ck_assert_ptr_nonnull(auth.claims);
+    ck_assert_str_eq(oidc_json_str(auth.claims, "sub"), SUB);
+    ck_assert_str_eq(oidc_json_str(auth.claims, "email"),
+                     "alice@example.com");
+    ck_assert_int_eq(auth.set_cookies->nelts, 0);
+
+    /* No secret in any log line. */
+    assert_no_secret_logged(CODE);
+    assert_no_secret_logged(tok);
+    assert_no_secret_logged(ACCESS_TOKEN);
+    assert_no_secret_logged(id);
+    assert_no_secret_logged(st.state);
+    assert_no_secret_logged(CLIENT_SECRET);
+}
+END_TEST
+
+static const char *login(void)
+{
+    started_t st = start("/", NULL);
+    oidc_rp_result_t res;
+
+    op_issues(id_token_with(st.nonce, CLIENT_ID));
+    oidc_rp_callback(&ctx, callback_req(apr_pstrcat(unit_pool, "code=" CODE
+                                                    "&state=", st.state,
+                                                    NULL), st.flow_cookie),
+                     &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_REDIRECT);
+    return res.session_id;
+}
+
+START_TEST(session_touched_after_a_while)
+{
+    const char *id = login();
+    const char *cookie = apr_pstrcat(unit_pool, COOKIE "=", id, NULL);
+    oidc_rp_result_t res;
+    int puts = fs.puts;
+
+    /* Soon after: no store write. */
+    ctx.now = NOW + apr_time_from_sec(30);
+    oidc_rp_authenticate(&ctx, browser("/", cookie), &dir, &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
+    ck_assert_int_eq(fs.puts, puts);
+    /* Past inactivity / OIDC_SESSION_TOUCH_FRACTION: one write. */
+    ctx.now = NOW + cfg.inactivity / OIDC_SESSION_TOUCH_FRACTION
+        + apr_time_from_sec(1);
+    oidc_rp_authenticate(&ctx, browser("/", cookie), &dir, &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
+    ck_assert_int_eq(fs.puts, puts + 1);
+    ck_assert(res.session->last_seen == ctx.now);
+    ck_assert(fs.last_expiry == ctx.now + cfg.inactivity);
+    /* Idle beyond the timeout since that write: a new login. */
+    ctx.now += cfg.inactivity + 1;
+    oidc_rp_authenticate(&ctx, browser("/", cookie), &dir, &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_REDIRECT);
+    ck_assert(unit_contains(set_cookie_for(&res, COOKIE), "Max-Age=0"));
+}
+END_TEST
+
+START_TEST(unknown_or_malformed_session_cookie)
+{
+    oidc_rp_result_t res;
+
+    oidc_rp_authenticate(&ctx, browser("/", COOKIE "=not-a-session-id"),
+                         &dir, &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_REDIRECT);
+    ck_assert(unit_contains(set_cookie_for(&res, COOKIE), "Max-Age=0"));
+    ck_assert_int_eq(fs.gets, 0);     /* never looked up */
+
+    oidc_rp_authenticate(&ctx, browser("/", apr_pstrcat(
+                                           unit_pool, COOKIE "=",
+                                           oidc_session_new_id(unit_pool),
+                                           NULL)), &dir, &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_REDIRECT);
+    ck_assert(unit_contains(set_cookie_for(&res, COOKIE), "Max-Age=0"));
+    ck_assert_int_eq(fs.gets, 1);
+}
+END_TEST
+
+START_TEST(session_fixation)
+{
+    /* An id planted in the victim's browser (here, a real session). */
+    const char *planted = login();
+    started_t st = start("/", NULL);
+    oidc_rp_result_t res;
+    int dels = fs.dels;
+
+    op_issues(id_token_with(st.nonce, CLIENT_ID));
+    oidc_rp_callback(&ctx, callback_req(
+                         apr_pstrcat(unit_pool, "code=" CODE "&state=",
+                                     st.state, NULL),
+                         apr_pstrcat(unit_pool, COOKIE "=", planted, "; ",
+                                     st.flow_cookie, NULL)), &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_REDIRECT);
+    ck_assert_str_ne(res.session_id, planted);
+    ck_assert_int_eq(fs.dels, dels + 1);
+    /* The old id no longer authenticates. */
+    oidc_rp_authenticate(&ctx, browser("/", apr_pstrcat(unit_pool, COOKIE "=",
+                                                        planted, NULL)),
+                         &dir, &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_REDIRECT);
+}
+END_TEST
+
+/* ---- (4) a replayed callback ------------------------------------------ */
+
+START_TEST(callback_replayed)
+{
+    started_t st = start("/", NULL);
+    const char *q = apr_pstrcat(unit_pool, "code=" CODE "&state=", st.state,
+                                NULL);
+    oidc_rp_result_t res;
+
+    op_issues(id_token_with(st.nonce, CLIENT_ID));
+    oidc_rp_callback(&ctx, callback_req(q, st.flow_cookie), &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_REDIRECT);
+    /* The same browser request again (the cookie not yet deleted). */
+    oidc_rp_callback(&ctx, callback_req(q, st.flow_cookie), &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_ERROR);
+    ck_assert_int_eq(res.status, 400);
+    ck_assert_ptr_null(set_cookie_for(&res, COOKIE));
+    ck_assert_int_eq(op.token_calls, 1);
+    /* Without the cookie: unknown state. */
+    oidc_rp_callback(&ctx, callback_req(q, NULL), &res);
+    ck_assert_int_eq(res.status, 400);
+    ck_assert_int_eq(op.token_calls, 1);
+}
+END_TEST
+
+START_TEST(callback_bad_requests)
+{
+    started_t st = start("/", NULL);
+    oidc_rp_result_t res;
+    oidc_rp_ctx_t later;
+
+    /* No state, a malformed state, a duplicate parameter, not GET. */
+    oidc_rp_callback(&ctx, callback_req("code=" CODE, st.flow_cookie), &res);
+    ck_assert_int_eq(res.status, 400);
+    oidc_rp_callback(&ctx, callback_req("code=" CODE "&state=short",
+                                        st.flow_cookie), &res);
+    ck_assert_int_eq(res.status, 400);
+    ck_assert_int_eq(res.set_cookies->nelts, 0);
+    oidc_rp_callback(&ctx, callback_req(apr_pstrcat(
+                                            unit_pool, "code=" CODE
+                                            "&code=x&state=", st.state,
+                                            NULL), st.flow_cookie), &res);
+    ck_assert_int_eq(res.status, 400);
+    oidc_rp_callback(&ctx, request("POST", apr_pstrcat(
+                                       unit_pool, "/oidc/callback?code=x"
+                                       "&state=", st.state, NULL),
+                                   "Cookie", st.flow_cookie, NULL), &res);
+    ck_assert_int_eq(res.status, 405);
+    /* No code. */
+    oidc_rp_callback(&ctx, callback_req(apr_pstrcat(unit_pool, "state=",
+                                                    st.state, NULL),
+                                        st.flow_cookie), &res);
+    ck_assert_int_eq(res.status, 400);
+    /* Another issuer named (RFC 9207). */
+    st = start("/", NULL);
+    oidc_rp_callback(&ctx, callback_req(apr_pstrcat(
+                                            unit_pool, "code=" CODE
+                                            "&iss=https%3A%2F%2Fevil.example"
+                                            "&state=", st.state, NULL),
+                                        st.flow_cookie), &res);
+    ck_assert_int_eq(res.status, 400);
+    /* Too late. */
+    st = start("/", NULL);
+    later = ctx;
+    later.now = NOW + apr_time_from_sec(11 * 60);
+    oidc_rp_callback(&later, callback_req(apr_pstrcat(unit_pool, "code=" CODE
+                                                      "&state=", st.state,
+                                                      NULL), st.flow_cookie),
+                     &res);
+    ck_assert_int_eq(res.status, 400);
+    ck_assert(unit_contains(res.message, "too long"));
+    ck_assert_int_eq(op.token_calls, 0);
+}
+END_TEST
+
+/* ---- (5) the OP says no ------------------------------------------------ */
+
+START_TEST(callback_access_denied)
+{
+    started_t st = start("/app", NULL);
+    oidc_rp_result_t res;
+
+    oidc_rp_callback(&ctx, callback_req(apr_pstrcat(
+                                            unit_pool,
+                                            "error=access_denied&state=",
+                                            st.state, NULL), st.flow_cookie),
+                     &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_ERROR);
+    ck_assert_int_eq(res.status, 403);
+    ck_assert_str_eq(res.location, ORIGIN "/app");
+    ck_assert(unit_contains(res.message, "access_denied"));
+    ck_assert(unit_contains(set_cookie_for(&res, oidc_flow_cookie_name(
+                                                     unit_pool, COOKIE,
+                                                     st.state)),
+                            "Max-Age=0"));
+    ck_assert_ptr_null(set_cookie_for(&res, COOKIE));
+    ck_assert_int_eq(op.token_calls, 0);
+
+    /* An error word that is not printable is not echoed. */
+    st = start("/app", NULL);
+    oidc_rp_callback(&ctx, callback_req(apr_pstrcat(
+                                            unit_pool,
+                                            "error=%3Cscript%3E%0A&state=",
+                                            st.state, NULL), st.flow_cookie),
+                     &res);
+    ck_assert_int_eq(res.status, 400);
+    ck_assert(!unit_contains(res.message, "<script>"));
+}
+END_TEST
+
+/* ---- (6) the token endpoint refuses ---------------------------------- */
+
+START_TEST(token_endpoint_invalid_grant)
+{
+    started_t st = start("/", NULL);
+    oidc_rp_result_t res;
+
+    op.token_status = 400;
+    op.token_body = "{\"error\":\"invalid_grant\","
+                    "\"error_description\":\"code expired\"}";
+    oidc_rp_callback(&ctx, callback_req(apr_pstrcat(unit_pool, "code=" CODE
+                                                    "&state=", st.state,
+                                                    NULL), st.flow_cookie),
+                     &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_ERROR);
+    ck_assert_int_eq(res.status, 502);
+    ck_assert_ptr_null(set_cookie_for(&res, COOKIE));
+    ck_assert_int_eq(op.token_calls, 1);
+}
+END_TEST
+
+START_TEST(token_response_without_id_token)
+{
+    started_t st = start("/", NULL);
+    oidc_rp_result_t res;
+
+    op.token_body = "{\"access_token\":\"x\",\"token_type\":\"Bearer\"}";
+    oidc_rp_callback(&ctx, callback_req(apr_pstrcat(unit_pool, "code=" CODE
+                                                    "&state=", st.state,
+                                                    NULL), st.flow_cookie),
+                     &res);
+    ck_assert_int_eq(res.status, 502);
+    ck_assert_ptr_null(set_cookie_for(&res, COOKIE));
+}
+END_TEST
+
+/* ---- (7) the store cannot answer ------------------------------------- */
+
+START_TEST(store_get_fails_on_authenticate)
+{
+    oidc_rp_result_t res;
+
+    fs.get_rv = APR_EGENERAL;
+    oidc_rp_authenticate(&ctx, browser("/", apr_pstrcat(
+                                           unit_pool, COOKIE "=",
+                                           oidc_session_new_id(unit_pool),
+                                           NULL)), &dir, &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_ERROR);
+    ck_assert_int_eq(res.status, 503);
+    ck_assert_str_eq(res.error, "temporarily_unavailable");
+    ck_assert_ptr_null(res.location);
+    /* The session cookie is kept: the session may well be fine. */
+    ck_assert_ptr_null(set_cookie_for(&res, COOKIE));
+}
+END_TEST
+
+START_TEST(store_get_fails_on_callback)
+{
+    started_t st = start("/", NULL);
+    oidc_rp_result_t res;
+
+    op_issues(id_token_with(st.nonce, CLIENT_ID));
+    fs.get_rv = APR_EGENERAL;
+    oidc_rp_callback(&ctx, callback_req(apr_pstrcat(unit_pool, "code=" CODE
+                                                    "&state=", st.state,
+                                                    NULL), st.flow_cookie),
+                     &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_ERROR);
+    ck_assert_int_eq(res.status, 503);
+    ck_assert_int_eq(op.token_calls, 0);     /* the code is not spent */
+}
+END_TEST
+
+/* ---- (8) the store refuses a write ----------------------------------- */
+
+START_TEST(store_put_refused)
+{
+    started_t st = start("/", NULL);
+    oidc_rp_result_t res;
+
+    op_issues(id_token_with(st.nonce, CLIENT_ID));
+    fs.puts_allowed = 0;
+    oidc_rp_callback(&ctx, callback_req(apr_pstrcat(unit_pool, "code=" CODE
+                                                    "&state=", st.state,
+                                                    NULL), st.flow_cookie),
+                     &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_ERROR);
+    ck_assert_int_eq(res.status, 503);
+    ck_assert_ptr_null(set_cookie_for(&res, COOKIE));
+}
+END_TEST
+
+START_TEST(store_put_refused_for_session)
+{
+    started_t st = start("/", NULL);
+    oidc_rp_result_t res;
+
+    op_issues(id_token_with(st.nonce, CLIENT_ID));
+    fs.puts_allowed = 1;      /* the used-state mark, not the session */
+    oidc_rp_callback(&ctx, callback_req(apr_pstrcat(unit_pool, "code=" CODE
+                                                    "&state=", st.state,
+                                                    NULL), st.flow_cookie),
+                     &res);
+    ck_assert_int_eq(op.token_calls, 1);
+    ck_assert_int_eq(res.kind, OIDC_RP_ERROR);
+    ck_assert_int_eq(res.status, 503);
+    ck_assert_ptr_null(set_cookie_for(&res, COOKIE));
+    ck_assert_ptr_null(res.session_id);
+}
+END_TEST
+
+START_TEST(session_too_large)
+{
+    started_t st = start("/", NULL);
+    oidc_rp_result_t res;
+
+    op_issues(id_token_with(st.nonce, CLIENT_ID));
+    cfg.max_record = 256;
+    oidc_rp_callback(&ctx, callback_req(apr_pstrcat(unit_pool, "code=" CODE
+                                                    "&state=", st.state,
+                                                    NULL), st.flow_cookie),
+                     &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_ERROR);
+    ck_assert_int_eq(res.status, 500);
+    ck_assert_ptr_null(set_cookie_for(&res, COOKIE));
+}
+END_TEST
+
+/* ---- (9) the OP cannot be reached ------------------------------------ */
+
+START_TEST(op_unreachable)
+{
+    oidc_rp_result_t res;
+
+    op.discovery_rv = APR_ECONNREFUSED;
+    oidc_rp_authenticate(&ctx, browser("/", NULL), &dir, &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_ERROR);
+    ck_assert_int_eq(res.status, 503);
+    ck_assert_ptr_null(res.location);
+    ck_assert_int_eq(res.set_cookies->nelts, 0);
+    ck_assert_int_eq(op.discovery_calls, 1);
+    /* The failure is remembered briefly: no second wait. */
+    oidc_rp_authenticate(&ctx, browser("/", NULL), &dir, &res);
+    ck_assert_int_eq(res.status, 503);
+    ck_assert_int_eq(op.discovery_calls, 1);
+}
+END_TEST
+
+START_TEST(op_bad_discovery)
+{
+    oidc_rp_result_t res;
+
+    op.discovery = "{\"issuer\":\"https://evil.example\","
+                   "\"authorization_endpoint\":\"" ISSUER "/authorize\","
+                   "\"token_endpoint\":\"" ISSUER "/token\","
+                   "\"jwks_uri\":\"" ISSUER "/jwks\"}";
+    oidc_rp_authenticate(&ctx, browser("/", NULL), &dir, &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_ERROR);
+    ck_assert_int_eq(res.status, 502);
+}
+END_TEST
+
+/* ---- (10) an ID token with the wrong nonce ---------------------------- */
+
+START_TEST(id_token_wrong_nonce)
+{
+    started_t st = start("/", NULL);
+    started_t other = start("/", NULL);
+    oidc_rp_result_t res;
+
+    /* The nonce of another flow of the same browser. */
+    op_issues(id_token_with(other.nonce, CLIENT_ID));
+    oidc_rp_callback(&ctx, callback_req(apr_pstrcat(unit_pool, "code=" CODE
+                                                    "&state=", st.state,
+                                                    NULL), st.flow_cookie),
+                     &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_ERROR);
+    ck_assert_int_eq(res.status, 401);
+    ck_assert(res.challenge);
+    ck_assert_str_eq(res.error, "invalid_token");
+    ck_assert_ptr_null(set_cookie_for(&res, COOKIE));
+    ck_assert_ptr_null(res.session_id);
+}
+END_TEST
+
+START_TEST(id_token_other_audience)
+{
+    started_t st = start("/", NULL);
+    oidc_rp_result_t res;
+
+    op_issues(id_token_with(st.nonce, "another-client"));
+    oidc_rp_callback(&ctx, callback_req(apr_pstrcat(unit_pool, "code=" CODE
+                                                    "&state=", st.state,
+                                                    NULL), st.flow_cookie),
+                     &res);
+    ck_assert_int_eq(res.status, 401);
+    ck_assert_ptr_null(set_cookie_for(&res, COOKIE));
+}
+END_TEST
+
+START_TEST(flow_cookie_eviction)
+{
+    const char *jar = "other=1";
+    oidc_rp_result_t res;
+    int i;
+
+    /* Each new login from the same browser keeps at most
+     * OIDC_FLOW_MAX_PER_BROWSER flow cookies. */
+    for (i = 0; i < OIDC_FLOW_MAX_PER_BROWSER; i++) {
+        ctx.now = NOW + apr_time_from_sec(i);
+        jar = apr_pstrcat(unit_pool, jar, "; ", start("/", jar).flow_cookie,
+                          NULL);
+    }
+    ctx.now = NOW + apr_time_from_sec(10);
+    oidc_rp_authenticate(&ctx, browser("/", jar), &dir, &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_REDIRECT);
+    /* One deletion (the oldest) and the new flow cookie. */
+    ck_assert_int_eq(res.set_cookies->nelts, 2);
+    ck_assert(unit_contains(APR_ARRAY_IDX(res.set_cookies, 0, const char *),
+                            "Max-Age=0"));
+    ck_assert(unit_contains(APR_ARRAY_IDX(res.set_cookies, 1, const char *),
+                            "Max-Age=600"));
+}
+END_TEST
+
+Suite *rp_suite(void)
+{
+    Suite *s = suite_create("rp");
+    TCase *tc = tcase_create("rp");
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, browser_redirected_to_op);
+    tcase_add_test(tc, unsafe_return_falls_back_to_root);
+    tcase_add_test(tc, api_request_gets_401);
+    tcase_add_test(tc, full_login);
+    tcase_add_test(tc, session_touched_after_a_while);
+    tcase_add_test(tc, unknown_or_malformed_session_cookie);
+    tcase_add_test(tc, session_fixation);
+    tcase_add_test(tc, callback_replayed);
+    tcase_add_test(tc, callback_bad_requests);
+    tcase_add_test(tc, callback_access_denied);
+    tcase_add_test(tc, token_endpoint_invalid_grant);
+    tcase_add_test(tc, token_response_without_id_token);
+    tcase_add_test(tc, store_get_fails_on_authenticate);
+    tcase_add_test(tc, store_get_fails_on_callback);
+    tcase_add_test(tc, store_put_refused);
+    tcase_add_test(tc, store_put_refused_for_session);
+    tcase_add_test(tc, session_too_large);
+    tcase_add_test(tc, op_unreachable);
+    tcase_add_test(tc, op_bad_discovery);
+    tcase_add_test(tc, id_token_wrong_nonce);
+    tcase_add_test(tc, id_token_other_audience);
+    tcase_add_test(tc, flow_cookie_eviction);
+    suite_add_tcase(s, tc);
+    return s;
+}

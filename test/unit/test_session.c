@@ -1,0 +1,330 @@
+/* test_session.c: session ids, sealed records and lifetime rules. */
+#include "unit.h"
+#include "oidc_crypto.h"
+#include "oidc_encode.h"
+#include "oidc_session.h"
+
+static const unsigned char key_a[OIDC_KEY_LEN] =
+    "session key A session key A ses";
+static const unsigned char key_b[OIDC_KEY_LEN] =
+    "session key B session key B ses";
+
+static const apr_time_t T0 = APR_INT64_C(1700000000) * APR_USEC_PER_SEC;
+
+static oidc_session_t *sample(void)
+{
+    oidc_session_t *s = apr_pcalloc(unit_pool, sizeof(*s));
+
+    s->created = T0 + 17;
+    s->last_seen = T0 + apr_time_from_sec(90) + 3;
+    s->access_expires = T0 + apr_time_from_sec(3600);
+    s->iss = "https://op.example";
+    s->sub = "248289761001";
+    s->sid = NULL;
+    s->id_token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln";
+    s->access_token = "";
+    s->refresh_token = NULL;
+    s->claims = "{\"sub\":\"248289761001\",\"groups\":[\"a\",\"b\"]}";
+    return s;
+}
+
+static void seal(const unsigned char *key, const char *id,
+                 const oidc_session_t *s, unsigned char **out,
+                 apr_size_t *len)
+{
+    ck_assert_int_eq(oidc_session_seal(unit_pool, key, id, s, 65536, out,
+                                       len), APR_SUCCESS);
+}
+
+static apr_status_t open_(const unsigned char *key, const char *id,
+                          const unsigned char *in, apr_size_t len)
+{
+    oidc_session_t *s = (oidc_session_t *)1;
+    apr_status_t rv = oidc_session_open(unit_pool, key, id, in, len, &s);
+    if (rv != APR_SUCCESS) {
+        ck_assert_ptr_null(s);
+    }
+    return rv;
+}
+
+START_TEST(new_id)
+{
+    const char *a = oidc_session_new_id(unit_pool);
+    const char *b = oidc_session_new_id(unit_pool);
+    char *bad;
+
+    ck_assert_uint_eq(strlen(a), OIDC_SESSION_ID_LEN);
+    ck_assert(oidc_is_b64url(a, strlen(a)));
+    ck_assert(oidc_session_id_wellformed(a));
+    ck_assert_str_ne(a, b);
+
+    ck_assert(!oidc_session_id_wellformed(NULL));
+    ck_assert(!oidc_session_id_wellformed(""));
+    ck_assert(!oidc_session_id_wellformed(apr_pstrmemdup(unit_pool, a, 42)));
+    ck_assert(!oidc_session_id_wellformed(apr_pstrcat(unit_pool, a, "A",
+                                                      NULL)));
+    bad = apr_pstrdup(unit_pool, a);
+    bad[10] = '+';
+    ck_assert(!oidc_session_id_wellformed(bad));
+    bad[10] = '.';
+    ck_assert(!oidc_session_id_wellformed(bad));
+    bad[10] = '%';
+    ck_assert(!oidc_session_id_wellformed(bad));
+}
+END_TEST
+
+START_TEST(store_key)
+{
+    const char *a = oidc_session_new_id(unit_pool);
+    const char *b = oidc_session_new_id(unit_pool);
+    unsigned char ka1[OIDC_SESSION_STORE_KEY_LEN],
+        ka2[OIDC_SESSION_STORE_KEY_LEN], kb[OIDC_SESSION_STORE_KEY_LEN],
+        plain[32];
+
+    oidc_session_store_key(a, ka1);
+    oidc_session_store_key(apr_pstrdup(unit_pool, a), ka2);
+    oidc_session_store_key(b, kb);
+    ck_assert_mem_eq(ka1, ka2, sizeof(ka1));
+    ck_assert_int_ne(memcmp(ka1, kb, sizeof(ka1)), 0);
+    /* Not the bare hash of the id (the store key is labelled). */
+    oidc_sha256(a, strlen(a), plain);
+    ck_assert_int_ne(memcmp(ka1, plain, sizeof(ka1)), 0);
+    /* And not the id. */
+    ck_assert_ptr_null(memmem(ka1, sizeof(ka1), a, 8));
+}
+END_TEST
+
+START_TEST(seal_open_round_trip)
+{
+    const char *id = oidc_session_new_id(unit_pool);
+    oidc_session_t *s = sample(), *o = NULL;
+    unsigned char *rec;
+    apr_size_t len;
+
+    seal(key_a, id, s, &rec, &len);
+    /* Nothing readable in the record. */
+    ck_assert_ptr_null(memmem(rec, len, "248289761001", 12));
+    ck_assert_ptr_null(memmem(rec, len, "op.example", 10));
+    ck_assert_int_eq(oidc_session_open(unit_pool, key_a, id, rec, len, &o),
+                     APR_SUCCESS);
+    ck_assert_ptr_nonnull(o);
+    ck_assert(o->created == s->created);
+    ck_assert(o->last_seen == s->last_seen);
+    ck_assert(o->access_expires == s->access_expires);
+    ck_assert_str_eq(o->iss, s->iss);
+    ck_assert_str_eq(o->sub, s->sub);
+    ck_assert_ptr_null(o->sid);
+    ck_assert_str_eq(o->id_token, s->id_token);
+    ck_assert_str_eq(o->access_token, "");       /* "" is not NULL */
+    ck_assert_ptr_null(o->refresh_token);
+    ck_assert_str_eq(o->claims, s->claims);
+
+    /* And every field set. */
+    s->sid = "op-sid";
+    s->refresh_token = "refresh-me";
+    s->access_token = "access-me";
+    s->access_expires = 0;
+    seal(key_a, id, s, &rec, &len);
+    ck_assert_int_eq(oidc_session_open(unit_pool, key_a, id, rec, len, &o),
+                     APR_SUCCESS);
+    ck_assert_str_eq(o->sid, "op-sid");
+    ck_assert_str_eq(o->refresh_token, "refresh-me");
+    ck_assert_str_eq(o->access_token, "access-me");
+    ck_assert(o->access_expires == 0);
+}
+END_TEST
+
+START_TEST(open_other_id)
+{
+    const char *id = oidc_session_new_id(unit_pool);
+    const char *other = oidc_session_new_id(unit_pool);
+    unsigned char *rec;
+    apr_size_t len;
+
+    seal(key_a, id, sample(), &rec, &len);
+    ck_assert_int_eq(open_(key_a, other, rec, len), APR_EGENERAL);
+    ck_assert_int_eq(open_(key_a, id, rec, len), APR_SUCCESS);
+}
+END_TEST
+
+START_TEST(open_other_key)
+{
+    const char *id = oidc_session_new_id(unit_pool);
+    unsigned char *rec;
+    apr_size_t len;
+
+    seal(key_a, id, sample(), &rec, &len);
+    ck_assert_int_eq(open_(key_b, id, rec, len), APR_EGENERAL);
+}
+END_TEST
+
+START_TEST(open_tampered)
+{
+    const char *id = oidc_session_new_id(unit_pool);
+    unsigned char *rec, *copy;
+    apr_size_t len, i;
+
+    seal(key_a, id, sample(), &rec, &len);
+    copy = apr_palloc(unit_pool, len);
+    for (i = 0; i < len; i += 7) {
+        memcpy(copy, rec, len);
+        copy[i] ^= 0x20;
+        ck_assert_msg(open_(key_a, id, copy, len) == APR_EGENERAL,
+                      "flipped byte %u opened", (unsigned)i);
+    }
+    memcpy(copy, rec, len);
+    copy[len - 1] ^= 0x01;
+    ck_assert_int_eq(open_(key_a, id, copy, len), APR_EGENERAL);
+}
+END_TEST
+
+START_TEST(open_truncated)
+{
+    const char *id = oidc_session_new_id(unit_pool);
+    unsigned char *rec;
+    apr_size_t len;
+
+    seal(key_a, id, sample(), &rec, &len);
+    ck_assert_int_eq(open_(key_a, id, rec, len - 1), APR_EGENERAL);
+    ck_assert_int_eq(open_(key_a, id, rec, len / 2), APR_EGENERAL);
+    ck_assert_int_eq(open_(key_a, id, rec, OIDC_AEAD_OVERHEAD), APR_EGENERAL);
+    ck_assert_int_eq(open_(key_a, id, rec, 3), APR_EGENERAL);
+    ck_assert_int_eq(open_(key_a, id, rec, 0), APR_EGENERAL);
+}
+END_TEST
+
+START_TEST(open_requires_sub_and_claims)
+{
+    const char *id = oidc_session_new_id(unit_pool);
+    oidc_session_t *s = sample();
+    unsigned char *rec;
+    apr_size_t len;
+
+    s->sub = NULL;
+    seal(key_a, id, s, &rec, &len);
+    ck_assert_int_eq(open_(key_a, id, rec, len), APR_EGENERAL);
+    s = sample();
+    s->claims = NULL;
+    seal(key_a, id, s, &rec, &len);
+    ck_assert_int_eq(open_(key_a, id, rec, len), APR_EGENERAL);
+}
+END_TEST
+
+START_TEST(seal_enospc)
+{
+    const char *id = oidc_session_new_id(unit_pool);
+    oidc_session_t *s = sample();
+    unsigned char *rec = NULL;
+    apr_size_t len = 0, exact;
+
+    seal(key_a, id, s, &rec, &len);
+    exact = len;
+    ck_assert_int_eq(oidc_session_seal(unit_pool, key_a, id, s, exact, &rec,
+                                       &len), APR_SUCCESS);
+    ck_assert_uint_eq(len, exact);
+    ck_assert_int_eq(oidc_session_seal(unit_pool, key_a, id, s, exact - 1,
+                                       &rec, &len), APR_ENOSPC);
+    ck_assert_int_eq(oidc_session_seal(unit_pool, key_a, id, s, 0, &rec,
+                                       &len), APR_ENOSPC);
+    /* A big claim set against the usual limit. */
+    s->claims = unit_repeat(unit_pool, 'c', 70000);
+    ck_assert_int_eq(oidc_session_seal(unit_pool, key_a, id, s, 65536, &rec,
+                                       &len), APR_ENOSPC);
+}
+END_TEST
+
+START_TEST(freshness)
+{
+    oidc_session_t s;
+    apr_interval_time_t idle = apr_time_from_sec(900);
+    apr_interval_time_t max = apr_time_from_sec(8 * 3600);
+
+    memset(&s, 0, sizeof(s));
+    s.created = T0;
+    s.last_seen = T0;
+    ck_assert_int_eq(oidc_session_freshness(&s, T0, idle, max),
+                     OIDC_SESSION_VALID);
+    /* Inactivity: valid up to and including the timeout. */
+    ck_assert_int_eq(oidc_session_freshness(&s, T0 + idle, idle, max),
+                     OIDC_SESSION_VALID);
+    ck_assert_int_eq(oidc_session_freshness(&s, T0 + idle + 1, idle, max),
+                     OIDC_SESSION_IDLE);
+    /* Active, but at the maximum age. */
+    s.last_seen = T0 + max - apr_time_from_sec(10);
+    ck_assert_int_eq(oidc_session_freshness(&s, T0 + max, idle, max),
+                     OIDC_SESSION_VALID);
+    ck_assert_int_eq(oidc_session_freshness(&s, T0 + max + 1, idle, max),
+                     OIDC_SESSION_EXPIRED);
+    /* Maximum age wins over idleness. */
+    s.last_seen = T0;
+    ck_assert_int_eq(oidc_session_freshness(&s, T0 + max + 1, idle, max),
+                     OIDC_SESSION_EXPIRED);
+    /* Created in the future beyond tolerance. */
+    s.created = s.last_seen = T0 + apr_time_from_sec(600);
+    ck_assert_int_eq(oidc_session_freshness(&s, T0, idle, max),
+                     OIDC_SESSION_EXPIRED);
+    s.created = s.last_seen = T0 + apr_time_from_sec(60);
+    ck_assert_int_eq(oidc_session_freshness(&s, T0, idle, max),
+                     OIDC_SESSION_VALID);
+}
+END_TEST
+
+START_TEST(needs_touch)
+{
+    oidc_session_t s;
+    apr_interval_time_t idle = apr_time_from_sec(16 * 60);
+    apr_interval_time_t step = idle / OIDC_SESSION_TOUCH_FRACTION;
+
+    memset(&s, 0, sizeof(s));
+    s.created = T0;
+    s.last_seen = T0 + apr_time_from_sec(100);
+    ck_assert_int_eq(step, apr_time_from_sec(60));
+    ck_assert(!oidc_session_needs_touch(&s, s.last_seen, idle));
+    ck_assert(!oidc_session_needs_touch(&s, s.last_seen + step / 2, idle));
+    ck_assert(!oidc_session_needs_touch(&s, s.last_seen + step, idle));
+    ck_assert(oidc_session_needs_touch(&s, s.last_seen + step + 1, idle));
+    ck_assert(oidc_session_needs_touch(&s, s.last_seen + idle, idle));
+}
+END_TEST
+
+START_TEST(store_expiry)
+{
+    oidc_session_t s;
+    apr_interval_time_t idle = apr_time_from_sec(900);
+    apr_interval_time_t max = apr_time_from_sec(3600);
+
+    memset(&s, 0, sizeof(s));
+    s.created = T0;
+    /* Idle end first. */
+    s.last_seen = T0 + apr_time_from_sec(100);
+    ck_assert(oidc_session_store_expiry(&s, idle, max)
+              == T0 + apr_time_from_sec(1000));
+    /* Max-age end first. */
+    s.last_seen = T0 + apr_time_from_sec(3000);
+    ck_assert(oidc_session_store_expiry(&s, idle, max) == T0 + max);
+    /* Equal. */
+    s.last_seen = T0 + max - idle;
+    ck_assert(oidc_session_store_expiry(&s, idle, max) == T0 + max);
+}
+END_TEST
+
+Suite *session_suite(void)
+{
+    Suite *s = suite_create("session");
+    TCase *tc = unit_tcase("session");
+
+    tcase_add_test(tc, new_id);
+    tcase_add_test(tc, store_key);
+    tcase_add_test(tc, seal_open_round_trip);
+    tcase_add_test(tc, open_other_id);
+    tcase_add_test(tc, open_other_key);
+    tcase_add_test(tc, open_tampered);
+    tcase_add_test(tc, open_truncated);
+    tcase_add_test(tc, open_requires_sub_and_claims);
+    tcase_add_test(tc, seal_enospc);
+    tcase_add_test(tc, freshness);
+    tcase_add_test(tc, needs_touch);
+    tcase_add_test(tc, store_expiry);
+    suite_add_tcase(s, tc);
+    return s;
+}
