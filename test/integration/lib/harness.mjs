@@ -334,3 +334,35 @@ export function unexpectedErrors(log, allowed = []) {
   return log.split('\n').filter((l) => /:(error|crit|alert|emerg)\]/.test(l))
     .filter((l) => !allowed.some((re) => re.test(l)));
 }
+
+// ---- session stores: real memcached and redis-server from Debian -------------
+
+// Starts memcached or redis on a free port; stop() and start() again keep the
+// port, to test an outage and the recovery after it.
+export async function startStore(kind) {
+  const port = await freePort();
+  const dir = makeTempDir(kind);
+  let child = null;
+  const cmd = kind === 'memcache'
+    ? ['memcached', ['-l', '127.0.0.1', '-p', String(port), '-U', '0', '-m', '64',
+      ...(process.getuid && process.getuid() === 0 ? ['-u', 'nobody'] : [])]]
+    : ['redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '',
+      '--appendonly', 'no', '--dir', dir]];
+  const store = {
+    kind, port, spec: `${kind}:127.0.0.1:${port}`, module: `socache_${kind}`,
+    async start() {
+      child = spawn(cmd[0], cmd[1], { stdio: 'ignore' });
+      await waitForPort(port);
+    },
+    async stop() {
+      if (!child) return;
+      const c = child;
+      child = null;
+      const gone = new Promise((r) => c.once('exit', r));
+      c.kill('SIGTERM');
+      await gone;
+    },
+  };
+  await store.start();
+  return store;
+}
