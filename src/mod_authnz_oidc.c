@@ -77,6 +77,7 @@ static void export_identity(request_rec *r, const oidc_server_config_t *c,
     r->user = (char *)st->user;
     r->ap_auth_type = (char *)OIDC_AUTH_TYPE;
     oidc_export_claims(r, c, oidc_pass_claims_as(d), st->claims);
+    oidc_export_tokens(r, d, st->session);
 }
 
 static int check_user_id(request_rec *r)
@@ -117,6 +118,7 @@ static int check_user_id(request_rec *r)
     claim = oidc_remote_user_claim(d);
     st = apr_pcalloc(r->pool, sizeof(*st));
     st->claims = res.claims;
+    st->session = res.session;
     st->user = oidc_claims_string(r->pool, res.claims, claim);
     if (st->user == NULL) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,

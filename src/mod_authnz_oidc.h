@@ -60,12 +60,22 @@ typedef struct {
     const char *redirect_path;        /* what the callback handler matches */
 } oidc_server_config_t;
 
+typedef enum {
+    OIDC_PASS_TOKEN_UNSET = -1,
+    OIDC_PASS_TOKEN_OFF = 0,
+    OIDC_PASS_TOKEN_ENV = 1,       /* OIDC_ACCESS_TOKEN in the environment */
+    OIDC_PASS_TOKEN_BEARER = 2     /* and Authorization: Bearer upstream */
+} oidc_pass_token_t;
+
 /* Per directory. */
 typedef struct {
     const char *scope;
     const char *auth_params;          /* encoded, "&a=b..." */
     const char *remote_user_claim;
     int pass_claims_as;
+    int pass_access_token;            /* oidc_pass_token_t */
+    int pass_id_token;                /* -1 unset, 0 off, 1 on */
+    int pass_refresh_token;
 } oidc_dir_config_t;
 
 /* config */
@@ -81,6 +91,7 @@ int oidc_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
 oidc_rp_dir_t oidc_dir_view(const oidc_dir_config_t *d);
 const char *oidc_remote_user_claim(const oidc_dir_config_t *d);
 oidc_pass_as_t oidc_pass_claims_as(const oidc_dir_config_t *d);
+oidc_pass_token_t oidc_pass_access_token(const oidc_dir_config_t *d);
 const char *oidc_claim_prefix(const oidc_server_config_t *c);
 
 /* store */
@@ -107,6 +118,8 @@ int oidc_respond(request_rec *r, const oidc_glue_request_t *g,
                  const oidc_rp_result_t *res);
 void oidc_export_claims(request_rec *r, const oidc_server_config_t *c,
                         oidc_pass_as_t how, const json_t *claims);
+void oidc_export_tokens(request_rec *r, const oidc_dir_config_t *d,
+                        const oidc_session_t *s);
 void oidc_strip_spoofed_headers(request_rec *r, const char *claim_prefix);
 void oidc_register_response_hooks(apr_pool_t *p);
 
@@ -114,6 +127,7 @@ void oidc_register_response_hooks(apr_pool_t *p);
 typedef struct {
     json_t *claims;
     const char *user;
+    const oidc_session_t *session;
 } oidc_request_state_t;
 
 oidc_request_state_t *oidc_request_state(request_rec *r);

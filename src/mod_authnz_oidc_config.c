@@ -70,6 +70,9 @@ void *oidc_create_dir_config(apr_pool_t *p, char *dir)
 {
     oidc_dir_config_t *d = apr_pcalloc(p, sizeof(*d));
     d->pass_claims_as = OIDC_PASS_UNSET;
+    d->pass_access_token = OIDC_PASS_TOKEN_UNSET;
+    d->pass_id_token = -1;
+    d->pass_refresh_token = -1;
     return d;
 }
 
@@ -82,6 +85,9 @@ void *oidc_merge_dir_config(apr_pool_t *p, void *base_, void *add_)
     MERGE_PTR(auth_params);
     MERGE_PTR(remote_user_claim);
     MERGE_NUM(pass_claims_as);
+    MERGE_NUM(pass_access_token);
+    MERGE_NUM(pass_id_token);
+    MERGE_NUM(pass_refresh_token);
     return m;
 }
 
@@ -105,6 +111,12 @@ oidc_pass_as_t oidc_pass_claims_as(const oidc_dir_config_t *d)
 {
     return d->pass_claims_as != OIDC_PASS_UNSET
         ? (oidc_pass_as_t)d->pass_claims_as : OIDC_PASS_ENV;
+}
+
+oidc_pass_token_t oidc_pass_access_token(const oidc_dir_config_t *d)
+{
+    return d->pass_access_token != OIDC_PASS_TOKEN_UNSET
+        ? (oidc_pass_token_t)d->pass_access_token : OIDC_PASS_TOKEN_OFF;
 }
 
 const char *oidc_claim_prefix(const oidc_server_config_t *c)
@@ -406,6 +418,33 @@ static const char *set_pass_claims_as(cmd_parms *cmd, void *dc,
     return NULL;
 }
 
+static const char *set_pass_access_token(cmd_parms *cmd, void *dc,
+                                         const char *arg)
+{
+    oidc_dir_config_t *d = dc;
+
+    if (strcasecmp(arg, "off") == 0) d->pass_access_token = OIDC_PASS_TOKEN_OFF;
+    else if (strcasecmp(arg, "on") == 0) d->pass_access_token = OIDC_PASS_TOKEN_ENV;
+    else if (strcasecmp(arg, "bearer") == 0) d->pass_access_token = OIDC_PASS_TOKEN_BEARER;
+    else {
+        return "AuthOIDCPassAccessToken must be off, on (environment) or "
+               "bearer (environment and Authorization: Bearer upstream)";
+    }
+    return NULL;
+}
+
+static const char *set_pass_id_token(cmd_parms *cmd, void *dc, int flag)
+{
+    ((oidc_dir_config_t *)dc)->pass_id_token = flag;
+    return NULL;
+}
+
+static const char *set_pass_refresh_token(cmd_parms *cmd, void *dc, int flag)
+{
+    ((oidc_dir_config_t *)dc)->pass_refresh_token = flag;
+    return NULL;
+}
+
 static const char *set_ssl_verify(cmd_parms *cmd, void *dc, int flag)
 {
     server_conf(cmd)->ssl_verify = flag;
@@ -463,6 +502,12 @@ const command_rec oidc_directives[] = {
         "Prefix of claim variables and headers (default OIDC_CLAIM_)"),
     AP_INIT_TAKE1("AuthOIDCPassClaimsAs", set_pass_claims_as, NULL, DIR,
         "environment (default), headers, both or none"),
+    AP_INIT_TAKE1("AuthOIDCPassAccessToken", set_pass_access_token, NULL, DIR,
+        "off (default), on (OIDC_ACCESS_TOKEN), or bearer (also Authorization)"),
+    AP_INIT_FLAG("AuthOIDCPassIDToken", set_pass_id_token, NULL, DIR,
+        "Pass the ID token as OIDC_ID_TOKEN (default Off)"),
+    AP_INIT_FLAG("AuthOIDCPassRefreshToken", set_pass_refresh_token, NULL, DIR,
+        "Pass the refresh token as OIDC_REFRESH_TOKEN (default Off)"),
     AP_INIT_FLAG("AuthOIDCSSLVerify", set_ssl_verify, NULL, SRV,
         "Verify the OP's TLS certificate (default On)"),
     AP_INIT_TAKE1("AuthOIDCCABundle", set_ca_bundle, NULL, SRV,

@@ -241,6 +241,34 @@ void oidc_export_claims(request_rec *r, const oidc_server_config_t *c,
     }
 }
 
+/* Tokens reach the application only where the admin asked for them. */
+void oidc_export_tokens(request_rec *r, const oidc_dir_config_t *d,
+                        const oidc_session_t *s)
+{
+    oidc_pass_token_t at = oidc_pass_access_token(d);
+
+    if (at != OIDC_PASS_TOKEN_OFF && s->access_token != NULL) {
+        apr_table_setn(r->subprocess_env, "OIDC_ACCESS_TOKEN", s->access_token);
+        if (s->access_expires != 0) {
+            apr_table_setn(r->subprocess_env, "OIDC_ACCESS_TOKEN_EXPIRES",
+                           apr_psprintf(r->pool, "%" APR_TIME_T_FMT,
+                                        apr_time_sec(s->access_expires)));
+        }
+        if (at == OIDC_PASS_TOKEN_BEARER) {
+            apr_table_setn(r->headers_in, "Authorization",
+                           apr_pstrcat(r->pool, "Bearer ", s->access_token,
+                                       NULL));
+        }
+    }
+    if (d->pass_id_token == 1 && s->id_token != NULL) {
+        apr_table_setn(r->subprocess_env, "OIDC_ID_TOKEN", s->id_token);
+    }
+    if (d->pass_refresh_token == 1 && s->refresh_token != NULL) {
+        apr_table_setn(r->subprocess_env, "OIDC_REFRESH_TOKEN",
+                       s->refresh_token);
+    }
+}
+
 /* Does name start with prefix, ignoring case and treating '-' as '_'? */
 static int has_prefix(const char *name, const char *prefix)
 {
