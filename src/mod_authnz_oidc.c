@@ -2,7 +2,8 @@
  * mod_authnz_oidc.c: the module record and its hooks.
  *
  *   post_read_request  removes claim-like headers from every request
- *   quick_handler      answers the redirect URI (the OP's callback)
+ *   quick_handler      answers the redirect URI (the OP's callback) and
+ *                      the logout URI
  *   check_user_id      AuthType oidc: session, or a redirect to the OP
  *   authz provider     Require oidc-claim (mod_authnz_oidc_authz.c)
  *
@@ -61,13 +62,21 @@ static int quick_handler(request_rec *r, int lookup)
     oidc_rp_result_t res;
 
     if (lookup || c->rp == NULL || r->parsed_uri.path == NULL
-        || strcmp(r->parsed_uri.path, c->redirect_path) != 0
         || !ap_is_initial_req(r)) {
         return DECLINED;
     }
-    oidc_glue_request_init(&g, r, c);
-    oidc_rp_callback(&g.ctx, &g.view, &res);
-    return oidc_respond(r, &g, &res);
+    if (strcmp(r->parsed_uri.path, c->redirect_path) == 0) {
+        oidc_glue_request_init(&g, r, c);
+        oidc_rp_callback(&g.ctx, &g.view, &res);
+        return oidc_respond(r, &g, &res);
+    }
+    if (c->logout_uri != NULL && strcmp(r->parsed_uri.path,
+                                        c->logout_uri) == 0) {
+        oidc_glue_request_init(&g, r, c);
+        oidc_rp_logout(&g.ctx, &g.view, &res);
+        return oidc_respond(r, &g, &res);
+    }
+    return DECLINED;
 }
 
 static void export_identity(request_rec *r, const oidc_server_config_t *c,

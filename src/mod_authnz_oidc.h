@@ -52,6 +52,9 @@ typedef struct {
     int ssl_verify;
     const char *ca_bundle;
     apr_interval_time_t http_timeout;
+    const char *logout_uri;
+    const char *post_logout_uri;
+    int idp_logout;
 
     /* Built in post_config from the merged values above. */
     oidc_rp_config_t *rp;

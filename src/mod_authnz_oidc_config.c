@@ -37,6 +37,7 @@ void *oidc_create_server_config(apr_pool_t *p, server_rec *s)
     c->max_session_size = -1;
     c->ssl_verify = -1;
     c->http_timeout = -1;
+    c->idp_logout = -1;
     return c;
 }
 
@@ -63,6 +64,9 @@ void *oidc_merge_server_config(apr_pool_t *p, void *base_, void *add_)
     MERGE_NUM(ssl_verify);
     MERGE_PTR(ca_bundle);
     MERGE_NUM(http_timeout);
+    MERGE_PTR(logout_uri);
+    MERGE_PTR(post_logout_uri);
+    MERGE_NUM(idp_logout);
     return m;
 }
 
@@ -445,6 +449,43 @@ static const char *set_pass_refresh_token(cmd_parms *cmd, void *dc, int flag)
     return NULL;
 }
 
+static int is_local_path(const char *s)
+{
+    return s[0] == '/' && s[1] != '/' && s[1] != '\\'
+        && strpbrk(s, "?# \t\r\n") == NULL;
+}
+
+static const char *set_logout_uri(cmd_parms *cmd, void *dc, const char *arg)
+{
+    if (!is_local_path(arg) || arg[1] == '\0') {
+        return "AuthOIDCLogoutURI must be a path such as /oidc/logout";
+    }
+    server_conf(cmd)->logout_uri = arg;
+    return NULL;
+}
+
+static const char *set_post_logout_uri(cmd_parms *cmd, void *dc,
+                                       const char *arg)
+{
+    apr_uri_t uri;
+
+    if (!(arg[0] == '/' ? is_local_path(arg)
+          : is_http_url(arg) && apr_uri_parse(cmd->pool, arg, &uri)
+                == APR_SUCCESS && uri.hostname != NULL)
+        || strpbrk(arg, " \t\r\n\\") != NULL) {
+        return "AuthOIDCPostLogoutRedirectURI must be a path or an absolute "
+               "http(s) URL";
+    }
+    server_conf(cmd)->post_logout_uri = arg;
+    return NULL;
+}
+
+static const char *set_idp_logout(cmd_parms *cmd, void *dc, int flag)
+{
+    server_conf(cmd)->idp_logout = flag;
+    return NULL;
+}
+
 static const char *set_ssl_verify(cmd_parms *cmd, void *dc, int flag)
 {
     server_conf(cmd)->ssl_verify = flag;
@@ -508,6 +549,12 @@ const command_rec oidc_directives[] = {
         "Pass the ID token as OIDC_ID_TOKEN (default Off)"),
     AP_INIT_FLAG("AuthOIDCPassRefreshToken", set_pass_refresh_token, NULL, DIR,
         "Pass the refresh token as OIDC_REFRESH_TOKEN (default Off)"),
+    AP_INIT_TAKE1("AuthOIDCLogoutURI", set_logout_uri, NULL, SRV,
+        "The path that signs users out (the module answers it itself)"),
+    AP_INIT_TAKE1("AuthOIDCPostLogoutRedirectURI", set_post_logout_uri, NULL,
+        SRV, "Where users land after logout (default /)"),
+    AP_INIT_FLAG("AuthOIDCIdPLogout", set_idp_logout, NULL, SRV,
+        "Also sign out at the OP's end_session_endpoint (default On)"),
     AP_INIT_FLAG("AuthOIDCSSLVerify", set_ssl_verify, NULL, SRV,
         "Verify the OP's TLS certificate (default On)"),
     AP_INIT_TAKE1("AuthOIDCCABundle", set_ca_bundle, NULL, SRV,
@@ -677,6 +724,8 @@ int oidc_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
             }
             apr_hash_set(stores, spec, APR_HASH_KEY_STRING, c->store);
         }
+        rp->post_logout_uri = c->post_logout_uri;
+        rp->idp_logout = c->idp_logout;
         c->redirect_path = redirect_path(pconf, c->redirect_uri);
         c->rp = rp;
     }

@@ -30,6 +30,8 @@ typedef struct {
     apr_interval_time_t skew;
     apr_size_t max_record;
     oidc_provider_t *provider;
+    const char *post_logout_uri;   /* a path, or an absolute URL */
+    int idp_logout;                /* -1: when the OP has end_session */
 } oidc_rp_config_t;
 
 /* What may differ between protected locations. */
@@ -86,6 +88,12 @@ void oidc_rp_authenticate(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
 /* A request to the redirect URI: the OP sends the browser back here. */
 void oidc_rp_callback(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
                       oidc_rp_result_t *res);
+
+/* A request to the logout URI: ends the session here (store record and
+ * cookie), revokes its tokens at the OP when it can, and sends the browser
+ * to the OP's end_session_endpoint, or straight to the post-logout page. */
+void oidc_rp_logout(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
+                    oidc_rp_result_t *res);
 
 /* The absolute redirect URI for this request. */
 const char *oidc_rp_redirect_uri(apr_pool_t *p, const oidc_rp_config_t *cfg,

@@ -134,3 +134,33 @@ oidc_token_status_t oidc_token_exchange_code(
     }
     return parse_response(p, &resp, out, detail);
 }
+
+oidc_token_status_t oidc_token_revoke(apr_pool_t *p, const oidc_http_t *http,
+                                      const char *revocation_endpoint,
+                                      const oidc_client_t *client,
+                                      const char *token, const char *hint,
+                                      const char **detail)
+{
+    oidc_http_req_t req;
+    oidc_http_resp_t resp;
+    const char *extra, *err;
+    apr_status_t rv;
+
+    *detail = NULL;
+    oidc_token_client_auth(p, client, &extra, &req.authorization);
+    req.method = "POST";
+    req.url = revocation_endpoint;
+    req.form = apr_pstrcat(p, "token=", oidc_url_encode(p, token),
+                           "&token_type_hint=", hint, extra, NULL);
+    rv = http->send(http, p, &req, &resp, &err);
+    if (rv != APR_SUCCESS) {
+        *detail = err;
+        return rv == APR_ECONNREFUSED ? OIDC_TOKEN_UNREACHABLE
+                                      : OIDC_TOKEN_BAD_RESPONSE;
+    }
+    if (resp.status != 200) {
+        *detail = apr_psprintf(p, "HTTP %d", resp.status);
+        return OIDC_TOKEN_REFUSED;
+    }
+    return OIDC_TOKEN_OK;
+}

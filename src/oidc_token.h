@@ -39,6 +39,14 @@ oidc_token_status_t oidc_token_exchange_code(
     const oidc_client_t *client, const char *code, const char *redirect_uri,
     const char *code_verifier, oidc_token_resp_t *out, const char **detail);
 
+/* RFC 7009: revoke a token (hint "refresh_token" or "access_token"). The
+ * OP answers 200 whether or not it knew the token. */
+oidc_token_status_t oidc_token_revoke(apr_pool_t *p, const oidc_http_t *http,
+                                      const char *revocation_endpoint,
+                                      const oidc_client_t *client,
+                                      const char *token, const char *hint,
+                                      const char **detail);
+
 /* The client-authentication pieces of a token-endpoint request: extra form
  * fields (already encoded, starting with '&') and an Authorization value. */
 void oidc_token_client_auth(apr_pool_t *p, const oidc_client_t *client,

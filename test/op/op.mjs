@@ -39,7 +39,7 @@ const accounts = {
 const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
 const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: 'test-rsa-1', alg: 'RS256', use: 'sig' };
 
-const stats = { grants: {}, requests: 0 };
+const stats = { grants: {}, requests: 0, paths: {} };
 
 const provider = new Provider(issuer, {
   clients: config.clients,
@@ -113,6 +113,8 @@ async function interaction(req, res) {
 const callback = provider.callback();
 const server = http.createServer((req, res) => {
   stats.requests += 1;
+  const pathname = req.url.split('?')[0];
+  stats.paths[pathname] = (stats.paths[pathname] || 0) + 1;
   if (req.url.startsWith('/interaction/')) {
     interaction(req, res).catch((err) => {
       res.statusCode = 500;

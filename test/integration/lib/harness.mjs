@@ -56,7 +56,11 @@ export function makeTempDir(name) {
 export async function startOP({ redirectUris, accessTokenTTL, extraClients = [], port } = {}) {
   port = port || await freePort();
   const dir = makeTempDir('op');
-  const base = { grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] };
+  const origins = [...new Set(redirectUris.map((u) => new URL(u).origin))];
+  const base = {
+    grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'],
+    post_logout_redirect_uris: origins.flatMap((o) => [`${o}/`, `${o}/public/`, `${o}/bye`]),
+  };
   const clients = [
     { ...base, client_id: 'test-rp', client_secret: CLIENT_SECRET, redirect_uris: redirectUris,
       token_endpoint_auth_method: 'client_secret_basic' },
