@@ -52,6 +52,8 @@ typedef struct {
     int ssl_verify;
     const char *ca_bundle;
     apr_interval_time_t http_timeout;
+    int userinfo;
+    apr_interval_time_t userinfo_interval;
     const char *logout_uri;
     const char *post_logout_uri;
     int idp_logout;

@@ -38,6 +38,8 @@ void *oidc_create_server_config(apr_pool_t *p, server_rec *s)
     c->ssl_verify = -1;
     c->http_timeout = -1;
     c->idp_logout = -1;
+    c->userinfo = -1;
+    c->userinfo_interval = -1;
     return c;
 }
 
@@ -67,6 +69,8 @@ void *oidc_merge_server_config(apr_pool_t *p, void *base_, void *add_)
     MERGE_PTR(logout_uri);
     MERGE_PTR(post_logout_uri);
     MERGE_NUM(idp_logout);
+    MERGE_NUM(userinfo);
+    MERGE_NUM(userinfo_interval);
     return m;
 }
 
@@ -480,6 +484,23 @@ static const char *set_post_logout_uri(cmd_parms *cmd, void *dc,
     return NULL;
 }
 
+static const char *set_userinfo(cmd_parms *cmd, void *dc, int flag)
+{
+    server_conf(cmd)->userinfo = flag;
+    return NULL;
+}
+
+static const char *set_userinfo_interval(cmd_parms *cmd, void *dc,
+                                         const char *arg)
+{
+    if (strcmp(arg, "0") == 0) {
+        server_conf(cmd)->userinfo_interval = 0;
+        return NULL;
+    }
+    return parse_seconds(cmd, "AuthOIDCUserInfoRefreshInterval", arg, 1,
+                         86400, &server_conf(cmd)->userinfo_interval);
+}
+
 static const char *set_idp_logout(cmd_parms *cmd, void *dc, int flag)
 {
     server_conf(cmd)->idp_logout = flag;
@@ -549,6 +570,10 @@ const command_rec oidc_directives[] = {
         "Pass the ID token as OIDC_ID_TOKEN (default Off)"),
     AP_INIT_FLAG("AuthOIDCPassRefreshToken", set_pass_refresh_token, NULL, DIR,
         "Pass the refresh token as OIDC_REFRESH_TOKEN (default Off)"),
+    AP_INIT_FLAG("AuthOIDCUserInfo", set_userinfo, NULL, SRV,
+        "Merge claims from the OP's userinfo_endpoint at login (default Off)"),
+    AP_INIT_TAKE1("AuthOIDCUserInfoRefreshInterval", set_userinfo_interval,
+        NULL, SRV, "Seconds between UserInfo refreshes; 0: at login only"),
     AP_INIT_TAKE1("AuthOIDCLogoutURI", set_logout_uri, NULL, SRV,
         "The path that signs users out (the module answers it itself)"),
     AP_INIT_TAKE1("AuthOIDCPostLogoutRedirectURI", set_post_logout_uri, NULL,
@@ -724,6 +749,9 @@ int oidc_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
             }
             apr_hash_set(stores, spec, APR_HASH_KEY_STRING, c->store);
         }
+        rp->userinfo = c->userinfo == 1;
+        rp->userinfo_interval = c->userinfo_interval > 0
+            ? c->userinfo_interval : 0;
         rp->post_logout_uri = c->post_logout_uri;
         rp->idp_logout = c->idp_logout;
         c->redirect_path = redirect_path(pconf, c->redirect_uri);

@@ -12,6 +12,7 @@
 #include "oidc_params.h"
 #include "oidc_pkce.h"
 #include "oidc_redirect.h"
+#include "oidc_userinfo.h"
 
 #define STATE_USED_LABEL "mod_authnz_oidc used state"
 #define IAT_MAX_AGE apr_time_from_sec(3600)
@@ -198,6 +199,62 @@ static apr_status_t save_session(const oidc_rp_ctx_t *ctx, const char *id,
     return rv;
 }
 
+/* ---- UserInfo ----------------------------------------------------------- */
+
+/* The session's claims with fresh UserInfo merged under the ID token's.
+ * NULL when UserInfo could not be used: the caller keeps what it had. */
+static const char *claims_with_userinfo(const oidc_rp_ctx_t *ctx,
+                                        const oidc_provider_snapshot_t *op,
+                                        const char *access_token,
+                                        const char *sub,
+                                        const json_t *id_claims)
+{
+    const char *endpoint = op->meta->userinfo_endpoint, *detail;
+    json_t *ui;
+    oidc_userinfo_status_t st;
+
+    if (endpoint == NULL || access_token == NULL) {
+        oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-userinfo",
+                 "AuthOIDCUserInfo is on, but %s",
+                 endpoint ? "there is no access token"
+                          : "the provider has no userinfo_endpoint");
+        return NULL;
+    }
+    st = oidc_userinfo_fetch(ctx->pool, ctx->http, endpoint, access_token,
+                             sub, &ui, &detail);
+    if (st != OIDC_USERINFO_OK) {
+        oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-userinfo",
+                 "UserInfo from %s not used: %s", endpoint,
+                 detail ? detail : "unknown error");
+        return NULL;
+    }
+    return oidc_userinfo_merge(ctx->pool, ui, id_claims);
+}
+
+/* Refreshes the claims of a live session from UserInfo every
+ * AuthOIDCUserInfoRefreshInterval; a failure keeps the old claims. */
+static void refresh_userinfo(const oidc_rp_ctx_t *ctx, oidc_session_t *s)
+{
+    const oidc_rp_config_t *cfg = ctx->cfg;
+    const oidc_provider_snapshot_t *op;
+    const char *merged;
+    oidc_jwt_t *idt;
+
+    s->userinfo_at = ctx->now;
+    if (oidc_provider_get(cfg->provider, ctx->pool, ctx->http, ctx->log,
+                          ctx->now, &op) != OIDC_PROVIDER_OK
+        || s->id_token == NULL
+        || oidc_jwt_parse(ctx->pool, s->id_token, &idt) != NULL) {
+        return;
+    }
+    /* The ID token was verified at login and is stored sealed. */
+    merged = claims_with_userinfo(ctx, op, s->access_token, s->sub,
+                                  idt->claims);
+    if (merged != NULL) {
+        s->claims = merged;
+    }
+}
+
 /* ---- the redirect to the OP ------------------------------------------- */
 
 static void start_login(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
@@ -298,6 +355,15 @@ void oidc_rp_authenticate(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
                      "stored claims are not a JSON object");
             s = NULL;
         }
+    }
+    if (s != NULL && cfg->userinfo && cfg->userinfo_interval > 0
+        && ctx->now - s->userinfo_at > cfg->userinfo_interval) {
+        oidc_rp_result_t ignored;
+        result_init(p, &ignored);
+        refresh_userinfo(ctx, s);
+        res->claims = oidc_json_parse(p, s->claims, strlen(s->claims));
+        s->last_seen = ctx->now;
+        save_session(ctx, id, s, &ignored);
     }
     if (s != NULL) {
         if (oidc_session_needs_touch(s, ctx->now, cfg->inactivity)) {
@@ -614,6 +680,14 @@ static void callback_with_flow(const oidc_rp_ctx_t *ctx,
     s->refresh_token = tok.refresh_token;
     s->claims = apr_pstrdup(p, claims_text);
     free(claims_text);
+    if (cfg->userinfo) {
+        const char *merged = claims_with_userinfo(ctx, op, tok.access_token,
+                                                  idt->sub, idt->claims);
+        s->userinfo_at = ctx->now;
+        if (merged != NULL) {
+            s->claims = merged;
+        }
+    }
 
     /* A fresh id at every login: a session id planted before login (session
      * fixation) never becomes an authenticated one. */

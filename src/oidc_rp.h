@@ -30,6 +30,8 @@ typedef struct {
     apr_interval_time_t skew;
     apr_size_t max_record;
     oidc_provider_t *provider;
+    int userinfo;                  /* fetch UserInfo claims */
+    apr_interval_time_t userinfo_interval;   /* 0: at login only */
     const char *post_logout_uri;   /* a path, or an absolute URL */
     int idp_logout;                /* -1: when the OP has end_session */
 } oidc_rp_config_t;

@@ -6,7 +6,7 @@
 #include "oidc_encode.h"
 #include "oidc_record.h"
 
-#define SESSION_RECORD_VERSION "sess1"
+#define SESSION_RECORD_VERSION "sess2"
 #define STORE_KEY_LABEL "mod_authnz_oidc session id"
 
 const char *oidc_session_new_id(apr_pool_t *p)
@@ -42,6 +42,7 @@ apr_status_t oidc_session_seal(apr_pool_t *p, const unsigned char *key,
     oidc_record_put_time(&w, s->created);
     oidc_record_put_time(&w, s->last_seen);
     oidc_record_put_time(&w, s->access_expires);
+    oidc_record_put_time(&w, s->userinfo_at);
     oidc_record_put_str(&w, s->iss);
     oidc_record_put_str(&w, s->sub);
     oidc_record_put_str(&w, s->sid);
@@ -76,6 +77,7 @@ apr_status_t oidc_session_open(apr_pool_t *p, const unsigned char *key,
     s->created = oidc_record_get_time(&rd);
     s->last_seen = oidc_record_get_time(&rd);
     s->access_expires = oidc_record_get_time(&rd);
+    s->userinfo_at = oidc_record_get_time(&rd);
     s->iss = oidc_record_get_str(&rd, p);
     s->sub = oidc_record_get_str(&rd, p);
     s->sid = oidc_record_get_str(&rd, p);

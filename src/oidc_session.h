@@ -18,6 +18,7 @@ typedef struct {
     apr_time_t created;
     apr_time_t last_seen;       /* as of the last store write */
     apr_time_t access_expires;  /* 0 when unknown */
+    apr_time_t userinfo_at;     /* last userinfo fetch, 0 when never */
     const char *iss;
     const char *sub;
     const char *sid;            /* the OP's session id, for logout */

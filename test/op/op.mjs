@@ -40,6 +40,7 @@ const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }
 const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: 'test-rsa-1', alg: 'RS256', use: 'sig' };
 
 const stats = { grants: {}, requests: 0, paths: {} };
+let userinfoCalls = 0;
 
 const provider = new Provider(issuer, {
   clients: config.clients,
@@ -49,7 +50,7 @@ const provider = new Provider(issuer, {
   claims: {
     openid: ['sub'],
     email: ['email', 'email_verified'],
-    profile: ['name', 'preferred_username'],
+    profile: ['name', 'preferred_username', 'userinfo_only', 'userinfo_seq'],
     groups: ['groups', 'realm_access'],
   },
   scopes: ['openid', 'offline_access', 'email', 'profile', 'groups'],
@@ -74,7 +75,14 @@ const provider = new Provider(issuer, {
   findAccount: (ctx, id) => {
     const account = accounts[id];
     if (!account) return undefined;
-    return { accountId: id, claims: () => ({ ...account }) };
+    return {
+      accountId: id,
+      // UserInfo answers with claims the ID token lacks, a name that differs
+      // (the ID token's must win) and a counter that changes on every call.
+      claims: (use) => (use === 'userinfo'
+        ? { ...account, name: 'Name From UserInfo', userinfo_only: 'yes', userinfo_seq: ++userinfoCalls }
+        : { ...account }),
+    };
   },
 });
 provider.proxy = false;

@@ -33,7 +33,9 @@ typedef struct {
     const char *jwks;
     int token_status;
     const char *token_body;
-    int discovery_calls, jwks_calls, token_calls;
+    int discovery_calls, jwks_calls, token_calls, userinfo_calls;
+    const char *userinfo_body;
+    const char *userinfo_authorization;
     const char *token_form;
     const char *token_authorization;
 } fake_op_t;
@@ -68,6 +70,13 @@ static apr_status_t fake_send(const oidc_http_t *http, apr_pool_t *p,
             ? apr_pstrdup(unit_pool, req->authorization) : NULL;
         resp->status = op->token_status;
         body = op->token_body ? op->token_body : "{}";
+    }
+    else if (strcmp(req->url, ISSUER "/userinfo") == 0) {
+        op->userinfo_calls++;
+        ck_assert_str_eq(req->method, "GET");
+        op->userinfo_authorization = apr_pstrdup(unit_pool,
+                                                 req->authorization);
+        body = op->userinfo_body ? op->userinfo_body : "{}";
     }
     else {
         resp->status = 404;
@@ -178,6 +187,7 @@ static void setup(void)
     op.discovery = "{\"issuer\":\"" ISSUER "\","
                    "\"authorization_endpoint\":\"" ISSUER "/authorize\","
                    "\"token_endpoint\":\"" ISSUER "/token\","
+                   "\"userinfo_endpoint\":\"" ISSUER "/userinfo\","
                    "\"jwks_uri\":\"" ISSUER "/jwks\"}";
     op.jwks = unit_jwks_text(unit_pool,
                              unit_jwk_public(unit_pool, &unit_rsa1, "rsa-1",
@@ -1003,6 +1013,74 @@ START_TEST(flow_cookie_eviction)
 }
 END_TEST
 
+
+/* Claims of the session, as the authenticated request sees them. */
+static json_t *session_claims(const char *id)
+{
+    oidc_rp_result_t res;
+    oidc_rp_authenticate(&ctx, browser("/", apr_pstrcat(unit_pool, COOKIE "=",
+                                                        id, NULL)),
+                         &dir, &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
+    return res.claims;
+}
+
+START_TEST(userinfo_merged_under_id_token)
+{
+    json_t *claims;
+
+    cfg.userinfo = 1;
+    op.userinfo_body = "{\"sub\":\"" SUB "\",\"phone\":\"+1 555\","
+                       "\"email\":\"other@example.com\"}";
+    claims = session_claims(login());
+    ck_assert_int_eq(op.userinfo_calls, 1);
+    ck_assert_str_eq(op.userinfo_authorization, "Bearer " ACCESS_TOKEN);
+    ck_assert_str_eq(oidc_json_str(claims, "phone"), "+1 555");
+    /* The signed ID token's claim wins over UserInfo's. */
+    ck_assert_str_eq(oidc_json_str(claims, "email"), "alice@example.com");
+}
+END_TEST
+
+START_TEST(userinfo_other_sub_not_used)
+{
+    json_t *claims;
+
+    cfg.userinfo = 1;
+    op.userinfo_body = "{\"sub\":\"mallory\",\"phone\":\"+1 666\","
+                       "\"groups\":[\"root\"]}";
+    claims = session_claims(login());
+    ck_assert_int_eq(op.userinfo_calls, 1);
+    ck_assert_ptr_null(json_object_get(claims, "phone"));
+    ck_assert_str_eq(oidc_json_str(claims, "sub"), SUB);
+    ck_assert_int_eq(json_array_size(json_object_get(claims, "groups")), 2);
+}
+END_TEST
+
+START_TEST(userinfo_refreshed_after_interval)
+{
+    const char *id;
+    json_t *claims;
+
+    cfg.userinfo = 1;
+    cfg.userinfo_interval = apr_time_from_sec(60);
+    op.userinfo_body = "{\"sub\":\"" SUB "\",\"level\":1}";
+    id = login();
+    op.userinfo_body = "{\"sub\":\"" SUB "\",\"level\":2}";
+    claims = session_claims(id);
+    ck_assert_int_eq(op.userinfo_calls, 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(claims, "level")), 1);
+    ctx.now = NOW + apr_time_from_sec(61);
+    claims = session_claims(id);
+    ck_assert_int_eq(op.userinfo_calls, 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(claims, "level")), 2);
+    /* Stored: the next request sees the new claims without a fetch. */
+    ctx.now = NOW + apr_time_from_sec(62);
+    claims = session_claims(id);
+    ck_assert_int_eq(op.userinfo_calls, 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(claims, "level")), 2);
+}
+END_TEST
+
 Suite *rp_suite(void)
 {
     Suite *s = suite_create("rp");
@@ -1014,6 +1092,9 @@ Suite *rp_suite(void)
     tcase_add_test(tc, unsafe_return_falls_back_to_root);
     tcase_add_test(tc, api_request_gets_401);
     tcase_add_test(tc, full_login);
+    tcase_add_test(tc, userinfo_merged_under_id_token);
+    tcase_add_test(tc, userinfo_other_sub_not_used);
+    tcase_add_test(tc, userinfo_refreshed_after_interval);
     tcase_add_test(tc, session_touched_after_a_while);
     tcase_add_test(tc, unknown_or_malformed_session_cookie);
     tcase_add_test(tc, session_fixation);
