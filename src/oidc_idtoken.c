@@ -21,51 +21,6 @@ const char *oidc_idtoken_status_name(oidc_idtoken_status_t st)
         ? status_names[st] : "unknown";
 }
 
-/* A NumericDate claim in seconds; 0 when absent or not a number. */
-static int numeric_date(const json_t *claims, const char *name,
-                        apr_time_t *out)
-{
-    const json_t *v = json_object_get(claims, name);
-    double d;
-
-    if (!json_is_number(v)) {
-        return 0;
-    }
-    d = json_number_value(v);
-    if (d < 0 || d > 253402300799.0) {   /* year 9999 */
-        return 0;
-    }
-    *out = apr_time_from_sec((apr_time_t)d);
-    return 1;
-}
-
-static int audience_ok(const json_t *claims, const char *client_id,
-                       int *several)
-{
-    const json_t *aud = json_object_get(claims, "aud");
-    size_t i;
-    int found = 0;
-
-    *several = 0;
-    if (json_is_string(aud)) {
-        return strcmp(json_string_value(aud), client_id) == 0;
-    }
-    if (!json_is_array(aud) || json_array_size(aud) == 0) {
-        return 0;
-    }
-    for (i = 0; i < json_array_size(aud); i++) {
-        const json_t *a = json_array_get(aud, i);
-        if (!json_is_string(a)) {
-            return 0;
-        }
-        if (strcmp(json_string_value(a), client_id) == 0) {
-            found = 1;
-        }
-    }
-    *several = json_array_size(aud) > 1;
-    return found;
-}
-
 /* at_hash: the left half of the hash of the access token, with the hash
  * that the JWS alg uses (Core §3.1.3.6). */
 static int at_hash_ok(apr_pool_t *p, const char *alg, const char *at_hash,
@@ -102,36 +57,25 @@ oidc_idtoken_status_t oidc_idtoken_validate(apr_pool_t *p,
                                             const char **detail)
 {
     oidc_jwt_t *jwt;
-    const oidc_jwk_t *key;
-    const char *why, *iss, *sub, *nonce, *azp, *at_hash;
+    const char *iss, *sub, *nonce, *azp, *at_hash;
     apr_time_t exp, iat, nbf;
     int several;
     oidc_idtoken_t *t;
 
     *out = NULL;
-    *detail = NULL;
-    why = oidc_jwt_parse(p, compact, &jwt);
-    if (why != NULL) {
-        return fail(detail, why, OIDC_IDTOKEN_MALFORMED);
-    }
-    if (!oidc_jwt_alg_supported(jwt->alg)) {
-        *detail = apr_psprintf(p, "alg %.16s is not allowed", jwt->alg);
-        return OIDC_IDTOKEN_ALG;
-    }
-    switch (oidc_jwks_select(jwks, jwt->alg, jwt->kid, &key)) {
-    case OIDC_JWKS_FOUND:
+    switch (oidc_jwt_parse_verified(p, compact, jwks, &jwt, detail)) {
+    case OIDC_JWS_OK:
         break;
-    case OIDC_JWKS_UNKNOWN_KID:
-        return fail(detail, "no key with this kid", OIDC_IDTOKEN_UNKNOWN_KID);
-    case OIDC_JWKS_AMBIGUOUS:
-        return fail(detail, "no kid and several candidate keys",
-                    OIDC_IDTOKEN_NO_KEY);
+    case OIDC_JWS_MALFORMED:
+        return OIDC_IDTOKEN_MALFORMED;
+    case OIDC_JWS_ALG:
+        return OIDC_IDTOKEN_ALG;
+    case OIDC_JWS_UNKNOWN_KID:
+        return OIDC_IDTOKEN_UNKNOWN_KID;
+    case OIDC_JWS_NO_KEY:
+        return OIDC_IDTOKEN_NO_KEY;
     default:
-        return fail(detail, "no key suits the algorithm", OIDC_IDTOKEN_NO_KEY);
-    }
-    if (!oidc_jwt_verify(jwt, key)) {
-        return fail(detail, "signature does not verify",
-                    OIDC_IDTOKEN_SIGNATURE);
+        return OIDC_IDTOKEN_SIGNATURE;
     }
 
     iss = oidc_json_str(jwt->claims, "iss");
@@ -139,7 +83,7 @@ oidc_idtoken_status_t oidc_idtoken_validate(apr_pool_t *p,
         return fail(detail, "iss is not the provider's issuer",
                     OIDC_IDTOKEN_ISS);
     }
-    if (!audience_ok(jwt->claims, prm->client_id, &several)) {
+    if (!oidc_jwt_audience_has(jwt->claims, prm->client_id, &several)) {
         return fail(detail, "aud does not contain the client id",
                     OIDC_IDTOKEN_AUD);
     }
@@ -150,13 +94,13 @@ oidc_idtoken_status_t oidc_idtoken_validate(apr_pool_t *p,
         return fail(detail, "azp is missing or not the client id",
                     OIDC_IDTOKEN_AZP);
     }
-    if (!numeric_date(jwt->claims, "exp", &exp)) {
+    if (!oidc_jwt_numeric_date(jwt->claims, "exp", &exp)) {
         return fail(detail, "exp is missing", OIDC_IDTOKEN_EXP);
     }
     if (exp + prm->skew <= prm->now) {
         return fail(detail, "token has expired", OIDC_IDTOKEN_EXP);
     }
-    if (!numeric_date(jwt->claims, "iat", &iat)) {
+    if (!oidc_jwt_numeric_date(jwt->claims, "iat", &iat)) {
         return fail(detail, "iat is missing", OIDC_IDTOKEN_IAT);
     }
     if (iat > prm->now + prm->skew) {
@@ -166,7 +110,7 @@ oidc_idtoken_status_t oidc_idtoken_validate(apr_pool_t *p,
         return fail(detail, "iat is too old", OIDC_IDTOKEN_IAT);
     }
     if (json_object_get(jwt->claims, "nbf") != NULL
-        && (!numeric_date(jwt->claims, "nbf", &nbf)
+        && (!oidc_jwt_numeric_date(jwt->claims, "nbf", &nbf)
             || nbf > prm->now + prm->skew)) {
         return fail(detail, "token is not valid yet", OIDC_IDTOKEN_NBF);
     }

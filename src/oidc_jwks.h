@@ -13,7 +13,7 @@ typedef struct oidc_jwk_t {
     cjose_jwk_t *jwk;    /* released with the pool */
 } oidc_jwk_t;
 
-typedef struct {
+typedef struct oidc_jwks_t {
     apr_array_header_t *keys;   /* of oidc_jwk_t */
 } oidc_jwks_t;
 

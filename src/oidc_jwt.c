@@ -140,3 +140,88 @@ int oidc_jwt_verify(const oidc_jwt_t *jwt, const oidc_jwk_t *key)
     cjose_jws_release(jws);
     return ok ? 1 : 0;
 }
+
+oidc_jws_status_t oidc_jwt_parse_verified(apr_pool_t *p, const char *compact,
+                                          const oidc_jwks_t *jwks,
+                                          oidc_jwt_t **out,
+                                          const char **detail)
+{
+    const oidc_jwk_t *key;
+    const char *why;
+    oidc_jwt_t *jwt;
+
+    *out = NULL;
+    *detail = NULL;
+    why = oidc_jwt_parse(p, compact, &jwt);
+    if (why != NULL) {
+        *detail = why;
+        return OIDC_JWS_MALFORMED;
+    }
+    if (!oidc_jwt_alg_supported(jwt->alg)) {
+        *detail = apr_psprintf(p, "alg %.16s is not allowed", jwt->alg);
+        return OIDC_JWS_ALG;
+    }
+    switch (oidc_jwks_select(jwks, jwt->alg, jwt->kid, &key)) {
+    case OIDC_JWKS_FOUND:
+        break;
+    case OIDC_JWKS_UNKNOWN_KID:
+        *detail = "no key with this kid";
+        return OIDC_JWS_UNKNOWN_KID;
+    case OIDC_JWKS_AMBIGUOUS:
+        *detail = "no kid and several candidate keys";
+        return OIDC_JWS_NO_KEY;
+    default:
+        *detail = "no key suits the algorithm";
+        return OIDC_JWS_NO_KEY;
+    }
+    if (!oidc_jwt_verify(jwt, key)) {
+        *detail = "signature does not verify";
+        return OIDC_JWS_SIGNATURE;
+    }
+    *out = jwt;
+    return OIDC_JWS_OK;
+}
+
+int oidc_jwt_numeric_date(const json_t *claims, const char *name,
+                          apr_time_t *out)
+{
+    const json_t *v = json_object_get(claims, name);
+    double d;
+
+    if (!json_is_number(v)) {
+        return 0;
+    }
+    d = json_number_value(v);
+    if (d < 0 || d > 253402300799.0) {   /* year 9999 */
+        return 0;
+    }
+    *out = apr_time_from_sec((apr_time_t)d);
+    return 1;
+}
+
+int oidc_jwt_audience_has(const json_t *claims, const char *client_id,
+                          int *several)
+{
+    const json_t *aud = json_object_get(claims, "aud");
+    size_t i;
+    int found = 0;
+
+    *several = 0;
+    if (json_is_string(aud)) {
+        return strcmp(json_string_value(aud), client_id) == 0;
+    }
+    if (!json_is_array(aud) || json_array_size(aud) == 0) {
+        return 0;
+    }
+    for (i = 0; i < json_array_size(aud); i++) {
+        const json_t *a = json_array_get(aud, i);
+        if (!json_is_string(a)) {
+            return 0;
+        }
+        if (strcmp(json_string_value(a), client_id) == 0) {
+            found = 1;
+        }
+    }
+    *several = json_array_size(aud) > 1;
+    return found;
+}
