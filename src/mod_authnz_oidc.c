@@ -55,6 +55,35 @@ static int post_read_request(request_rec *r)
     return DECLINED;
 }
 
+/* The form body of a POST, bounded; NULL when unreadable or too large. */
+static const char *read_form(request_rec *r, apr_size_t max)
+{
+    const char *type = apr_table_get(r->headers_in, "Content-Type");
+    char *buf;
+    apr_size_t total = 0;
+    long n;
+
+    if (type == NULL || strncasecmp(type, "application/x-www-form-urlencoded",
+                                    33) != 0
+        || ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK) != OK) {
+        return NULL;
+    }
+    buf = apr_palloc(r->pool, max + 1);
+    if (ap_should_client_block(r)) {
+        while ((n = ap_get_client_block(r, buf + total, max + 1 - total)) > 0) {
+            total += (apr_size_t)n;
+            if (total > max) {
+                return NULL;
+            }
+        }
+        if (n < 0) {
+            return NULL;
+        }
+    }
+    buf[total] = '\0';
+    return buf;
+}
+
 static int quick_handler(request_rec *r, int lookup)
 {
     oidc_server_config_t *c = server_config(r->server);
@@ -74,6 +103,23 @@ static int quick_handler(request_rec *r, int lookup)
                                         c->logout_uri) == 0) {
         oidc_glue_request_init(&g, r, c);
         oidc_rp_logout(&g.ctx, &g.view, &res);
+        return oidc_respond(r, &g, &res);
+    }
+    if (c->backchannel_uri != NULL && strcmp(r->parsed_uri.path,
+                                             c->backchannel_uri) == 0) {
+        const char *form;
+        if (r->method_number != M_POST) {
+            return HTTP_METHOD_NOT_ALLOWED;
+        }
+        form = read_form(r, OIDC_MAX_JWT_LEN + 64);
+        oidc_glue_request_init(&g, r, c);
+        oidc_rp_backchannel_logout(&g.ctx, form ? form : "", &res);
+        return oidc_respond(r, &g, &res);
+    }
+    if (c->frontchannel_uri != NULL && strcmp(r->parsed_uri.path,
+                                              c->frontchannel_uri) == 0) {
+        oidc_glue_request_init(&g, r, c);
+        oidc_rp_frontchannel_logout(&g.ctx, &g.view, &res);
         return oidc_respond(r, &g, &res);
     }
     return DECLINED;

@@ -55,6 +55,8 @@ typedef struct {
     int userinfo;
     apr_interval_time_t userinfo_interval;
     const char *logout_uri;
+    const char *backchannel_uri;
+    const char *frontchannel_uri;
     const char *post_logout_uri;
     int idp_logout;
 

@@ -67,6 +67,8 @@ void *oidc_merge_server_config(apr_pool_t *p, void *base_, void *add_)
     MERGE_PTR(ca_bundle);
     MERGE_NUM(http_timeout);
     MERGE_PTR(logout_uri);
+    MERGE_PTR(backchannel_uri);
+    MERGE_PTR(frontchannel_uri);
     MERGE_PTR(post_logout_uri);
     MERGE_NUM(idp_logout);
     MERGE_NUM(userinfo);
@@ -468,6 +470,26 @@ static const char *set_logout_uri(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
+static const char *set_channel_logout_uri(cmd_parms *cmd, void *dc,
+                                          const char *arg)
+{
+    int back = cmd->info != NULL;
+
+    if (!is_local_path(arg) || arg[1] == '\0') {
+        return back ? "AuthOIDCBackChannelLogoutURI must be a path such as "
+                      "/oidc/backchannel-logout"
+                    : "AuthOIDCFrontChannelLogoutURI must be a path such as "
+                      "/oidc/frontchannel-logout";
+    }
+    if (back) {
+        server_conf(cmd)->backchannel_uri = arg;
+    }
+    else {
+        server_conf(cmd)->frontchannel_uri = arg;
+    }
+    return NULL;
+}
+
 static const char *set_post_logout_uri(cmd_parms *cmd, void *dc,
                                        const char *arg)
 {
@@ -576,6 +598,12 @@ const command_rec oidc_directives[] = {
         NULL, SRV, "Seconds between UserInfo refreshes; 0: at login only"),
     AP_INIT_TAKE1("AuthOIDCLogoutURI", set_logout_uri, NULL, SRV,
         "The path that signs users out (the module answers it itself)"),
+    AP_INIT_TAKE1("AuthOIDCBackChannelLogoutURI", set_channel_logout_uri,
+        (void *)"back", SRV,
+        "The path the OP POSTs logout tokens to (register it at the OP)"),
+    AP_INIT_TAKE1("AuthOIDCFrontChannelLogoutURI", set_channel_logout_uri,
+        NULL, SRV,
+        "The path the OP loads in an iframe to sign users out"),
     AP_INIT_TAKE1("AuthOIDCPostLogoutRedirectURI", set_post_logout_uri, NULL,
         SRV, "Where users land after logout (default /)"),
     AP_INIT_FLAG("AuthOIDCIdPLogout", set_idp_logout, NULL, SRV,

@@ -122,6 +122,12 @@ int oidc_respond(request_rec *r, const oidc_glue_request_t *g,
         apr_table_setn(r->err_headers_out, "Location", res->location);
         return res->status;
     }
+    if (res->kind == OIDC_RP_PAGE) {
+        /* Only from the module's own endpoints (a content handler). */
+        ap_set_content_type(r, res->content_type);
+        ap_rputs(res->body, r);
+        return OK;
+    }
     if (res->challenge) {
         apr_table_setn(r->err_headers_out, "WWW-Authenticate",
                        apr_psprintf(r->pool, "OIDC realm=\"%s\"",

@@ -13,6 +13,8 @@
 #include "oidc_pkce.h"
 #include "oidc_redirect.h"
 #include "oidc_userinfo.h"
+#include "oidc_logout_token.h"
+#include "oidc_session_index.h"
 
 #define STATE_USED_LABEL "mod_authnz_oidc used state"
 #define IAT_MAX_AGE apr_time_from_sec(3600)
@@ -255,6 +257,49 @@ static void refresh_userinfo(const oidc_rp_ctx_t *ctx, oidc_session_t *s)
     }
 }
 
+/* ---- the sid and sub indexes (for logout from the OP) --------------------- */
+
+static void index_session(const oidc_rp_ctx_t *ctx, const char *id,
+                          const oidc_session_t *s)
+{
+    unsigned char skey[OIDC_SESSION_STORE_KEY_LEN], ikey[32];
+    apr_time_t expiry = s->created + ctx->cfg->max_age;
+    const char *kinds[2] = { s->sid, s->sub };
+    int i;
+
+    oidc_session_store_key(id, skey);
+    for (i = 0; i < 2; i++) {
+        if (kinds[i] == NULL) {
+            continue;
+        }
+        oidc_session_index_key(ctx->pool, i == 0 ? OIDC_INDEX_SID
+                                                 : OIDC_INDEX_SUB,
+                               s->iss, kinds[i], ikey);
+        if (oidc_session_index_add(ctx->store, ctx->pool, ikey, skey, expiry)
+            != APR_SUCCESS) {
+            oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-store",
+                     "could not index the session by %s: logout from the "
+                     "provider may miss it", i == 0 ? "sid" : "sub");
+        }
+    }
+}
+
+/* Ends every session indexed under (kind, value); -1 if the store failed. */
+static int end_indexed(const oidc_rp_ctx_t *ctx, oidc_index_kind_t kind,
+                       const char *iss, const char *value)
+{
+    unsigned char ikey[32];
+    int ended = 0;
+    apr_status_t rv;
+
+    oidc_session_index_key(ctx->pool, kind, iss, value, ikey);
+    rv = oidc_session_index_end_all(ctx->store, ctx->pool, ikey, &ended);
+    if (rv != APR_SUCCESS && rv != APR_NOTFOUND) {
+        return -1;
+    }
+    return ended;
+}
+
 /* ---- the redirect to the OP ------------------------------------------- */
 
 static void start_login(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
@@ -397,19 +442,24 @@ void oidc_rp_authenticate(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
 
 /* ---- the callback ----------------------------------------------------- */
 
-/* Refuses a second use of the same state, on every node sharing the store. */
-static int state_already_used(const oidc_rp_ctx_t *ctx, const char *state,
-                              apr_time_t flow_created, int *store_down)
+/* Whether (label, value) was seen before, on any node sharing the store;
+ * marks it seen until expiry. ap_socache has no atomic add, so two nodes
+ * racing within the same instant could both pass: the OP's single-use code
+ * (for states) and the record deletes (for logout tokens) stay safe then. */
+static int seen_before(const oidc_rp_ctx_t *ctx, const char *label,
+                       const char *value, apr_time_t expiry, int *store_down)
 {
-    unsigned char buf[sizeof(STATE_USED_LABEL) + 64], key[32];
+    unsigned char key[32];
     unsigned char *val;
-    apr_size_t len, n = strlen(state);
+    apr_size_t len;
+    apr_size_t a = strlen(label) + 1, b = strlen(value);
+    unsigned char *buf = apr_palloc(ctx->pool, a + b);
     apr_status_t rv;
 
     *store_down = 0;
-    memcpy(buf, STATE_USED_LABEL, sizeof(STATE_USED_LABEL));
-    memcpy(buf + sizeof(STATE_USED_LABEL), state, n);
-    oidc_sha256(buf, sizeof(STATE_USED_LABEL) + n, key);
+    memcpy(buf, label, a);
+    memcpy(buf + a, value, b);
+    oidc_sha256(buf, a + b, key);
     rv = ctx->store->get(ctx->store, ctx->pool, key, sizeof(key), &val, &len);
     if (rv == APR_SUCCESS) {
         return 1;
@@ -418,9 +468,7 @@ static int state_already_used(const oidc_rp_ctx_t *ctx, const char *state,
         *store_down = 1;
         return 0;
     }
-    rv = ctx->store->put(ctx->store, ctx->pool, key, sizeof(key),
-                         flow_created + OIDC_FLOW_MAX_AGE
-                             + apr_time_from_sec(60),
+    rv = ctx->store->put(ctx->store, ctx->pool, key, sizeof(key), expiry,
                          (const unsigned char *)"1", 1);
     if (rv != APR_SUCCESS) {
         *store_down = 1;
@@ -608,7 +656,9 @@ static void callback_with_flow(const oidc_rp_ctx_t *ctx,
         fail(res, 400, "invalid_request", "The sign-in response is invalid.");
         return;
     }
-    if (state_already_used(ctx, flow->state, flow->created, &store_down)) {
+    if (seen_before(ctx, STATE_USED_LABEL, flow->state,
+                    flow->created + OIDC_FLOW_MAX_AGE + apr_time_from_sec(60),
+                    &store_down)) {
         oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-state",
                  "replayed callback: this state was already used");
         fail(res, 400, "invalid_request",
@@ -706,6 +756,7 @@ static void callback_with_flow(const oidc_rp_ctx_t *ctx,
     }
     add_cookie(res, oidc_cookie_make(p, cfg->cookie_name, id, req->secure,
                                      -1));
+    index_session(ctx, id, s);
     oidc_log(ctx->log, OIDC_LOG_INFO, "oidc-login",
              "signed in subject %s", s->sub);
     res->kind = OIDC_RP_REDIRECT;
@@ -832,4 +883,137 @@ void oidc_rp_logout(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
     oidc_log(ctx->log, OIDC_LOG_INFO, "oidc-logout",
              "signed out subject %s%s", s->sub,
              res->location != target ? " (and at the provider)" : "");
+}
+
+/* ---- logout requested by the OP ------------------------------------------ */
+
+#define JTI_SEEN_LABEL "mod_authnz_oidc logout jti"
+#define LOGOUT_TOKEN_MAX_AGE apr_time_from_sec(600)
+
+static void page(oidc_rp_result_t *res, const char *content_type,
+                 const char *body)
+{
+    res->kind = OIDC_RP_PAGE;
+    res->status = 200;
+    res->content_type = content_type;
+    res->body = body;
+}
+
+void oidc_rp_backchannel_logout(const oidc_rp_ctx_t *ctx,
+                                const char *form_body, oidc_rp_result_t *res)
+{
+    apr_pool_t *p = ctx->pool;
+    const oidc_rp_config_t *cfg = ctx->cfg;
+    const oidc_provider_snapshot_t *op;
+    oidc_logout_token_t *lt;
+    oidc_logout_token_status_t st;
+    apr_table_t *params;
+    const char *token, *detail;
+    int store_down, ended;
+
+    result_init(p, res);
+    if (oidc_params_parse(p, form_body, OIDC_MAX_JWT_LEN + 64, &params)
+            != OIDC_PARAMS_OK
+        || (token = apr_table_get(params, "logout_token")) == NULL) {
+        oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-backchannel",
+                 "request without a usable logout_token parameter");
+        fail(res, 400, "invalid_request", "logout_token is missing");
+        return;
+    }
+    if (provider_failed(ctx, res, oidc_provider_get(cfg->provider, p,
+                                                    ctx->http, ctx->log,
+                                                    ctx->now, &op))) {
+        return;
+    }
+    st = oidc_logout_token_validate(p, token, op->jwks, op->meta->issuer,
+                                    cfg->client.id, ctx->now, cfg->skew,
+                                    LOGOUT_TOKEN_MAX_AGE, &lt, &detail);
+    if (st == OIDC_LOGOUT_TOKEN_UNKNOWN_KID
+        && oidc_provider_refresh_keys(cfg->provider, p, ctx->http, ctx->log,
+                                      ctx->now, &op) == OIDC_PROVIDER_OK) {
+        st = oidc_logout_token_validate(p, token, op->jwks, op->meta->issuer,
+                                        cfg->client.id, ctx->now, cfg->skew,
+                                        LOGOUT_TOKEN_MAX_AGE, &lt, &detail);
+    }
+    if (st != OIDC_LOGOUT_TOKEN_OK) {
+        oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-backchannel",
+                 "logout token rejected (%s): %s",
+                 oidc_logout_token_status_name(st), detail ? detail : "");
+        fail(res, 400, "invalid_request", "The logout token is invalid.");
+        return;
+    }
+    if (seen_before(ctx, JTI_SEEN_LABEL, lt->jti,
+                    lt->iat + LOGOUT_TOKEN_MAX_AGE + 2 * cfg->skew,
+                    &store_down)) {
+        oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-backchannel",
+                 "logout token replayed (jti seen before)");
+        fail(res, 400, "invalid_request", "The logout token was already used.");
+        return;
+    }
+    ended = store_down ? -1
+          : lt->sid ? end_indexed(ctx, OIDC_INDEX_SID, op->meta->issuer,
+                                  lt->sid)
+                    : end_indexed(ctx, OIDC_INDEX_SUB, op->meta->issuer,
+                                  lt->sub);
+    if (ended < 0) {
+        oidc_log(ctx->log, OIDC_LOG_ERR, "oidc-store",
+                 "session store unavailable during back-channel logout");
+        fail(res, 503, "temporarily_unavailable",
+             "Sessions are unavailable right now.");
+        return;
+    }
+    oidc_log(ctx->log, OIDC_LOG_INFO, "oidc-backchannel",
+             "ended %d session(s) for %s %s", ended, lt->sid ? "sid" : "sub",
+             lt->sid ? lt->sid : lt->sub);
+    page(res, "text/plain", "");
+}
+
+void oidc_rp_frontchannel_logout(const oidc_rp_ctx_t *ctx,
+                                 const oidc_request_t *req,
+                                 oidc_rp_result_t *res)
+{
+    apr_pool_t *p = ctx->pool;
+    const oidc_rp_config_t *cfg = ctx->cfg;
+    const char *iss = NULL, *sid = NULL;
+    apr_table_t *params;
+    int ended = 0;
+
+    result_init(p, res);
+    if (oidc_params_parse(p, req->query, 4096, &params) == OIDC_PARAMS_OK) {
+        iss = apr_table_get(params, "iss");
+        sid = apr_table_get(params, "sid");
+    }
+    if ((iss != NULL && strcmp(iss, cfg->issuer) != 0)
+        || (sid != NULL && iss == NULL)) {
+        /* Front-Channel Logout §2: iss and sid come together. */
+        oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-frontchannel",
+                 "logout request with a sid but another or no issuer");
+        fail(res, 400, "invalid_request", "Unknown issuer.");
+        return;
+    }
+    if (sid != NULL && *sid != '\0' && strlen(sid) <= 255) {
+        ended = end_indexed(ctx, OIDC_INDEX_SID, cfg->issuer, sid);
+        if (ended < 0) {
+            fail(res, 503, "temporarily_unavailable",
+                 "Sessions are unavailable right now.");
+            return;
+        }
+    }
+    /* The browser's own session ends too, when its cookie came along. */
+    {
+        const char *id = oidc_cookie_get(request_cookies(ctx, req),
+                                         cfg->cookie_name);
+        if (oidc_session_id_wellformed(id)) {
+            unsigned char key[OIDC_SESSION_STORE_KEY_LEN];
+            oidc_session_store_key(id, key);
+            ctx->store->del(ctx->store, p, key, sizeof(key));
+            add_cookie(res, oidc_cookie_make(p, cfg->cookie_name, "",
+                                             req->secure, 0));
+        }
+    }
+    oidc_log(ctx->log, OIDC_LOG_INFO, "oidc-frontchannel",
+             "ended %d session(s) for the sid", ended);
+    page(res, "text/html; charset=utf-8",
+         "<!DOCTYPE html><html><head><title>Signed out</title></head>"
+         "<body>Signed out.</body></html>\n");
 }

@@ -64,7 +64,8 @@ typedef struct {
 typedef enum {
     OIDC_RP_AUTHENTICATED = 0,
     OIDC_RP_REDIRECT,
-    OIDC_RP_ERROR
+    OIDC_RP_ERROR,
+    OIDC_RP_PAGE          /* a 200 answer of the module's own: body below */
 } oidc_rp_kind_t;
 
 typedef struct {
@@ -74,6 +75,8 @@ typedef struct {
     apr_array_header_t *set_cookies;   /* of const char * */
     const char *error;             /* a word for API clients */
     const char *message;           /* a sentence for people, plain text */
+    const char *body;              /* OIDC_RP_PAGE: the response body */
+    const char *content_type;      /* OIDC_RP_PAGE */
     int challenge;                 /* send WWW-Authenticate */
     const char *session_id;
     oidc_session_t *session;
@@ -96,6 +99,18 @@ void oidc_rp_callback(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
  * to the OP's end_session_endpoint, or straight to the post-logout page. */
 void oidc_rp_logout(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
                     oidc_rp_result_t *res);
+
+/* A back-channel logout request from the OP (a POST whose form body holds
+ * logout_token): every session of that sid (or sub) ends, on every node
+ * sharing the store. 200 on success, 400 for a bad token. */
+void oidc_rp_backchannel_logout(const oidc_rp_ctx_t *ctx,
+                                const char *form_body, oidc_rp_result_t *res);
+
+/* A front-channel logout request (iss and sid in the query, from the OP's
+ * iframe): ends the sessions of that sid and answers with a small page. */
+void oidc_rp_frontchannel_logout(const oidc_rp_ctx_t *ctx,
+                                 const oidc_request_t *req,
+                                 oidc_rp_result_t *res);
 
 /* The absolute redirect URI for this request. */
 const char *oidc_rp_redirect_uri(apr_pool_t *p, const oidc_rp_config_t *cfg,

@@ -72,6 +72,13 @@ const provider = new Provider(issuer, {
   },
   rotateRefreshToken: true,
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
+  // oidc-provider refuses outgoing requests to special-use addresses (an
+  // SSRF guard); this test OP notifies RPs on 127.0.0.1 only, so it drops
+  // the guarded dispatcher.
+  fetch: (url, options) => {
+    const { dispatcher, ...rest } = options;
+    return globalThis.fetch(url, rest);
+  },
   findAccount: (ctx, id) => {
     const account = accounts[id];
     if (!account) return undefined;
@@ -86,6 +93,13 @@ const provider = new Provider(issuer, {
   },
 });
 provider.proxy = false;
+
+provider.on('backchannel.error', (ctx, err, client) => {
+  process.stdout.write(`backchannel.error ${client?.clientId}: ${err?.message}\n`);
+});
+provider.on('backchannel.success', (ctx, client) => {
+  process.stdout.write(`backchannel.success ${client?.clientId}\n`);
+});
 
 provider.on('grant.success', (ctx) => {
   const type = ctx.oidc.params.grant_type;
@@ -127,6 +141,20 @@ const server = http.createServer((req, res) => {
     interaction(req, res).catch((err) => {
       res.statusCode = 500;
       res.end(String(err));
+    });
+    return;
+  }
+  if (req.url === '/__test/sign' && req.method === 'POST') {
+    // Test-only: signs any header and payload with the OP's key, so tests
+    // can hand-make logout tokens that are validly signed but wrong.
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const { header, payload } = JSON.parse(Buffer.concat(chunks).toString());
+      const enc = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+      const input = `${enc({ alg: 'RS256', kid: signingKey.kid, ...header })}.${enc(payload)}`;
+      const sig = crypto.sign('sha256', Buffer.from(input), privateKey).toString('base64url');
+      res.end(`${input}.${sig}`);
     });
     return;
   }

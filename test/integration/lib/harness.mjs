@@ -53,7 +53,9 @@ export function makeTempDir(name) {
 
 // ---- the OpenID Provider ---------------------------------------------------
 
-export async function startOP({ redirectUris, accessTokenTTL, extraClients = [], port } = {}) {
+export async function startOP({
+  redirectUris, accessTokenTTL, extraClients = [], port, rpClient = {},
+} = {}) {
   port = port || await freePort();
   const dir = makeTempDir('op');
   const origins = [...new Set(redirectUris.map((u) => new URL(u).origin))];
@@ -63,7 +65,7 @@ export async function startOP({ redirectUris, accessTokenTTL, extraClients = [],
   };
   const clients = [
     { ...base, client_id: 'test-rp', client_secret: CLIENT_SECRET, redirect_uris: redirectUris,
-      token_endpoint_auth_method: 'client_secret_basic' },
+      token_endpoint_auth_method: 'client_secret_basic', ...rpClient },
     { ...base, client_id: 'test-rp-post', client_secret: CLIENT_SECRET, redirect_uris: redirectUris,
       token_endpoint_auth_method: 'client_secret_post' },
     { ...base, client_id: 'test-public', redirect_uris: redirectUris,
@@ -81,6 +83,11 @@ export async function startOP({ redirectUris, accessTokenTTL, extraClients = [],
   return {
     issuer, port, dir,
     async stats() { return (await fetch(`${issuer}/__test/stats`)).json(); },
+    // A JWS signed with the OP's own key, header and payload as given.
+    async sign(payload, header = {}) {
+      const r = await fetch(`${issuer}/__test/sign`, { method: 'POST', body: JSON.stringify({ header, payload }) });
+      return r.text();
+    },
     stop() { child.kill('SIGTERM'); },
   };
 }
