@@ -11,6 +11,7 @@
 #include "oidc_flow.h"
 #include "oidc_jwt.h"
 #include "oidc_params.h"
+#include "oidc_session_index.h"
 #include "oidc_pkce.h"
 #include "oidc_rp.h"
 
@@ -386,6 +387,27 @@ static oidc_request_t *callback_req(const char *query, const char *cookie)
                    cookie);
 }
 
+/* When the store may forget the session record of this id. */
+static apr_time_t stored_expiry(const char *id)
+{
+    unsigned char key[OIDC_SESSION_STORE_KEY_LEN];
+    entry_t *e;
+
+    oidc_session_store_key(id, key);
+    e = apr_hash_get(fs.h, key, sizeof(key));
+    ck_assert_ptr_nonnull(e);
+    return e->expiry;
+}
+
+/* The OP's redirect back to us, for the flow st started. */
+static void run_callback(const started_t *st, oidc_rp_result_t *res)
+{
+    oidc_rp_callback(&ctx, callback_req(apr_pstrcat(unit_pool, "code=" CODE
+                                                    "&state=", st->state,
+                                                    NULL), st->flow_cookie),
+                     res);
+}
+
 static void assert_no_secret_logged(const char *secret)
 {
     int i;
@@ -513,10 +535,7 @@ START_TEST(full_login)
     char *basic;
 
     op_issues(tok);
-    oidc_rp_callback(&ctx, callback_req(apr_pstrcat(unit_pool, "code=" CODE
-                                                    "&state=", st.state,
-                                                    NULL), st.flow_cookie),
-                     &res);
+    run_callback(&st, &res);
     ck_assert_msg(res.kind == OIDC_RP_REDIRECT, "kind %d status %d: %s",
                   res.kind, res.status, res.message);
     ck_assert_int_eq(res.status, 302);
@@ -560,7 +579,13 @@ START_TEST(full_login)
     ck_assert_str_eq(res.session_id, id);
     ck_assert_str_eq(res.session->sub, SUB);
     /* Stored until the inactivity timeout. */
-    ck_assert(fs.last_expiry == NOW + cfg.inactivity);
+    ck_assert(stored_expiry(id) == NOW + cfg.inactivity);
+    /* And indexed by sub, for logout from the OP. */
+    {
+        unsigned char ikey[32];
+        oidc_session_index_key(unit_pool, OIDC_INDEX_SUB, ISSUER, SUB, ikey);
+        ck_assert_ptr_nonnull(apr_hash_get(fs.h, ikey, 32));
+    }
 
     /* Back at the application, signed in. */
     ctx.now = NOW + apr_time_from_sec(5);
@@ -597,10 +622,7 @@ static const char *login(void)
     oidc_rp_result_t res;
 
     op_issues(id_token_with(st.nonce, CLIENT_ID));
-    oidc_rp_callback(&ctx, callback_req(apr_pstrcat(unit_pool, "code=" CODE
-                                                    "&state=", st.state,
-                                                    NULL), st.flow_cookie),
-                     &res);
+    run_callback(&st, &res);
     ck_assert_int_eq(res.kind, OIDC_RP_REDIRECT);
     return res.session_id;
 }
@@ -624,7 +646,7 @@ START_TEST(session_touched_after_a_while)
     ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
     ck_assert_int_eq(fs.puts, puts + 1);
     ck_assert(res.session->last_seen == ctx.now);
-    ck_assert(fs.last_expiry == ctx.now + cfg.inactivity);
+    ck_assert(stored_expiry(id) == ctx.now + cfg.inactivity);
     /* Idle beyond the timeout since that write: a new login. */
     ctx.now += cfg.inactivity + 1;
     oidc_rp_authenticate(&ctx, browser("/", cookie), &dir, &res);
@@ -798,10 +820,7 @@ START_TEST(token_endpoint_invalid_grant)
     op.token_status = 400;
     op.token_body = "{\"error\":\"invalid_grant\","
                     "\"error_description\":\"code expired\"}";
-    oidc_rp_callback(&ctx, callback_req(apr_pstrcat(unit_pool, "code=" CODE
-                                                    "&state=", st.state,
-                                                    NULL), st.flow_cookie),
-                     &res);
+    run_callback(&st, &res);
     ck_assert_int_eq(res.kind, OIDC_RP_ERROR);
     ck_assert_int_eq(res.status, 502);
     ck_assert_ptr_null(set_cookie_for(&res, COOKIE));
@@ -815,10 +834,7 @@ START_TEST(token_response_without_id_token)
     oidc_rp_result_t res;
 
     op.token_body = "{\"access_token\":\"x\",\"token_type\":\"Bearer\"}";
-    oidc_rp_callback(&ctx, callback_req(apr_pstrcat(unit_pool, "code=" CODE
-                                                    "&state=", st.state,
-                                                    NULL), st.flow_cookie),
-                     &res);
+    run_callback(&st, &res);
     ck_assert_int_eq(res.status, 502);
     ck_assert_ptr_null(set_cookie_for(&res, COOKIE));
 }
@@ -851,10 +867,7 @@ START_TEST(store_get_fails_on_callback)
 
     op_issues(id_token_with(st.nonce, CLIENT_ID));
     fs.get_rv = APR_EGENERAL;
-    oidc_rp_callback(&ctx, callback_req(apr_pstrcat(unit_pool, "code=" CODE
-                                                    "&state=", st.state,
-                                                    NULL), st.flow_cookie),
-                     &res);
+    run_callback(&st, &res);
     ck_assert_int_eq(res.kind, OIDC_RP_ERROR);
     ck_assert_int_eq(res.status, 503);
     ck_assert_int_eq(op.token_calls, 0);     /* the code is not spent */
@@ -870,10 +883,7 @@ START_TEST(store_put_refused)
 
     op_issues(id_token_with(st.nonce, CLIENT_ID));
     fs.puts_allowed = 0;
-    oidc_rp_callback(&ctx, callback_req(apr_pstrcat(unit_pool, "code=" CODE
-                                                    "&state=", st.state,
-                                                    NULL), st.flow_cookie),
-                     &res);
+    run_callback(&st, &res);
     ck_assert_int_eq(res.kind, OIDC_RP_ERROR);
     ck_assert_int_eq(res.status, 503);
     ck_assert_ptr_null(set_cookie_for(&res, COOKIE));
@@ -887,10 +897,7 @@ START_TEST(store_put_refused_for_session)
 
     op_issues(id_token_with(st.nonce, CLIENT_ID));
     fs.puts_allowed = 1;      /* the used-state mark, not the session */
-    oidc_rp_callback(&ctx, callback_req(apr_pstrcat(unit_pool, "code=" CODE
-                                                    "&state=", st.state,
-                                                    NULL), st.flow_cookie),
-                     &res);
+    run_callback(&st, &res);
     ck_assert_int_eq(op.token_calls, 1);
     ck_assert_int_eq(res.kind, OIDC_RP_ERROR);
     ck_assert_int_eq(res.status, 503);
@@ -906,10 +913,7 @@ START_TEST(session_too_large)
 
     op_issues(id_token_with(st.nonce, CLIENT_ID));
     cfg.max_record = 256;
-    oidc_rp_callback(&ctx, callback_req(apr_pstrcat(unit_pool, "code=" CODE
-                                                    "&state=", st.state,
-                                                    NULL), st.flow_cookie),
-                     &res);
+    run_callback(&st, &res);
     ck_assert_int_eq(res.kind, OIDC_RP_ERROR);
     ck_assert_int_eq(res.status, 500);
     ck_assert_ptr_null(set_cookie_for(&res, COOKIE));
@@ -960,10 +964,7 @@ START_TEST(id_token_wrong_nonce)
 
     /* The nonce of another flow of the same browser. */
     op_issues(id_token_with(other.nonce, CLIENT_ID));
-    oidc_rp_callback(&ctx, callback_req(apr_pstrcat(unit_pool, "code=" CODE
-                                                    "&state=", st.state,
-                                                    NULL), st.flow_cookie),
-                     &res);
+    run_callback(&st, &res);
     ck_assert_int_eq(res.kind, OIDC_RP_ERROR);
     ck_assert_int_eq(res.status, 401);
     ck_assert(res.challenge);
@@ -979,10 +980,7 @@ START_TEST(id_token_other_audience)
     oidc_rp_result_t res;
 
     op_issues(id_token_with(st.nonce, "another-client"));
-    oidc_rp_callback(&ctx, callback_req(apr_pstrcat(unit_pool, "code=" CODE
-                                                    "&state=", st.state,
-                                                    NULL), st.flow_cookie),
-                     &res);
+    run_callback(&st, &res);
     ck_assert_int_eq(res.status, 401);
     ck_assert_ptr_null(set_cookie_for(&res, COOKIE));
 }
@@ -1081,6 +1079,63 @@ START_TEST(userinfo_refreshed_after_interval)
 }
 END_TEST
 
+
+START_TEST(session_index_bounded_and_ended)
+{
+    unsigned char ikey[32], skey[32];
+    unsigned char *val;
+    apr_size_t len;
+    int i, ended = 0;
+
+    oidc_session_index_key(unit_pool, OIDC_INDEX_SID, ISSUER, "sid-1", ikey);
+    /* Per kind and issuer: another kind, issuer or value is another key. */
+    oidc_session_index_key(unit_pool, OIDC_INDEX_SUB, ISSUER, "sid-1", skey);
+    ck_assert(memcmp(ikey, skey, 32) != 0);
+    for (i = 0; i < OIDC_SESSION_INDEX_MAX + 5; i++) {
+        memset(skey, 0, sizeof(skey));
+        skey[0] = (unsigned char)i;
+        /* A record to end, then its index entry (twice: no duplicate). */
+        ck_assert_int_eq(store.put(&store, unit_pool, skey, 32, NOW,
+                                   (const unsigned char *)"r", 1),
+                         APR_SUCCESS);
+        ck_assert_int_eq(oidc_session_index_add(&store, unit_pool, ikey, skey,
+                                                NOW), APR_SUCCESS);
+        ck_assert_int_eq(oidc_session_index_add(&store, unit_pool, ikey, skey,
+                                                NOW), APR_SUCCESS);
+    }
+    ck_assert_int_eq(store.get(&store, unit_pool, ikey, 32, &val, &len),
+                     APR_SUCCESS);
+    ck_assert_uint_eq(len, 32 * OIDC_SESSION_INDEX_MAX);
+    /* The oldest entries were dropped, the newest kept. */
+    ck_assert_int_eq(val[0], 5);
+    ck_assert_int_eq(val[len - 32], OIDC_SESSION_INDEX_MAX + 4);
+
+    ck_assert_int_eq(oidc_session_index_end_all(&store, unit_pool, ikey,
+                                                &ended), APR_SUCCESS);
+    ck_assert_int_eq(ended, OIDC_SESSION_INDEX_MAX);
+    ck_assert_int_eq(store.get(&store, unit_pool, ikey, 32, &val, &len),
+                     APR_NOTFOUND);
+    memset(skey, 0, sizeof(skey));
+    skey[0] = 6;
+    ck_assert_int_eq(store.get(&store, unit_pool, skey, 32, &val, &len),
+                     APR_NOTFOUND);
+    /* Nothing indexed: nothing to end. */
+    ck_assert_int_eq(oidc_session_index_end_all(&store, unit_pool, ikey,
+                                                &ended), APR_NOTFOUND);
+}
+END_TEST
+
+START_TEST(session_index_store_down)
+{
+    unsigned char ikey[32], skey[32] = { 1 };
+
+    oidc_session_index_key(unit_pool, OIDC_INDEX_SUB, ISSUER, SUB, ikey);
+    fs.get_rv = APR_EGENERAL;
+    ck_assert_int_ne(oidc_session_index_add(&store, unit_pool, ikey, skey,
+                                            NOW), APR_SUCCESS);
+}
+END_TEST
+
 Suite *rp_suite(void)
 {
     Suite *s = suite_create("rp");
@@ -1092,6 +1147,8 @@ Suite *rp_suite(void)
     tcase_add_test(tc, unsafe_return_falls_back_to_root);
     tcase_add_test(tc, api_request_gets_401);
     tcase_add_test(tc, full_login);
+    tcase_add_test(tc, session_index_bounded_and_ended);
+    tcase_add_test(tc, session_index_store_down);
     tcase_add_test(tc, userinfo_merged_under_id_token);
     tcase_add_test(tc, userinfo_other_sub_not_used);
     tcase_add_test(tc, userinfo_refreshed_after_interval);
