@@ -2,8 +2,8 @@
  * mod_authnz_oidc.c: the module record and its hooks.
  *
  *   post_read_request  removes claim-like headers from every request
- *   quick_handler      answers the redirect URI (the OP's callback) and
- *                      the logout URI
+ *   quick_handler      answers the module's own endpoints: the redirect
+ *                      URI (the OP's callback) and the logout URIs
  *   check_user_id      AuthType oidc: session, or a redirect to the OP
  *   authz provider     Require oidc-claim (mod_authnz_oidc_authz.c)
  *
@@ -84,45 +84,70 @@ static const char *read_form(request_rec *r, apr_size_t max)
     return buf;
 }
 
+/* The module's own endpoints, answered before any auth hook runs. */
+typedef enum {
+    ENDPOINT_NONE = 0,
+    ENDPOINT_CALLBACK,
+    ENDPOINT_LOGOUT,
+    ENDPOINT_BACKCHANNEL,
+    ENDPOINT_FRONTCHANNEL
+} endpoint_t;
+
+static endpoint_t endpoint_of(const oidc_server_config_t *c, const char *path)
+{
+    if (strcmp(path, c->redirect_path) == 0) {
+        return ENDPOINT_CALLBACK;
+    }
+    if (c->logout_uri != NULL && strcmp(path, c->logout_uri) == 0) {
+        return ENDPOINT_LOGOUT;
+    }
+    if (c->backchannel_uri != NULL && strcmp(path, c->backchannel_uri) == 0) {
+        return ENDPOINT_BACKCHANNEL;
+    }
+    if (c->frontchannel_uri != NULL
+        && strcmp(path, c->frontchannel_uri) == 0) {
+        return ENDPOINT_FRONTCHANNEL;
+    }
+    return ENDPOINT_NONE;
+}
+
 static int quick_handler(request_rec *r, int lookup)
 {
     oidc_server_config_t *c = server_config(r->server);
     oidc_glue_request_t g;
     oidc_rp_result_t res;
+    const char *form = NULL;
+    endpoint_t which;
 
     if (lookup || c->rp == NULL || r->parsed_uri.path == NULL
         || !ap_is_initial_req(r)) {
         return DECLINED;
     }
-    if (strcmp(r->parsed_uri.path, c->redirect_path) == 0) {
-        oidc_glue_request_init(&g, r, c);
-        oidc_rp_callback(&g.ctx, &g.view, &res);
-        return oidc_respond(r, &g, &res);
+    which = endpoint_of(c, r->parsed_uri.path);
+    if (which == ENDPOINT_NONE) {
+        return DECLINED;
     }
-    if (c->logout_uri != NULL && strcmp(r->parsed_uri.path,
-                                        c->logout_uri) == 0) {
-        oidc_glue_request_init(&g, r, c);
-        oidc_rp_logout(&g.ctx, &g.view, &res);
-        return oidc_respond(r, &g, &res);
-    }
-    if (c->backchannel_uri != NULL && strcmp(r->parsed_uri.path,
-                                             c->backchannel_uri) == 0) {
-        const char *form;
+    if (which == ENDPOINT_BACKCHANNEL) {
         if (r->method_number != M_POST) {
             return HTTP_METHOD_NOT_ALLOWED;
         }
         form = read_form(r, OIDC_MAX_JWT_LEN + 64);
-        oidc_glue_request_init(&g, r, c);
+    }
+    oidc_glue_request_init(&g, r, c);
+    switch (which) {
+    case ENDPOINT_CALLBACK:
+        oidc_rp_callback(&g.ctx, &g.view, &res);
+        break;
+    case ENDPOINT_LOGOUT:
+        oidc_rp_logout(&g.ctx, &g.view, &res);
+        break;
+    case ENDPOINT_BACKCHANNEL:
         oidc_rp_backchannel_logout(&g.ctx, form ? form : "", &res);
-        return oidc_respond(r, &g, &res);
-    }
-    if (c->frontchannel_uri != NULL && strcmp(r->parsed_uri.path,
-                                              c->frontchannel_uri) == 0) {
-        oidc_glue_request_init(&g, r, c);
+        break;
+    default:
         oidc_rp_frontchannel_logout(&g.ctx, &g.view, &res);
-        return oidc_respond(r, &g, &res);
     }
-    return DECLINED;
+    return oidc_respond(r, &g, &res);
 }
 
 static void export_identity(request_rec *r, const oidc_server_config_t *c,
