@@ -129,10 +129,14 @@ int oidc_respond(request_rec *r, const oidc_glue_request_t *g,
         return OK;
     }
     if (res->challenge) {
+        /* error: one of the module's own fixed words (RFC 6750 §3). */
         apr_table_setn(r->err_headers_out, "WWW-Authenticate",
-                       apr_psprintf(r->pool, "OIDC realm=\"%s\"",
+                       apr_psprintf(r->pool, "OIDC realm=\"%s\"%s%s%s",
                                     ap_auth_name(r) ? ap_auth_name(r)
-                                                    : "oidc"));
+                                                    : "oidc",
+                                    res->error ? ", error=\"" : "",
+                                    res->error ? res->error : "",
+                                    res->error ? "\"" : ""));
     }
     ap_custom_response(r, res->status, error_text(r, g, res));
     return res->status;
