@@ -1,6 +1,8 @@
 /* mod_authnz_oidc_store.c: sessions in httpd's own ap_socache providers
  * (shmcb, memcache, redis), locked with an httpd global mutex when the
- * provider is not multi-process safe (mod_ssl's rule). */
+ * provider is not multi-process safe (mod_ssl's rule). Claims go to the
+ * memcache or redis servers themselves (mod_authnz_oidc_claim.c), or else to
+ * the socache under that mutex. */
 #include <string.h>
 #include <ap_provider.h>
 #include <util_mutex.h>
@@ -126,6 +128,69 @@ static apr_status_t store_del(const oidc_store_t *st, apr_pool_t *p,
     return rv == APR_NOTFOUND ? APR_SUCCESS : rv;
 }
 
+/* Claims on a store of this node alone (shmcb, dbm): a lookup then an
+ * insert, made atomic by the node's global mutex. */
+#define CLAIM_PREFIX "claim:"
+#define CLAIM_KEY_MAX 64
+
+static apr_status_t local_claim(oidc_glue_store_t *g, apr_pool_t *p,
+                                const unsigned char *key, apr_size_t key_len,
+                                apr_interval_time_t hold, int take)
+{
+    unsigned char name[sizeof(CLAIM_PREFIX) - 1 + CLAIM_KEY_MAX];
+    unsigned char buf[16], one[] = "1";
+    unsigned int name_len = (unsigned int)(sizeof(CLAIM_PREFIX) - 1 + key_len);
+    unsigned int len = sizeof(buf);
+    apr_status_t rv;
+
+    if (key_len > CLAIM_KEY_MAX) {
+        return APR_EINVAL;
+    }
+    memcpy(name, CLAIM_PREFIX, sizeof(CLAIM_PREFIX) - 1);
+    memcpy(name + sizeof(CLAIM_PREFIX) - 1, key, key_len);
+    if (apr_global_mutex_lock(g->mutex) != APR_SUCCESS) {
+        return APR_EGENERAL;
+    }
+    if (!take) {
+        rv = g->provider->remove(g->instance, g->server, name, name_len, p);
+        rv = rv == APR_NOTFOUND ? APR_SUCCESS : rv;
+    }
+    else {
+        rv = g->provider->retrieve(g->instance, g->server, name, name_len,
+                                   buf, &len, p);
+        if (rv == APR_SUCCESS) {
+            rv = APR_EEXIST;
+        }
+        else if (rv == APR_NOTFOUND) {
+            rv = g->provider->store(g->instance, g->server, name, name_len,
+                                    apr_time_now() + hold, one, 1, p);
+        }
+    }
+    apr_global_mutex_unlock(g->mutex);
+    return rv;
+}
+
+static apr_status_t store_claim(const oidc_store_t *st, apr_pool_t *p,
+                                const unsigned char *key, apr_size_t key_len,
+                                apr_interval_time_t hold)
+{
+    oidc_glue_store_t *g = ((const store_baton_t *)st->baton)->g;
+
+    return g->claims ? oidc_claim_take(g->claims, p, key, key_len, hold)
+                     : local_claim(g, p, key, key_len, hold, 1);
+}
+
+static apr_status_t store_unclaim(const oidc_store_t *st, apr_pool_t *p,
+                                  const unsigned char *key,
+                                  apr_size_t key_len,
+                                  apr_interval_time_t hold)
+{
+    oidc_glue_store_t *g = ((const store_baton_t *)st->baton)->g;
+
+    return g->claims ? oidc_claim_give_back(g->claims, p, key, key_len, hold)
+                     : local_claim(g, p, key, key_len, hold, 0);
+}
+
 static apr_status_t store_destroy(void *data)
 {
     oidc_glue_store_t *g = data;
@@ -161,7 +226,14 @@ oidc_glue_store_t *oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,
     if (*err != NULL) {
         return NULL;
     }
-    if (g->provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE) {
+    if (oidc_claim_client_wanted(name)) {
+        g->claims = oidc_claim_client_make(pconf, name, arg, err);
+        if (g->claims == NULL) {
+            return NULL;
+        }
+    }
+    if ((g->provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE)
+        || g->claims == NULL) {
         const char *id = apr_psprintf(pconf, "%d",
                                       all_stores ? all_stores->nelts : 0);
         rv = ap_global_mutex_create(&g->mutex, NULL, OIDC_STORE_MUTEX_TYPE,
@@ -187,6 +259,8 @@ oidc_glue_store_t *oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,
     g->store.get = store_get;
     g->store.put = store_put;
     g->store.del = store_del;
+    g->store.claim = store_claim;
+    g->store.unclaim = store_unclaim;
     g->store.baton = b;
     if (all_stores == NULL) {
         all_stores = apr_array_make(pconf, 2, sizeof(oidc_glue_store_t *));

@@ -17,6 +17,18 @@ typedef struct oidc_store_t {
                         apr_size_t val_len);
     apr_status_t (*del)(const struct oidc_store_t *s, apr_pool_t *p,
                         const unsigned char *key, apr_size_t key_len);
+    /* Takes the name `key` for `hold` unless it is taken: APR_SUCCESS when
+     * this caller took it, APR_EEXIST when someone holds it, anything else
+     * when the store could not answer. Atomic across every process of every
+     * node sharing the store, so it serves both as a lock (given back with
+     * unclaim) and as a single-use marker (left to lapse). Claims live apart
+     * from get/put keys; a given key is always claimed with the same hold. */
+    apr_status_t (*claim)(const struct oidc_store_t *s, apr_pool_t *p,
+                          const unsigned char *key, apr_size_t key_len,
+                          apr_interval_time_t hold);
+    apr_status_t (*unclaim)(const struct oidc_store_t *s, apr_pool_t *p,
+                            const unsigned char *key, apr_size_t key_len,
+                            apr_interval_time_t hold);
     void *baton;
 } oidc_store_t;
 
