@@ -30,7 +30,8 @@ typedef struct {
     const char *spec;
     const ap_socache_provider_t *provider;
     ap_socache_instance_t *instance;
-    apr_global_mutex_t *mutex;    /* only for NOTMPSAFE providers */
+    apr_global_mutex_t *mutex;    /* NOTMPSAFE providers, local claims */
+    struct oidc_claim_client_t *claims;   /* memcache, redis: NULL else */
     server_rec *server;
     oidc_store_t store;           /* the core's view of it */
 } oidc_glue_store_t;
@@ -54,6 +55,8 @@ typedef struct {
     apr_interval_time_t http_timeout;
     int userinfo;
     apr_interval_time_t userinfo_interval;
+    apr_interval_time_t refresh_before;
+    int refresh_failure;              /* oidc_refresh_failure_t */
     const char *logout_uri;
     const char *backchannel_uri;
     const char *frontchannel_uri;
@@ -108,6 +111,21 @@ oidc_glue_store_t *oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,
                                    server_rec *s, const char *spec,
                                    apr_size_t max_record, const char **err);
 void oidc_store_child_init(apr_pool_t *p, server_rec *s);
+
+/* claim: atomic claims on memcache and redis servers */
+typedef struct oidc_claim_client_t oidc_claim_client_t;
+int oidc_claim_client_wanted(const char *provider_name);
+oidc_claim_client_t *oidc_claim_client_make(apr_pool_t *pconf,
+                                            const char *provider_name,
+                                            const char *servers,
+                                            const char **err);
+apr_status_t oidc_claim_take(oidc_claim_client_t *c, apr_pool_t *p,
+                             const unsigned char *key, apr_size_t key_len,
+                             apr_interval_time_t hold);
+apr_status_t oidc_claim_give_back(oidc_claim_client_t *c, apr_pool_t *p,
+                                  const unsigned char *key,
+                                  apr_size_t key_len,
+                                  apr_interval_time_t hold);
 
 /* authz */
 void oidc_authz_register(apr_pool_t *p);

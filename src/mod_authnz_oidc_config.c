@@ -24,6 +24,7 @@
 #define DEFAULT_MAX_SESSION_SIZE   16384
 #define DEFAULT_HTTP_TIMEOUT       apr_time_from_sec(5)
 #define DEFAULT_METADATA_REFRESH   apr_time_from_sec(3600)
+#define DEFAULT_REFRESH_BEFORE     apr_time_from_sec(60)
 #define CLOCK_SKEW                 apr_time_from_sec(120)
 #define MIN_SESSION_KEY_LEN        32
 
@@ -40,6 +41,8 @@ void *oidc_create_server_config(apr_pool_t *p, server_rec *s)
     c->idp_logout = -1;
     c->userinfo = -1;
     c->userinfo_interval = -1;
+    c->refresh_before = -1;
+    c->refresh_failure = -1;
     return c;
 }
 
@@ -73,6 +76,8 @@ void *oidc_merge_server_config(apr_pool_t *p, void *base_, void *add_)
     MERGE_NUM(idp_logout);
     MERGE_NUM(userinfo);
     MERGE_NUM(userinfo_interval);
+    MERGE_NUM(refresh_before);
+    MERGE_NUM(refresh_failure);
     return m;
 }
 
@@ -523,6 +528,33 @@ static const char *set_userinfo_interval(cmd_parms *cmd, void *dc,
                          86400, &server_conf(cmd)->userinfo_interval);
 }
 
+static const char *set_refresh_before(cmd_parms *cmd, void *dc,
+                                      const char *arg)
+{
+    return parse_seconds(cmd, "AuthOIDCRefreshBeforeExpiry", arg, 0, 86400,
+                         &server_conf(cmd)->refresh_before);
+}
+
+static const char *set_refresh_failure(cmd_parms *cmd, void *dc,
+                                       const char *arg)
+{
+    oidc_server_config_t *c = server_conf(cmd);
+
+    if (strcasecmp(arg, "reauthenticate") == 0) {
+        c->refresh_failure = OIDC_REFRESH_FAILURE_REAUTHENTICATE;
+    }
+    else if (strcmp(arg, "401") == 0) {
+        c->refresh_failure = OIDC_REFRESH_FAILURE_401;
+    }
+    else if (strcmp(arg, "502") == 0) {
+        c->refresh_failure = OIDC_REFRESH_FAILURE_502;
+    }
+    else {
+        return "AuthOIDCRefreshFailure must be reauthenticate, 401 or 502";
+    }
+    return NULL;
+}
+
 static const char *set_idp_logout(cmd_parms *cmd, void *dc, int flag)
 {
     server_conf(cmd)->idp_logout = flag;
@@ -596,6 +628,10 @@ const command_rec oidc_directives[] = {
         "Merge claims from the OP's userinfo_endpoint at login (default Off)"),
     AP_INIT_TAKE1("AuthOIDCUserInfoRefreshInterval", set_userinfo_interval,
         NULL, SRV, "Seconds between UserInfo refreshes; 0: at login only"),
+    AP_INIT_TAKE1("AuthOIDCRefreshBeforeExpiry", set_refresh_before, NULL,
+        SRV, "Seconds before expiry to refresh the access token (default 60)"),
+    AP_INIT_TAKE1("AuthOIDCRefreshFailure", set_refresh_failure, NULL, SRV,
+        "When the OP refuses a refresh: reauthenticate (default), 401 or 502"),
     AP_INIT_TAKE1("AuthOIDCLogoutURI", set_logout_uri, NULL, SRV,
         "The path that signs users out (the module answers it itself)"),
     AP_INIT_TAKE1("AuthOIDCBackChannelLogoutURI", set_channel_logout_uri,
@@ -780,6 +816,13 @@ int oidc_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
         rp->userinfo = c->userinfo == 1;
         rp->userinfo_interval = c->userinfo_interval > 0
             ? c->userinfo_interval : 0;
+        rp->refresh_before = c->refresh_before != -1 ? c->refresh_before
+                                                     : DEFAULT_REFRESH_BEFORE;
+        rp->refresh_failure = c->refresh_failure != -1
+            ? (oidc_refresh_failure_t)c->refresh_failure
+            : OIDC_REFRESH_FAILURE_REAUTHENTICATE;
+        /* A refresh may have to fetch metadata, the token and keys. */
+        rp->refresh_hold = 3 * http.timeout + apr_time_from_sec(5);
         rp->post_logout_uri = c->post_logout_uri;
         rp->idp_logout = c->idp_logout;
         c->redirect_path = redirect_path(pconf, c->redirect_uri);

@@ -138,3 +138,37 @@ oidc_idtoken_status_t oidc_idtoken_validate(apr_pool_t *p,
     *out = t;
     return OIDC_IDTOKEN_OK;
 }
+
+/* Whether member `name` is the same in both (absent in both counts). */
+static int same_member(const json_t *a, const json_t *b, const char *name)
+{
+    const json_t *x = json_object_get(a, name), *y = json_object_get(b, name);
+
+    return (x == NULL && y == NULL) || (x && y && json_equal(x, y));
+}
+
+const char *oidc_idtoken_continues(const json_t *original,
+                                   const json_t *refreshed)
+{
+    if (!same_member(original, refreshed, "iss")) {
+        return "iss differs from the original ID token";
+    }
+    if (!same_member(original, refreshed, "sub")) {
+        return "sub differs from the original ID token";
+    }
+    if (!same_member(original, refreshed, "aud")) {
+        return "aud differs from the original ID token";
+    }
+    if (!same_member(original, refreshed, "azp")) {
+        return "azp differs from the original ID token";
+    }
+    if (json_object_get(refreshed, "auth_time") != NULL
+        && !same_member(original, refreshed, "auth_time")) {
+        return "auth_time differs from the original authentication";
+    }
+    if (json_object_get(refreshed, "nonce") != NULL
+        && !same_member(original, refreshed, "nonce")) {
+        return "nonce differs from the original ID token";
+    }
+    return NULL;
+}

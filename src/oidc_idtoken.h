@@ -48,6 +48,12 @@ oidc_idtoken_status_t oidc_idtoken_validate(apr_pool_t *p,
                                             oidc_idtoken_t **out,
                                             const char **detail);
 
+/* Core §12.2: an ID token from a refresh must keep the original's iss, sub,
+ * aud and azp, and auth_time and nonce when it has them. NULL when it does,
+ * else why not. Validate it first with oidc_idtoken_validate (no nonce). */
+const char *oidc_idtoken_continues(const json_t *original,
+                                   const json_t *refreshed);
+
 const char *oidc_idtoken_status_name(oidc_idtoken_status_t st);
 
 #endif

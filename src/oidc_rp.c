@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "oidc_rp.h"
+#include "oidc_rp_internal.h"
 #include "oidc_claims.h"
 #include "oidc_cookie.h"
 #include "oidc_encode.h"
@@ -17,9 +18,8 @@
 #include "oidc_session_index.h"
 
 #define STATE_USED_LABEL "mod_authnz_oidc used state"
-#define IAT_MAX_AGE apr_time_from_sec(3600)
 
-static void result_init(apr_pool_t *p, oidc_rp_result_t *res)
+void oidc_rp_result_init(apr_pool_t *p, oidc_rp_result_t *res)
 {
     memset(res, 0, sizeof(*res));
     res->set_cookies = apr_array_make(p, 4, sizeof(const char *));
@@ -30,8 +30,8 @@ static void add_cookie(oidc_rp_result_t *res, const char *set_cookie)
     APR_ARRAY_PUSH(res->set_cookies, const char *) = set_cookie;
 }
 
-static void fail(oidc_rp_result_t *res, int status, const char *error,
-                 const char *message)
+void oidc_rp_fail(oidc_rp_result_t *res, int status, const char *error,
+                  const char *message)
 {
     res->kind = OIDC_RP_ERROR;
     res->status = status;
@@ -94,13 +94,13 @@ static apr_array_header_t *request_cookies(const oidc_rp_ctx_t *ctx,
     return oidc_cookies_parse(ctx->pool, req->header(req, "Cookie"));
 }
 
-static int provider_failed(const oidc_rp_ctx_t *ctx, oidc_rp_result_t *res,
-                           oidc_provider_status_t st)
+int oidc_rp_provider_failed(const oidc_rp_ctx_t *ctx, oidc_rp_result_t *res,
+                            oidc_provider_status_t st)
 {
     if (st == OIDC_PROVIDER_OK) {
         return 0;
     }
-    fail(res, st == OIDC_PROVIDER_UNREACHABLE ? 503 : 502,
+    oidc_rp_fail(res, st == OIDC_PROVIDER_UNREACHABLE ? 503 : 502,
          "temporarily_unavailable",
          "The identity provider cannot be reached. Please try again later.");
     return 1;
@@ -108,10 +108,8 @@ static int provider_failed(const oidc_rp_ctx_t *ctx, oidc_rp_result_t *res,
 
 /* ---- the session of a request ---------------------------------------- */
 
-typedef enum { LOOKUP_NONE, LOOKUP_FOUND, LOOKUP_STORE_DOWN } lookup_t;
-
-static lookup_t load_session(const oidc_rp_ctx_t *ctx, const char *id,
-                             oidc_session_t **out)
+oidc_rp_lookup_t oidc_rp_load_session(const oidc_rp_ctx_t *ctx,
+                                      const char *id, oidc_session_t **out)
 {
     const oidc_rp_config_t *cfg = ctx->cfg;
     unsigned char key[OIDC_SESSION_STORE_KEY_LEN];
@@ -165,8 +163,9 @@ static lookup_t load_session(const oidc_rp_ctx_t *ctx, const char *id,
     return LOOKUP_NONE;
 }
 
-static apr_status_t save_session(const oidc_rp_ctx_t *ctx, const char *id,
-                                 const oidc_session_t *s, oidc_rp_result_t *res)
+apr_status_t oidc_rp_save_session(const oidc_rp_ctx_t *ctx, const char *id,
+                                  const oidc_session_t *s,
+                                  oidc_rp_result_t *res)
 {
     const oidc_rp_config_t *cfg = ctx->cfg;
     unsigned char key[OIDC_SESSION_STORE_KEY_LEN];
@@ -180,7 +179,7 @@ static apr_status_t save_session(const oidc_rp_ctx_t *ctx, const char *id,
         oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-session",
                  "session record exceeds the %" APR_SIZE_T_FMT " byte limit "
                  "(AuthOIDCSessionMaxSize); refused", cfg->max_record);
-        fail(res, 500, "server_error",
+        oidc_rp_fail(res, 500, "server_error",
              "Your sign-in could not be saved: the session is too large.");
         return rv;
     }
@@ -195,7 +194,7 @@ static apr_status_t save_session(const oidc_rp_ctx_t *ctx, const char *id,
         oidc_log(ctx->log, OIDC_LOG_ERR, "oidc-store",
                  "session store refused the session record (status %d, "
                  "%" APR_SIZE_T_FMT " bytes)", rv, len);
-        fail(res, 503, "temporarily_unavailable",
+        oidc_rp_fail(res, 503, "temporarily_unavailable",
              "Your sign-in could not be saved. Please try again later.");
     }
     return rv;
@@ -315,9 +314,9 @@ static void start_login(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
     oidc_flow_t *flow;
     int i;
 
-    if (provider_failed(ctx, res, oidc_provider_get(cfg->provider, p,
-                                                    ctx->http, ctx->log,
-                                                    ctx->now, &op))) {
+    if (oidc_rp_provider_failed(ctx, res,
+                                oidc_provider_get(cfg->provider, p, ctx->http,
+                                                  ctx->log, ctx->now, &op))) {
         return;
     }
     return_to = oidc_redirect_target(p, req->unparsed_uri, req->origin);
@@ -331,7 +330,8 @@ static void start_login(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
         oidc_log(ctx->log, OIDC_LOG_ERR, "oidc-login",
                  "could not create the login state (random source or "
                  "crypto failure)");
-        fail(res, 500, "server_error", "Sign-in could not be started.");
+        oidc_rp_fail(res, 500, "server_error",
+                     "Sign-in could not be started.");
         return;
     }
 
@@ -372,16 +372,16 @@ void oidc_rp_authenticate(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
     const char *id = oidc_cookie_get(cookies, cfg->cookie_name);
     oidc_session_t *s = NULL;
 
-    result_init(p, res);
+    oidc_rp_result_init(p, res);
     if (id != NULL && *id != '\0') {
         if (!oidc_session_id_wellformed(id)) {
             oidc_log(ctx->log, OIDC_LOG_INFO, "oidc-session",
                      "malformed session cookie ignored");
         }
         else {
-            switch (load_session(ctx, id, &s)) {
+            switch (oidc_rp_load_session(ctx, id, &s)) {
             case LOOKUP_STORE_DOWN:
-                fail(res, 503, "temporarily_unavailable",
+                oidc_rp_fail(res, 503, "temporarily_unavailable",
                      "Sessions are unavailable right now. Please try again "
                      "later.");
                 return;
@@ -394,6 +394,17 @@ void oidc_rp_authenticate(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
     }
 
     if (s != NULL) {
+        switch (oidc_rp_refresh_if_due(ctx, req, id, &s, res)) {
+        case OIDC_REFRESH_ANSWERED:
+            return;
+        case OIDC_REFRESH_ENDED:
+            s = NULL;
+            break;
+        default:
+            break;
+        }
+    }
+    if (s != NULL) {
         res->claims = oidc_json_parse(p, s->claims, strlen(s->claims));
         if (!json_is_object(res->claims)) {
             oidc_log(ctx->log, OIDC_LOG_ERR, "oidc-session",
@@ -404,20 +415,20 @@ void oidc_rp_authenticate(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
     if (s != NULL && cfg->userinfo && cfg->userinfo_interval > 0
         && ctx->now - s->userinfo_at > cfg->userinfo_interval) {
         oidc_rp_result_t ignored;
-        result_init(p, &ignored);
+        oidc_rp_result_init(p, &ignored);
         refresh_userinfo(ctx, s);
         res->claims = oidc_json_parse(p, s->claims, strlen(s->claims));
         s->last_seen = ctx->now;
-        save_session(ctx, id, s, &ignored);
+        oidc_rp_save_session(ctx, id, s, &ignored);
     }
     if (s != NULL) {
         if (oidc_session_needs_touch(s, ctx->now, cfg->inactivity)) {
             oidc_rp_result_t ignored;
-            result_init(p, &ignored);
+            oidc_rp_result_init(p, &ignored);
             s->last_seen = ctx->now;
             /* Failing to extend a valid session is not a reason to refuse
              * this request; save_session logs it. */
-            save_session(ctx, id, s, &ignored);
+            oidc_rp_save_session(ctx, id, s, &ignored);
         }
         res->kind = OIDC_RP_AUTHENTICATED;
         res->session = s;
@@ -432,7 +443,7 @@ void oidc_rp_authenticate(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
     if (oidc_rp_is_api_request(req)) {
         oidc_log(ctx->log, OIDC_LOG_INFO, "oidc-login",
                  "no session on an API/XHR request: 401, no redirect");
-        fail(res, 401, "login_required",
+        oidc_rp_fail(res, 401, "login_required",
              "Authentication is required: sign in with a browser first.");
         res->challenge = 1;
         return;
@@ -443,37 +454,23 @@ void oidc_rp_authenticate(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
 /* ---- the callback ----------------------------------------------------- */
 
 /* Whether (label, value) was seen before, on any node sharing the store;
- * marks it seen until expiry. ap_socache has no atomic add, so two nodes
- * racing within the same instant could both pass: the OP's single-use code
- * (for states) and the record deletes (for logout tokens) stay safe then. */
+ * marks it seen for `hold`, atomically, so that of two nodes racing with the
+ * same value exactly one goes on. */
 static int seen_before(const oidc_rp_ctx_t *ctx, const char *label,
-                       const char *value, apr_time_t expiry, int *store_down)
+                       const char *value, apr_interval_time_t hold,
+                       int *store_down)
 {
     unsigned char key[32];
-    unsigned char *val;
-    apr_size_t len;
     apr_size_t a = strlen(label) + 1, b = strlen(value);
     unsigned char *buf = apr_palloc(ctx->pool, a + b);
     apr_status_t rv;
 
-    *store_down = 0;
     memcpy(buf, label, a);
     memcpy(buf + a, value, b);
     oidc_sha256(buf, a + b, key);
-    rv = ctx->store->get(ctx->store, ctx->pool, key, sizeof(key), &val, &len);
-    if (rv == APR_SUCCESS) {
-        return 1;
-    }
-    if (rv != APR_NOTFOUND) {
-        *store_down = 1;
-        return 0;
-    }
-    rv = ctx->store->put(ctx->store, ctx->pool, key, sizeof(key), expiry,
-                         (const unsigned char *)"1", 1);
-    if (rv != APR_SUCCESS) {
-        *store_down = 1;
-    }
-    return 0;
+    rv = ctx->store->claim(ctx->store, ctx->pool, key, sizeof(key), hold);
+    *store_down = rv != APR_SUCCESS && rv != APR_EEXIST;
+    return rv == APR_EEXIST;
 }
 
 static int op_error_status(const char *error)
@@ -521,9 +518,9 @@ void oidc_rp_callback(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
     oidc_flow_t *flow = NULL;
     oidc_flow_status_t fst;
 
-    result_init(p, res);
+    oidc_rp_result_init(p, res);
     if (strcmp(req->method, "GET") != 0) {
-        fail(res, 405, "invalid_request",
+        oidc_rp_fail(res, 405, "invalid_request",
              "The sign-in response must arrive as a GET request.");
         return;
     }
@@ -531,7 +528,8 @@ void oidc_rp_callback(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
         oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-callback",
                  "malformed callback query (too long, too many, duplicate "
                  "or badly encoded parameters)");
-        fail(res, 400, "invalid_request", "The sign-in response is malformed.");
+        oidc_rp_fail(res, 400, "invalid_request",
+                     "The sign-in response is malformed.");
         return;
     }
     cookies = request_cookies(ctx, req);
@@ -539,7 +537,7 @@ void oidc_rp_callback(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
     if (state == NULL) {
         oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-state",
                  "callback without a state parameter");
-        fail(res, 400, "invalid_request",
+        oidc_rp_fail(res, 400, "invalid_request",
              "The sign-in response is missing its state. Please start again.");
         return;
     }
@@ -557,21 +555,21 @@ void oidc_rp_callback(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
     case OIDC_FLOW_EXPIRED:
         oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-state",
                  "callback for an expired login state");
-        fail(res, 400, "invalid_request",
+        oidc_rp_fail(res, 400, "invalid_request",
              "The sign-in took too long. Please start again.");
         return;
     case OIDC_FLOW_MISSING:
         oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-state",
                  "callback for an unknown or already used state (no "
                  "matching login-state cookie)");
-        fail(res, 400, "invalid_request",
+        oidc_rp_fail(res, 400, "invalid_request",
              "This sign-in response is unknown or was already used. Please "
              "start again.");
         return;
     default:
         oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-state",
                  "callback with an invalid state or login-state cookie");
-        fail(res, 400, "invalid_request",
+        oidc_rp_fail(res, 400, "invalid_request",
              "The sign-in response is invalid. Please start again.");
         return;
     }
@@ -581,7 +579,7 @@ void oidc_rp_callback(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
         const char *word = printable_word(error) ? error : "invalid";
         oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-callback",
                  "the provider returned error=%s", word);
-        fail(res, op_error_status(word), "access_denied",
+        oidc_rp_fail(res, op_error_status(word), "access_denied",
              apr_psprintf(p, "The identity provider did not sign you in "
                           "(%s).", word));
         res->location = flow->return_to;   /* offered as a link to retry */
@@ -590,13 +588,10 @@ void oidc_rp_callback(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
     callback_with_flow(ctx, req, params, cookies, flow, res);
 }
 
-static oidc_idtoken_status_t validate_id_token(const oidc_rp_ctx_t *ctx,
-                                               const oidc_provider_snapshot_t
-                                                   **op,
-                                               const char *id_token,
-                                               const oidc_idtoken_params_t *prm,
-                                               oidc_idtoken_t **out,
-                                               const char **detail)
+oidc_idtoken_status_t oidc_rp_validate_id_token(
+    const oidc_rp_ctx_t *ctx, const oidc_provider_snapshot_t **op,
+    const char *id_token, const oidc_idtoken_params_t *prm,
+    oidc_idtoken_t **out, const char **detail)
 {
     oidc_idtoken_status_t st = oidc_idtoken_validate(ctx->pool, id_token,
                                                      (*op)->jwks, prm, out,
@@ -636,9 +631,9 @@ static void callback_with_flow(const oidc_rp_ctx_t *ctx,
     int store_down;
     char *claims_text;
 
-    if (provider_failed(ctx, res, oidc_provider_get(cfg->provider, p,
-                                                    ctx->http, ctx->log,
-                                                    ctx->now, &op))) {
+    if (oidc_rp_provider_failed(ctx, res,
+                                oidc_provider_get(cfg->provider, p, ctx->http,
+                                                  ctx->log, ctx->now, &op))) {
         return;
     }
     /* RFC 9207: the response names its issuer, which must be ours. */
@@ -647,28 +642,29 @@ static void callback_with_flow(const oidc_rp_ctx_t *ctx,
         oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-callback",
                  "authorization response %s (mix-up defence, RFC 9207)",
                  iss ? "names another issuer" : "lacks the iss parameter");
-        fail(res, 400, "invalid_request", "The sign-in response is invalid.");
+        oidc_rp_fail(res, 400, "invalid_request",
+                     "The sign-in response is invalid.");
         return;
     }
     if (code == NULL || *code == '\0' || strlen(code) > 2048) {
         oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-callback",
                  "callback without a usable code");
-        fail(res, 400, "invalid_request", "The sign-in response is invalid.");
+        oidc_rp_fail(res, 400, "invalid_request",
+                     "The sign-in response is invalid.");
         return;
     }
     if (seen_before(ctx, STATE_USED_LABEL, flow->state,
-                    flow->created + OIDC_FLOW_MAX_AGE + apr_time_from_sec(60),
-                    &store_down)) {
+                    OIDC_FLOW_MAX_AGE + apr_time_from_sec(60), &store_down)) {
         oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-state",
                  "replayed callback: this state was already used");
-        fail(res, 400, "invalid_request",
+        oidc_rp_fail(res, 400, "invalid_request",
              "This sign-in response was already used. Please start again.");
         return;
     }
     if (store_down) {
         oidc_log(ctx->log, OIDC_LOG_ERR, "oidc-store",
                  "session store unavailable while completing a login");
-        fail(res, 503, "temporarily_unavailable",
+        oidc_rp_fail(res, 503, "temporarily_unavailable",
              "Sessions are unavailable right now. Please try again later.");
         return;
     }
@@ -680,7 +676,7 @@ static void callback_with_flow(const oidc_rp_ctx_t *ctx,
         oidc_log(ctx->log, OIDC_LOG_ERR, "oidc-token",
                  "token request to %s failed: %s", op->meta->token_endpoint,
                  detail ? detail : "unknown error");
-        fail(res, tst == OIDC_TOKEN_UNREACHABLE ? 503 : 502,
+        oidc_rp_fail(res, tst == OIDC_TOKEN_UNREACHABLE ? 503 : 502,
              "temporarily_unavailable",
              "The identity provider did not complete the sign-in. Please "
              "try again.");
@@ -690,7 +686,7 @@ static void callback_with_flow(const oidc_rp_ctx_t *ctx,
         oidc_log(ctx->log, OIDC_LOG_ERR, "oidc-token",
                  "token response has no id_token (is \"openid\" in "
                  "AuthOIDCScope?)");
-        fail(res, 502, "server_error",
+        oidc_rp_fail(res, 502, "server_error",
              "The identity provider did not complete the sign-in.");
         return;
     }
@@ -702,13 +698,14 @@ static void callback_with_flow(const oidc_rp_ctx_t *ctx,
     prm.access_token = tok.access_token;
     prm.now = ctx->now;
     prm.skew = cfg->skew;
-    prm.iat_max_age = IAT_MAX_AGE;
-    ist = validate_id_token(ctx, &op, tok.id_token, &prm, &idt, &detail);
+    prm.iat_max_age = OIDC_RP_IAT_MAX_AGE;
+    ist = oidc_rp_validate_id_token(ctx, &op, tok.id_token, &prm, &idt,
+                                    &detail);
     if (ist != OIDC_IDTOKEN_OK) {
         oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-idtoken",
                  "ID token rejected (%s): %s", oidc_idtoken_status_name(ist),
                  detail ? detail : "");
-        fail(res, 401, "invalid_token",
+        oidc_rp_fail(res, 401, "invalid_token",
              "The identity provider's answer could not be verified.");
         res->challenge = 1;
         return;
@@ -716,11 +713,13 @@ static void callback_with_flow(const oidc_rp_ctx_t *ctx,
 
     claims_text = json_dumps(idt->claims, JSON_COMPACT);
     if (claims_text == NULL) {
-        fail(res, 500, "server_error", "Sign-in could not be completed.");
+        oidc_rp_fail(res, 500, "server_error",
+                     "Sign-in could not be completed.");
         return;
     }
     s = apr_pcalloc(p, sizeof(*s));
     s->created = s->last_seen = ctx->now;
+    s->access_issued = ctx->now;
     s->access_expires = tok.expires_in >= 0 ? ctx->now + tok.expires_in : 0;
     s->iss = op->meta->issuer;
     s->sub = idt->sub;
@@ -748,9 +747,10 @@ static void callback_with_flow(const oidc_rp_ctx_t *ctx,
         ctx->store->del(ctx->store, p, key, sizeof(key));
     }
     id = oidc_session_new_id(p);
-    if (id == NULL || save_session(ctx, id, s, res) != APR_SUCCESS) {
+    if (id == NULL || oidc_rp_save_session(ctx, id, s, res) != APR_SUCCESS) {
         if (res->kind != OIDC_RP_ERROR) {
-            fail(res, 500, "server_error", "Sign-in could not be completed.");
+            oidc_rp_fail(res, 500, "server_error",
+                         "Sign-in could not be completed.");
         }
         return;
     }
@@ -830,14 +830,14 @@ void oidc_rp_logout(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
     const oidc_provider_snapshot_t *op = NULL;
     oidc_session_t *s = NULL;
 
-    result_init(p, res);
+    oidc_rp_result_init(p, res);
     if (oidc_session_id_wellformed(id)) {
         unsigned char key[OIDC_SESSION_STORE_KEY_LEN];
 
-        if (load_session(ctx, id, &s) == LOOKUP_STORE_DOWN) {
+        if (oidc_rp_load_session(ctx, id, &s) == LOOKUP_STORE_DOWN) {
             /* Keep the cookie: the session is still alive in the store, and
              * the user must be able to try again. */
-            fail(res, 503, "temporarily_unavailable",
+            oidc_rp_fail(res, 503, "temporarily_unavailable",
                  "Signing out failed: sessions are unavailable right now. "
                  "Please try again later.");
             return;
@@ -846,7 +846,7 @@ void oidc_rp_logout(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
         if (ctx->store->del(ctx->store, p, key, sizeof(key)) != APR_SUCCESS) {
             oidc_log(ctx->log, OIDC_LOG_ERR, "oidc-store",
                      "could not delete the session record at logout");
-            fail(res, 503, "temporarily_unavailable",
+            oidc_rp_fail(res, 503, "temporarily_unavailable",
                  "Signing out failed: sessions are unavailable right now. "
                  "Please try again later.");
             return;
@@ -911,18 +911,18 @@ void oidc_rp_backchannel_logout(const oidc_rp_ctx_t *ctx,
     const char *token, *detail;
     int store_down, ended;
 
-    result_init(p, res);
+    oidc_rp_result_init(p, res);
     if (oidc_params_parse(p, form_body, OIDC_MAX_JWT_LEN + 64, &params)
             != OIDC_PARAMS_OK
         || (token = apr_table_get(params, "logout_token")) == NULL) {
         oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-backchannel",
                  "request without a usable logout_token parameter");
-        fail(res, 400, "invalid_request", "logout_token is missing");
+        oidc_rp_fail(res, 400, "invalid_request", "logout_token is missing");
         return;
     }
-    if (provider_failed(ctx, res, oidc_provider_get(cfg->provider, p,
-                                                    ctx->http, ctx->log,
-                                                    ctx->now, &op))) {
+    if (oidc_rp_provider_failed(ctx, res,
+                                oidc_provider_get(cfg->provider, p, ctx->http,
+                                                  ctx->log, ctx->now, &op))) {
         return;
     }
     st = oidc_logout_token_validate(p, token, op->jwks, op->meta->issuer,
@@ -939,15 +939,16 @@ void oidc_rp_backchannel_logout(const oidc_rp_ctx_t *ctx,
         oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-backchannel",
                  "logout token rejected (%s): %s",
                  oidc_logout_token_status_name(st), detail ? detail : "");
-        fail(res, 400, "invalid_request", "The logout token is invalid.");
+        oidc_rp_fail(res, 400, "invalid_request",
+                     "The logout token is invalid.");
         return;
     }
     if (seen_before(ctx, JTI_SEEN_LABEL, lt->jti,
-                    lt->iat + LOGOUT_TOKEN_MAX_AGE + 2 * cfg->skew,
-                    &store_down)) {
+                    LOGOUT_TOKEN_MAX_AGE + 2 * cfg->skew, &store_down)) {
         oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-backchannel",
                  "logout token replayed (jti seen before)");
-        fail(res, 400, "invalid_request", "The logout token was already used.");
+        oidc_rp_fail(res, 400, "invalid_request",
+                     "The logout token was already used.");
         return;
     }
     ended = store_down ? -1
@@ -958,7 +959,7 @@ void oidc_rp_backchannel_logout(const oidc_rp_ctx_t *ctx,
     if (ended < 0) {
         oidc_log(ctx->log, OIDC_LOG_ERR, "oidc-store",
                  "session store unavailable during back-channel logout");
-        fail(res, 503, "temporarily_unavailable",
+        oidc_rp_fail(res, 503, "temporarily_unavailable",
              "Sessions are unavailable right now.");
         return;
     }
@@ -978,7 +979,7 @@ void oidc_rp_frontchannel_logout(const oidc_rp_ctx_t *ctx,
     apr_table_t *params;
     int ended = 0;
 
-    result_init(p, res);
+    oidc_rp_result_init(p, res);
     if (oidc_params_parse(p, req->query, 4096, &params) == OIDC_PARAMS_OK) {
         iss = apr_table_get(params, "iss");
         sid = apr_table_get(params, "sid");
@@ -988,13 +989,13 @@ void oidc_rp_frontchannel_logout(const oidc_rp_ctx_t *ctx,
         /* Front-Channel Logout §2: iss and sid come together. */
         oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-frontchannel",
                  "logout request with a sid but another or no issuer");
-        fail(res, 400, "invalid_request", "Unknown issuer.");
+        oidc_rp_fail(res, 400, "invalid_request", "Unknown issuer.");
         return;
     }
     if (sid != NULL && *sid != '\0' && strlen(sid) <= 255) {
         ended = end_indexed(ctx, OIDC_INDEX_SID, cfg->issuer, sid);
         if (ended < 0) {
-            fail(res, 503, "temporarily_unavailable",
+            oidc_rp_fail(res, 503, "temporarily_unavailable",
                  "Sessions are unavailable right now.");
             return;
         }

@@ -18,6 +18,13 @@
 #include "oidc_store.h"
 #include "oidc_token.h"
 
+/* What the user gets when the OP refuses to refresh the access token. */
+typedef enum {
+    OIDC_REFRESH_FAILURE_REAUTHENTICATE = 0,  /* sign in again (API: 401) */
+    OIDC_REFRESH_FAILURE_401,
+    OIDC_REFRESH_FAILURE_502
+} oidc_refresh_failure_t;
+
 typedef struct {
     const char *issuer;
     oidc_client_t client;
@@ -32,6 +39,9 @@ typedef struct {
     oidc_provider_t *provider;
     int userinfo;                  /* fetch UserInfo claims */
     apr_interval_time_t userinfo_interval;   /* 0: at login only */
+    apr_interval_time_t refresh_before;   /* refresh this long before expiry */
+    oidc_refresh_failure_t refresh_failure;
+    apr_interval_time_t refresh_hold;  /* how long a refresh may take */
     const char *post_logout_uri;   /* a path, or an absolute URL */
     int idp_logout;                /* -1: when the OP has end_session */
 } oidc_rp_config_t;

@@ -6,7 +6,7 @@
 #include "oidc_encode.h"
 #include "oidc_record.h"
 
-#define SESSION_RECORD_VERSION "sess2"
+#define SESSION_RECORD_VERSION "sess3"
 #define STORE_KEY_LABEL "mod_authnz_oidc session id"
 
 const char *oidc_session_new_id(apr_pool_t *p)
@@ -41,6 +41,7 @@ apr_status_t oidc_session_seal(apr_pool_t *p, const unsigned char *key,
     oidc_record_put_str(&w, SESSION_RECORD_VERSION);
     oidc_record_put_time(&w, s->created);
     oidc_record_put_time(&w, s->last_seen);
+    oidc_record_put_time(&w, s->access_issued);
     oidc_record_put_time(&w, s->access_expires);
     oidc_record_put_time(&w, s->userinfo_at);
     oidc_record_put_str(&w, s->iss);
@@ -76,6 +77,7 @@ apr_status_t oidc_session_open(apr_pool_t *p, const unsigned char *key,
     version = oidc_record_get_str(&rd, p);
     s->created = oidc_record_get_time(&rd);
     s->last_seen = oidc_record_get_time(&rd);
+    s->access_issued = oidc_record_get_time(&rd);
     s->access_expires = oidc_record_get_time(&rd);
     s->userinfo_at = oidc_record_get_time(&rd);
     s->iss = oidc_record_get_str(&rd, p);
@@ -121,4 +123,20 @@ apr_time_t oidc_session_store_expiry(const oidc_session_t *s,
     apr_time_t idle_end = s->last_seen + inactivity;
     apr_time_t age_end = s->created + max_age;
     return idle_end < age_end ? idle_end : age_end;
+}
+
+int oidc_session_refresh_due(const oidc_session_t *s, apr_time_t now,
+                             apr_interval_time_t before)
+{
+    apr_interval_time_t lifetime = s->access_expires - s->access_issued;
+
+    if (s->refresh_token == NULL || s->access_expires == 0) {
+        return 0;
+    }
+    /* A token that lives shorter than twice the lead time would otherwise
+     * be refreshed on every request. */
+    if (lifetime > 0 && before > lifetime / 2) {
+        before = lifetime / 2;
+    }
+    return now >= s->access_expires - before;
 }

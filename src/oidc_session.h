@@ -17,6 +17,7 @@
 typedef struct {
     apr_time_t created;
     apr_time_t last_seen;       /* as of the last store write */
+    apr_time_t access_issued;   /* when the access token was obtained */
     apr_time_t access_expires;  /* 0 when unknown */
     apr_time_t userinfo_at;     /* last userinfo fetch, 0 when never */
     const char *iss;
@@ -60,6 +61,12 @@ oidc_session_freshness_t oidc_session_freshness(const oidc_session_t *s,
 #define OIDC_SESSION_TOUCH_FRACTION 16
 int oidc_session_needs_touch(const oidc_session_t *s, apr_time_t now,
                              apr_interval_time_t inactivity);
+
+/* Whether the access token should be refreshed now: there is a refresh
+ * token and the access token expires within `before` (at most half its
+ * lifetime). */
+int oidc_session_refresh_due(const oidc_session_t *s, apr_time_t now,
+                             apr_interval_time_t before);
 
 /* When the store may forget the record. */
 apr_time_t oidc_session_store_expiry(const oidc_session_t *s,

@@ -1,4 +1,4 @@
-/* oidc_token.c: the authorization-code exchange and its response. */
+/* oidc_token.c: token-endpoint requests (code, refresh) and revocation. */
 #include <string.h>
 #include <apr_base64.h>
 
@@ -106,33 +106,76 @@ static oidc_token_status_t parse_response(apr_pool_t *p,
     return OIDC_TOKEN_OK;
 }
 
-oidc_token_status_t oidc_token_exchange_code(
-    apr_pool_t *p, const oidc_http_t *http, const char *token_endpoint,
-    const oidc_client_t *client, const char *code, const char *redirect_uri,
-    const char *code_verifier, oidc_token_resp_t *out, const char **detail)
+/* A POST to the OP with client authentication added; the transport's
+ * failure as a token status. */
+static oidc_token_status_t post_form(apr_pool_t *p, const oidc_http_t *http,
+                                     const char *url,
+                                     const oidc_client_t *client,
+                                     const char *form, oidc_http_resp_t *resp,
+                                     const char **detail)
 {
     oidc_http_req_t req;
-    oidc_http_resp_t resp;
     const char *extra, *err;
     apr_status_t rv;
 
-    memset(out, 0, sizeof(*out));
     *detail = NULL;
     oidc_token_client_auth(p, client, &extra, &req.authorization);
     req.method = "POST";
-    req.url = token_endpoint;
-    req.form = apr_pstrcat(p, "grant_type=authorization_code&code=",
-                           oidc_url_encode(p, code), "&redirect_uri=",
-                           oidc_url_encode(p, redirect_uri),
-                           "&code_verifier=",
-                           oidc_url_encode(p, code_verifier), extra, NULL);
-    rv = http->send(http, p, &req, &resp, &err);
+    req.url = url;
+    req.form = apr_pstrcat(p, form, extra, NULL);
+    rv = http->send(http, p, &req, resp, &err);
     if (rv != APR_SUCCESS) {
         *detail = err;
         return rv == APR_ECONNREFUSED ? OIDC_TOKEN_UNREACHABLE
                                       : OIDC_TOKEN_BAD_RESPONSE;
     }
-    return parse_response(p, &resp, out, detail);
+    return OIDC_TOKEN_OK;
+}
+
+static oidc_token_status_t token_request(apr_pool_t *p,
+                                         const oidc_http_t *http,
+                                         const char *token_endpoint,
+                                         const oidc_client_t *client,
+                                         const char *grant_form,
+                                         oidc_token_resp_t *out,
+                                         const char **detail)
+{
+    oidc_http_resp_t resp;
+    oidc_token_status_t st;
+
+    memset(out, 0, sizeof(*out));
+    st = post_form(p, http, token_endpoint, client, grant_form, &resp,
+                   detail);
+    return st != OIDC_TOKEN_OK ? st : parse_response(p, &resp, out, detail);
+}
+
+oidc_token_status_t oidc_token_exchange_code(
+    apr_pool_t *p, const oidc_http_t *http, const char *token_endpoint,
+    const oidc_client_t *client, const char *code, const char *redirect_uri,
+    const char *code_verifier, oidc_token_resp_t *out, const char **detail)
+{
+    return token_request(p, http, token_endpoint, client,
+                         apr_pstrcat(p, "grant_type=authorization_code&code=",
+                                     oidc_url_encode(p, code),
+                                     "&redirect_uri=",
+                                     oidc_url_encode(p, redirect_uri),
+                                     "&code_verifier=",
+                                     oidc_url_encode(p, code_verifier), NULL),
+                         out, detail);
+}
+
+oidc_token_status_t oidc_token_refresh(apr_pool_t *p, const oidc_http_t *http,
+                                       const char *token_endpoint,
+                                       const oidc_client_t *client,
+                                       const char *refresh_token,
+                                       oidc_token_resp_t *out,
+                                       const char **detail)
+{
+    return token_request(p, http, token_endpoint, client,
+                         apr_pstrcat(p, "grant_type=refresh_token"
+                                        "&refresh_token=",
+                                     oidc_url_encode(p, refresh_token), NULL),
+                         out, detail);
 }
 
 oidc_token_status_t oidc_token_revoke(apr_pool_t *p, const oidc_http_t *http,
@@ -141,26 +184,16 @@ oidc_token_status_t oidc_token_revoke(apr_pool_t *p, const oidc_http_t *http,
                                       const char *token, const char *hint,
                                       const char **detail)
 {
-    oidc_http_req_t req;
     oidc_http_resp_t resp;
-    const char *extra, *err;
-    apr_status_t rv;
+    oidc_token_status_t st;
 
-    *detail = NULL;
-    oidc_token_client_auth(p, client, &extra, &req.authorization);
-    req.method = "POST";
-    req.url = revocation_endpoint;
-    req.form = apr_pstrcat(p, "token=", oidc_url_encode(p, token),
-                           "&token_type_hint=", hint, extra, NULL);
-    rv = http->send(http, p, &req, &resp, &err);
-    if (rv != APR_SUCCESS) {
-        *detail = err;
-        return rv == APR_ECONNREFUSED ? OIDC_TOKEN_UNREACHABLE
-                                      : OIDC_TOKEN_BAD_RESPONSE;
-    }
-    if (resp.status != 200) {
+    st = post_form(p, http, revocation_endpoint, client,
+                   apr_pstrcat(p, "token=", oidc_url_encode(p, token),
+                               "&token_type_hint=", hint, NULL),
+                   &resp, detail);
+    if (st == OIDC_TOKEN_OK && resp.status != 200) {
         *detail = apr_psprintf(p, "HTTP %d", resp.status);
         return OIDC_TOKEN_REFUSED;
     }
-    return OIDC_TOKEN_OK;
+    return st;
 }

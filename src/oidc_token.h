@@ -1,4 +1,4 @@
-/* oidc_token.h: requests to the token endpoint (RFC 6749 §4.1.3, §5). */
+/* oidc_token.h: requests to the token endpoint (RFC 6749 §4.1.3, §5, §6). */
 #ifndef OIDC_TOKEN_H
 #define OIDC_TOKEN_H
 
@@ -38,6 +38,15 @@ oidc_token_status_t oidc_token_exchange_code(
     apr_pool_t *p, const oidc_http_t *http, const char *token_endpoint,
     const oidc_client_t *client, const char *code, const char *redirect_uri,
     const char *code_verifier, oidc_token_resp_t *out, const char **detail);
+
+/* RFC 6749 §6: a new access token (and maybe a new refresh token and ID
+ * token) for a refresh token, with the scope granted before. */
+oidc_token_status_t oidc_token_refresh(apr_pool_t *p, const oidc_http_t *http,
+                                       const char *token_endpoint,
+                                       const oidc_client_t *client,
+                                       const char *refresh_token,
+                                       oidc_token_resp_t *out,
+                                       const char **detail);
 
 /* RFC 7009: revoke a token (hint "refresh_token" or "access_token"). The
  * OP answers 200 whether or not it knew the token. */

@@ -36,6 +36,8 @@ const broken = [
   ['bad timeout', `${good}\nAuthOIDCSessionInactivityTimeout soon`, /number of seconds/],
   ['bad pass-as', `${good.replace('</Location>', 'AuthOIDCPassClaimsAs cookies\n</Location>')}`, /AuthOIDCPassClaimsAs must be/],
   ['Require oidc-claim without value', good.replace('Require oidc-claim groups admins', 'Require oidc-claim groups'), /needs a claim name and at least one value/],
+  ['unknown refresh failure', `${good}\nAuthOIDCRefreshFailure logout`, /AuthOIDCRefreshFailure must be reauthenticate, 401 or 502/],
+  ['negative refresh lead', `${good}\nAuthOIDCRefreshBeforeExpiry -5`, /AuthOIDCRefreshBeforeExpiry must be a number of seconds from 0/],
   ['redirect URI with query', good.replace('/oidc/callback', '/oidc/callback?x=1'), /AuthOIDCRedirectURI must be/],
 ];
 

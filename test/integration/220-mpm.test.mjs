@@ -1,8 +1,12 @@
-// 22x MPMs: with the default shmcb store, sessions work under the prefork,
-// worker and event MPMs alike, across every child process.
+// 22x MPMs: with the default shmcb store, sessions and the refresh lock work
+// under the prefork, worker and event MPMs alike, across every child process.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startOP, startHttpd, oidcConf, freePort, Browser, unexpectedErrors } from './lib/harness.mjs';
+import { startOP, startHttpd, oidcConf, freePort, Browser, unexpectedErrors, OFFLINE_LOCATION } from './lib/harness.mjs';
+
+const TTL = 3;                 // the OP's access token lifetime, seconds
+const sleep = (ms) => new Promise((r) => { setTimeout(r, ms); });
+const locations = OFFLINE_LOCATION;
 
 const running = [];
 after(async () => {
@@ -12,10 +16,15 @@ after(async () => {
 for (const mpm of ['prefork', 'worker', 'event']) {
   test(`${mpm}: concurrent requests of several sessions all succeed`, async () => {
     const port = await freePort();
-    const op = await startOP({ redirectUris: [`http://127.0.0.1:${port}/oidc/callback`] });
+    const op = await startOP({ accessTokenTTL: TTL, redirectUris: [`http://127.0.0.1:${port}/oidc/callback`] });
     running.push({ stop: async () => op.stop() });
-    const httpd = await startHttpd({ name: `mpm-${mpm}`, port, mpm, oidc: oidcConf(op),
-      extraConf: '<IfModule mpm_worker_module>\n  StartServers 3\n  ServerLimit 4\n  ThreadsPerChild 8\n'
+    const httpd = await startHttpd({ name: `mpm-${mpm}`, port, mpm, locations,
+      oidc: oidcConf(op, { extra: 'AuthOIDCRefreshBeforeExpiry 0' }),
+      // Enough prefork children for the storm below: queued connections
+      // here wait in whole seconds, and the access token lives three.
+      extraConf: 'KeepAlive Off\n<IfModule mpm_prefork_module>\n  StartServers 40\n'
+        + '  MinSpareServers 40\n  MaxSpareServers 60\n  MaxRequestWorkers 64\n</IfModule>\n'
+        + '<IfModule mpm_worker_module>\n  StartServers 3\n  ServerLimit 4\n  ThreadsPerChild 8\n'
         + '  MinSpareThreads 8\n  MaxSpareThreads 32\n  MaxRequestWorkers 32\n  MaxConnectionsPerChild 20\n</IfModule>' });
     running.push(httpd);
     const browsers = [new Browser(), new Browser(), new Browser()];
@@ -25,6 +34,23 @@ for (const mpm of ['prefork', 'worker', 'event']) {
     const statuses = results.map((r) => r.status);
     assert.deepEqual([...new Set(statuses)], [200]);
     assert.ok(results.every((r) => r.json().REMOTE_USER === 'alice'));
+
+    // The refresh lock: 32 requests after the access token expired, spread
+    // over the child processes, make one refresh at the OP.
+    const b = new Browser();
+    const first = (await b.get(`${httpd.origin}/offline/env.cgi`)).json();
+    await sleep(TTL * 1000 + 600);
+    const before = (await op.stats()).grants.refresh_token || 0;
+    const storm = await Promise.all(Array.from({ length: 32 }, () =>
+      b.fetch(`${httpd.origin}/offline/env.cgi`)));
+    assert.deepEqual([...new Set(storm.map((r) => r.status))], [200]);
+    const tokens = new Set(storm.map((r) => r.json().OIDC_ACCESS_TOKEN));
+    assert.equal(tokens.size, 1);
+    assert.ok(!tokens.has(first.OIDC_ACCESS_TOKEN));
+    if (mpm === 'prefork') {
+      assert.ok(new Set(storm.map((r) => r.json().ppid)).size > 1, 'served by several processes');
+    }
+    assert.equal(((await op.stats()).grants.refresh_token || 0) - before, 1);
     assert.deepEqual(unexpectedErrors(httpd.errorLog()), []);
   });
 }

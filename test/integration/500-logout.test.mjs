@@ -3,20 +3,11 @@
 // end_session_endpoint; post-logout targets are validated.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startOP, startHttpd, oidcConf, freePort, Browser, unexpectedErrors } from './lib/harness.mjs';
+import { startOP, startHttpd, oidcConf, freePort, Browser, unexpectedErrors, OFFLINE_LOCATION } from './lib/harness.mjs';
 
 let op; let httpd; let localOnly;
 
-const locations = `
-ScriptAlias /offline/ "\${HTDOCS}/cgi/"
-<Location /offline>
-    AuthType oidc
-    AuthOIDCScope "openid offline_access"
-    AuthOIDCAuthParams "prompt=consent"
-    AuthOIDCPassRefreshToken on
-    AuthOIDCPassAccessToken on
-    Require valid-user
-</Location>`;
+const locations = OFFLINE_LOCATION;
 
 before(async () => {
   const [p1, p2] = [await freePort(), await freePort()];

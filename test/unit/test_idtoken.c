@@ -523,6 +523,42 @@ START_TEST(status_names)
 }
 END_TEST
 
+
+/* Core §12.2: what a refreshed ID token must keep. */
+START_TEST(refreshed_token_continues)
+{
+    json_t *orig = json_pack("{s:s, s:s, s:s, s:I, s:s}", "iss", "https://op",
+                             "sub", "alice", "aud", "rp", "auth_time",
+                             (json_int_t)1000, "nonce", "n-1");
+    const struct { const char *json; int ok; } cases[] = {
+        { "{\"iss\":\"https://op\",\"sub\":\"alice\",\"aud\":\"rp\"}", 1 },
+        { "{\"iss\":\"https://op\",\"sub\":\"alice\",\"aud\":\"rp\","
+          "\"auth_time\":1000,\"nonce\":\"n-1\",\"email\":\"new\"}", 1 },
+        { "{\"iss\":\"https://op\",\"sub\":\"bob\",\"aud\":\"rp\"}", 0 },
+        { "{\"iss\":\"https://other\",\"sub\":\"alice\",\"aud\":\"rp\"}", 0 },
+        { "{\"iss\":\"https://op\",\"sub\":\"alice\",\"aud\":[\"rp\",\"x\"]}",
+          0 },
+        { "{\"iss\":\"https://op\",\"sub\":\"alice\",\"aud\":\"rp\","
+          "\"azp\":\"rp\"}", 0 },
+        { "{\"iss\":\"https://op\",\"sub\":\"alice\",\"aud\":\"rp\","
+          "\"auth_time\":2000}", 0 },
+        { "{\"iss\":\"https://op\",\"sub\":\"alice\",\"aud\":\"rp\","
+          "\"nonce\":\"n-2\"}", 0 },
+        { "{\"iss\":\"https://op\",\"aud\":\"rp\"}", 0 },
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *fresh = json_loads(cases[i].json, 0, NULL);
+        const char *why = oidc_idtoken_continues(orig, fresh);
+        ck_assert_msg((why == NULL) == cases[i].ok, "case %zu: %s", i,
+                      why ? why : "accepted");
+        json_decref(fresh);
+    }
+    json_decref(orig);
+}
+END_TEST
+
 Suite *idtoken_suite(void)
 {
     Suite *s = suite_create("idtoken");
@@ -556,6 +592,7 @@ Suite *idtoken_suite(void)
     tcase_add_test(tc, oversized);
     tcase_add_test(tc, garbage);
     tcase_add_test(tc, status_names);
+    tcase_add_test(tc, refreshed_token_continues);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -30,6 +30,7 @@
 
 typedef struct {
     apr_status_t discovery_rv;
+    apr_status_t token_rv;      /* a transport failure of the token call */
     const char *discovery;
     const char *jwks;
     int token_status;
@@ -66,6 +67,10 @@ static apr_status_t fake_send(const oidc_http_t *http, apr_pool_t *p,
     else if (strcmp(req->url, ISSUER "/token") == 0) {
         op->token_calls++;
         ck_assert_str_eq(req->method, "POST");
+        if (op->token_rv != APR_SUCCESS) {
+            *err = "connection refused";
+            return op->token_rv;
+        }
         op->token_form = apr_pstrdup(unit_pool, req->form);
         op->token_authorization = req->authorization
             ? apr_pstrdup(unit_pool, req->authorization) : NULL;
@@ -95,12 +100,17 @@ typedef struct {
     apr_time_t expiry;
 } entry_t;
 
-typedef struct {
+typedef struct fake_store_t {
     apr_hash_t *h;
     apr_status_t get_rv;     /* forced answer of get, when not SUCCESS */
     int puts_allowed;        /* puts that succeed before refusing; -1: all */
     int gets, puts, dels;
     apr_time_t last_expiry;
+    apr_hash_t *claimed;     /* claim keys taken and not given back */
+    apr_status_t claim_rv;   /* forced answer of claim, when not SUCCESS */
+    int claims, unclaims;
+    /* Called before each get: lets a test play another process. */
+    void (*before_get)(struct fake_store_t *fs);
 } fake_store_t;
 
 static apr_status_t store_get(const oidc_store_t *s, apr_pool_t *p,
@@ -111,6 +121,9 @@ static apr_status_t store_get(const oidc_store_t *s, apr_pool_t *p,
     entry_t *e;
 
     fs->gets++;
+    if (fs->before_get != NULL) {
+        fs->before_get(fs);
+    }
     if (fs->get_rv != APR_SUCCESS) {
         return fs->get_rv;
     }
@@ -155,6 +168,37 @@ static apr_status_t store_del(const oidc_store_t *s, apr_pool_t *p,
 
     fs->dels++;
     apr_hash_set(fs->h, key, (apr_ssize_t)key_len, NULL);
+    return APR_SUCCESS;
+}
+
+static apr_status_t store_claim(const oidc_store_t *s, apr_pool_t *p,
+                                const unsigned char *key, apr_size_t key_len,
+                                apr_interval_time_t hold)
+{
+    fake_store_t *fs = s->baton;
+
+    fs->claims++;
+    ck_assert_int_gt(hold, 0);
+    if (fs->claim_rv != APR_SUCCESS) {
+        return fs->claim_rv;
+    }
+    if (apr_hash_get(fs->claimed, key, (apr_ssize_t)key_len) != NULL) {
+        return APR_EEXIST;
+    }
+    apr_hash_set(fs->claimed, apr_pmemdup(unit_pool, key, key_len),
+                 (apr_ssize_t)key_len, "1");
+    return APR_SUCCESS;
+}
+
+static apr_status_t store_unclaim(const oidc_store_t *s, apr_pool_t *p,
+                                  const unsigned char *key,
+                                  apr_size_t key_len,
+                                  apr_interval_time_t hold)
+{
+    fake_store_t *fs = s->baton;
+
+    fs->unclaims++;
+    apr_hash_set(fs->claimed, key, (apr_ssize_t)key_len, NULL);
     return APR_SUCCESS;
 }
 
@@ -203,9 +247,13 @@ static void setup(void)
     fs.h = apr_hash_make(unit_pool);
     fs.get_rv = APR_SUCCESS;
     fs.puts_allowed = -1;
+    fs.claimed = apr_hash_make(unit_pool);
+    fs.claim_rv = APR_SUCCESS;
     store.get = store_get;
     store.put = store_put;
     store.del = store_del;
+    store.claim = store_claim;
+    store.unclaim = store_unclaim;
     store.baton = &fs;
 
     log_lines = apr_array_make(unit_pool, 16, sizeof(const char *));
@@ -867,6 +915,7 @@ START_TEST(store_get_fails_on_callback)
 
     op_issues(id_token_with(st.nonce, CLIENT_ID));
     fs.get_rv = APR_EGENERAL;
+    fs.claim_rv = APR_EGENERAL;
     run_callback(&st, &res);
     ck_assert_int_eq(res.kind, OIDC_RP_ERROR);
     ck_assert_int_eq(res.status, 503);
@@ -896,7 +945,7 @@ START_TEST(store_put_refused_for_session)
     oidc_rp_result_t res;
 
     op_issues(id_token_with(st.nonce, CLIENT_ID));
-    fs.puts_allowed = 1;      /* the used-state mark, not the session */
+    fs.puts_allowed = 0;      /* the used-state mark is a claim: it works */
     run_callback(&st, &res);
     ck_assert_int_eq(op.token_calls, 1);
     ck_assert_int_eq(res.kind, OIDC_RP_ERROR);
@@ -1080,6 +1129,326 @@ START_TEST(userinfo_refreshed_after_interval)
 END_TEST
 
 
+/* ---- refresh ------------------------------------------------------------ */
+
+/* A session whose access token (300 s) comes with refresh token rt-1. */
+static const char *login_with_refresh(void)
+{
+    started_t st = start("/", NULL);
+    oidc_rp_result_t res;
+
+    op.token_status = 200;
+    op.token_body = apr_psprintf(
+        unit_pool,
+        "{\"access_token\":\"" ACCESS_TOKEN "\",\"token_type\":\"Bearer\","
+        "\"expires_in\":300,\"refresh_token\":\"rt-1\",\"id_token\":\"%s\"}",
+        id_token_with(st.nonce, CLIENT_ID));
+    run_callback(&st, &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_REDIRECT);
+    op.token_calls = 0;
+    fs.claims = fs.unclaims = 0;
+    apr_hash_clear(fs.claimed);       /* the used-state mark of the login */
+    cfg.refresh_before = apr_time_from_sec(60);
+    cfg.refresh_hold = apr_time_from_msec(100);
+    return res.session_id;
+}
+
+static void op_refreshes(const char *extra)
+{
+    op.token_status = 200;
+    op.token_body = apr_pstrcat(unit_pool,
+        "{\"access_token\":\"at-2\",\"token_type\":\"Bearer\","
+        "\"expires_in\":300,\"refresh_token\":\"rt-2\"", extra, "}", NULL);
+}
+
+static oidc_rp_result_t authenticate_at(const char *id, apr_int64_t sec,
+                                        int api)
+{
+    oidc_rp_result_t res;
+    const char *cookie = apr_pstrcat(unit_pool, COOKIE "=", id, NULL);
+
+    ctx.now = NOW + apr_time_from_sec(sec);
+    oidc_rp_authenticate(&ctx, api ? request("GET", "/", "Cookie", cookie,
+                                             "Accept", "application/json",
+                                             "Sec-Fetch-Mode", "cors", NULL)
+                                   : browser("/", cookie),
+                         &dir, &res);
+    return res;
+}
+
+START_TEST(refresh_when_due_and_rotated_token_stored)
+{
+    const char *id = login_with_refresh();
+    oidc_rp_result_t res;
+
+    op_refreshes("");
+    res = authenticate_at(id, 239, 0);       /* 61 s before expiry */
+    ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
+    ck_assert_int_eq(op.token_calls, 0);
+    ck_assert_int_eq(fs.claims, 0);
+    res = authenticate_at(id, 241, 0);
+    ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
+    ck_assert_int_eq(op.token_calls, 1);
+    ck_assert(unit_contains(op.token_form,
+                            "grant_type=refresh_token&refresh_token=rt-1"));
+    ck_assert_ptr_nonnull(op.token_authorization);
+    ck_assert(strncmp(op.token_authorization, "Basic ", 6) == 0);
+    ck_assert_str_eq(res.session->access_token, "at-2");
+    ck_assert(res.session->access_expires == ctx.now + apr_time_from_sec(300));
+    /* The lock was taken and given back. */
+    ck_assert_int_eq(fs.claims, 1);
+    ck_assert_int_eq(fs.unclaims, 1);
+    ck_assert_int_eq(apr_hash_count(fs.claimed), 0);
+    /* Stored: the next request uses the rotated tokens without a call. */
+    res = authenticate_at(id, 242, 0);
+    ck_assert_int_eq(op.token_calls, 1);
+    ck_assert_str_eq(res.session->access_token, "at-2");
+    ck_assert_str_eq(res.session->refresh_token, "rt-2");
+    assert_no_secret_logged("rt-1");
+    assert_no_secret_logged("rt-2");
+    assert_no_secret_logged("at-2");
+}
+END_TEST
+
+START_TEST(refresh_lead_capped_at_half_the_lifetime)
+{
+    const char *id = login_with_refresh();
+    oidc_rp_result_t res;
+
+    cfg.refresh_before = apr_time_from_sec(3600);
+    op_refreshes("");
+    res = authenticate_at(id, 149, 0);
+    ck_assert_int_eq(op.token_calls, 0);
+    res = authenticate_at(id, 150, 0);
+    ck_assert_int_eq(op.token_calls, 1);
+    ck_assert_str_eq(res.session->access_token, "at-2");
+}
+END_TEST
+
+START_TEST(refresh_refused_follows_policy)
+{
+    const oidc_refresh_failure_t policies[] = {
+        OIDC_REFRESH_FAILURE_REAUTHENTICATE,
+        OIDC_REFRESH_FAILURE_REAUTHENTICATE,   /* an API client this time */
+        OIDC_REFRESH_FAILURE_401, OIDC_REFRESH_FAILURE_502
+    };
+    int i;
+
+    for (i = 0; i < 4; i++) {
+        const char *id;
+        oidc_rp_result_t res;
+
+        ctx.now = NOW;
+        id = login_with_refresh();
+        cfg.refresh_failure = policies[i];
+        op.token_status = 400;
+        op.token_body = "{\"error\":\"invalid_grant\"}";
+        res = authenticate_at(id, 301, i == 1);
+        ck_assert_int_eq(op.token_calls, 1);
+        ck_assert_ptr_nonnull(set_cookie_for(&res, COOKIE));
+        ck_assert(unit_contains(set_cookie_for(&res, COOKIE), "Max-Age=0"));
+        switch (i) {
+        case 0:
+            ck_assert_int_eq(res.kind, OIDC_RP_REDIRECT);
+            ck_assert(unit_contains(res.location, ISSUER "/authorize?"));
+            break;
+        case 1:
+            ck_assert_int_eq(res.status, 401);
+            ck_assert_str_eq(res.error, "login_required");
+            break;
+        case 2:
+            ck_assert_int_eq(res.status, 401);
+            ck_assert_str_eq(res.error, "invalid_token");
+            ck_assert(res.challenge);
+            break;
+        default:
+            ck_assert_int_eq(res.status, 502);
+        }
+        ck_assert_ptr_null(res.session);
+        /* The session is gone. */
+        res = authenticate_at(id, 302, 0);
+        ck_assert_int_eq(res.kind, OIDC_RP_REDIRECT);
+        ck_assert_int_eq(op.token_calls, 1);
+        ck_assert_int_eq(apr_hash_count(fs.claimed), 0);
+    }
+}
+END_TEST
+
+START_TEST(refresh_op_unreachable_keeps_session)
+{
+    const char *id = login_with_refresh();
+    oidc_rp_result_t res;
+
+    op.token_rv = APR_ECONNREFUSED;
+    /* Still valid: the request goes on with the current token. */
+    res = authenticate_at(id, 250, 0);
+    ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
+    ck_assert_str_eq(res.session->access_token, ACCESS_TOKEN);
+    /* Expired: 503, and the session stays for when the OP is back. */
+    res = authenticate_at(id, 301, 0);
+    ck_assert_int_eq(res.kind, OIDC_RP_ERROR);
+    ck_assert_int_eq(res.status, 503);
+    ck_assert_ptr_null(set_cookie_for(&res, COOKIE));
+    op.token_rv = APR_SUCCESS;
+    op_refreshes("");
+    res = authenticate_at(id, 302, 0);
+    ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
+    ck_assert_str_eq(res.session->access_token, "at-2");
+    ck_assert_int_eq(apr_hash_count(fs.claimed), 0);
+}
+END_TEST
+
+/* An ID token as a refresh would return it: no nonce, a new iat. */
+static const char *refreshed_id_token(const char *sub, const char *email)
+{
+    json_t *c = json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}",
+                          "iss", ISSUER, "sub", sub, "aud", CLIENT_ID,
+                          "exp", (json_int_t)(NOW_SEC + 900),
+                          "iat", (json_int_t)(NOW_SEC + 290),
+                          "email", email);
+    char *text = json_dumps(c, JSON_COMPACT);
+    const char *tok = unit_jws_sign(unit_pool, &unit_rsa1, "RS256", "rsa-1",
+                                    text);
+    free(text);
+    json_decref(c);
+    return tok;
+}
+
+START_TEST(refreshed_id_token_validated)
+{
+    const char *id = login_with_refresh();
+    oidc_rp_result_t res;
+
+    op_refreshes(apr_pstrcat(unit_pool, ",\"id_token\":\"",
+                             refreshed_id_token(SUB, "new@example.com"),
+                             "\"", NULL));
+    res = authenticate_at(id, 290, 0);
+    ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
+    ck_assert_str_eq(oidc_json_str(res.claims, "email"), "new@example.com");
+    /* Claims the new token lacks stay from login. */
+    ck_assert_int_eq(json_array_size(json_object_get(res.claims, "groups")),
+                     2);
+
+    /* Another subject: refused, the session ends. */
+    ctx.now = NOW;
+    id = login_with_refresh();
+    op_refreshes(apr_pstrcat(unit_pool, ",\"id_token\":\"",
+                             refreshed_id_token("mallory", "m@example.com"),
+                             "\"", NULL));
+    res = authenticate_at(id, 290, 0);
+    ck_assert_int_eq(res.kind, OIDC_RP_REDIRECT);
+    ck_assert(unit_contains(res.location, ISSUER "/authorize?"));
+    res = authenticate_at(id, 291, 0);
+    ck_assert_int_eq(res.kind, OIDC_RP_REDIRECT);
+
+    /* A bad signature: refused as well. */
+    ctx.now = NOW;
+    id = login_with_refresh();
+    op_refreshes(apr_pstrcat(unit_pool, ",\"id_token\":\"",
+                             refreshed_id_token(SUB, "x@example.com"),
+                             "x\"", NULL));
+    res = authenticate_at(id, 290, 0);
+    ck_assert_int_eq(res.kind, OIDC_RP_REDIRECT);
+}
+END_TEST
+
+/* Plays another process that finishes its refresh while we wait: on the
+ * n-th store read, the session record is replaced by one with at-9. */
+static const char *other_id;
+static int other_after_gets;
+static void other_process_refreshes(fake_store_t *f)
+{
+    oidc_session_t *s;
+    unsigned char key[OIDC_SESSION_STORE_KEY_LEN], *rec;
+    apr_size_t len;
+    entry_t *e;
+
+    if (f->gets != other_after_gets) {
+        return;
+    }
+    oidc_session_store_key(other_id, key);
+    e = apr_hash_get(f->h, key, sizeof(key));
+    ck_assert_ptr_nonnull(e);
+    ck_assert_int_eq(oidc_session_open(unit_pool, cfg.session_key, other_id,
+                                       e->val, e->len, &s), APR_SUCCESS);
+    s->access_token = "at-9";
+    s->refresh_token = "rt-9";
+    s->access_issued = NOW + apr_time_from_sec(301);
+    s->access_expires = s->access_issued + apr_time_from_sec(300);
+    ck_assert_int_eq(oidc_session_seal(unit_pool, cfg.session_key, other_id,
+                                       s, cfg.max_record, &rec, &len),
+                     APR_SUCCESS);
+    e->val = rec;
+    e->len = len;
+}
+
+START_TEST(refresh_lock_held_elsewhere)
+{
+    const char *id = login_with_refresh();
+    oidc_rp_result_t res;
+    apr_time_t t0;
+
+    op_refreshes("");
+    fs.claim_rv = APR_EEXIST;
+    /* Still valid: go on at once with the current token. */
+    res = authenticate_at(id, 250, 0);
+    ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
+    ck_assert_str_eq(res.session->access_token, ACCESS_TOKEN);
+    ck_assert_int_eq(op.token_calls, 0);
+
+    /* Expired: wait for the other refresh, then use its result. */
+    other_id = id;
+    other_after_gets = fs.gets + 3;
+    fs.before_get = other_process_refreshes;
+    res = authenticate_at(id, 301, 0);
+    ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
+    ck_assert_str_eq(res.session->access_token, "at-9");
+    ck_assert_int_eq(op.token_calls, 0);
+    fs.before_get = NULL;
+
+    /* Nobody finishes: give up after the hold (plus a second), 503. */
+    ctx.now = NOW;
+    fs.claim_rv = APR_SUCCESS;
+    id = login_with_refresh();
+    fs.claim_rv = APR_EEXIST;
+    t0 = apr_time_now();
+    res = authenticate_at(id, 301, 0);
+    ck_assert_int_eq(res.kind, OIDC_RP_ERROR);
+    ck_assert_int_eq(res.status, 503);
+    ck_assert(apr_time_now() - t0 >= cfg.refresh_hold);
+    ck_assert_int_eq(op.token_calls, 0);
+}
+END_TEST
+
+START_TEST(refresh_store_down)
+{
+    const char *id = login_with_refresh();
+    oidc_rp_result_t res;
+
+    fs.claim_rv = APR_EGENERAL;
+    res = authenticate_at(id, 250, 0);
+    ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
+    res = authenticate_at(id, 301, 0);
+    ck_assert_int_eq(res.kind, OIDC_RP_ERROR);
+    ck_assert_int_eq(res.status, 503);
+    ck_assert_int_eq(op.token_calls, 0);
+}
+END_TEST
+
+START_TEST(no_refresh_without_refresh_token)
+{
+    const char *id = login();
+    oidc_rp_result_t res;
+
+    cfg.refresh_before = apr_time_from_sec(60);
+    op.token_calls = 0;
+    res = authenticate_at(id, 400, 0);
+    ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
+    ck_assert_int_eq(op.token_calls, 0);
+    ck_assert_int_eq(fs.claims, 1);    /* the used state, at login only */
+}
+END_TEST
+
 START_TEST(session_index_bounded_and_ended)
 {
     unsigned char ikey[32], skey[32];
@@ -1149,6 +1518,14 @@ Suite *rp_suite(void)
     tcase_add_test(tc, full_login);
     tcase_add_test(tc, session_index_bounded_and_ended);
     tcase_add_test(tc, session_index_store_down);
+    tcase_add_test(tc, refresh_when_due_and_rotated_token_stored);
+    tcase_add_test(tc, refresh_lead_capped_at_half_the_lifetime);
+    tcase_add_test(tc, refresh_refused_follows_policy);
+    tcase_add_test(tc, refresh_op_unreachable_keeps_session);
+    tcase_add_test(tc, refreshed_id_token_validated);
+    tcase_add_test(tc, refresh_lock_held_elsewhere);
+    tcase_add_test(tc, refresh_store_down);
+    tcase_add_test(tc, no_refresh_without_refresh_token);
     tcase_add_test(tc, userinfo_merged_under_id_token);
     tcase_add_test(tc, userinfo_other_sub_not_used);
     tcase_add_test(tc, userinfo_refreshed_after_interval);

@@ -230,6 +230,20 @@ ${extra}
 `;
 }
 
+// /offline/: the CGI scripts behind a login that asks for a refresh token
+// (oidc-provider issues one for offline_access only with prompt=consent),
+// with the access and refresh tokens passed to the script.
+export const OFFLINE_LOCATION = `
+ScriptAlias /offline/ "\${HTDOCS}/cgi/"
+<Location /offline>
+    AuthType oidc
+    AuthOIDCScope "openid offline_access"
+    AuthOIDCAuthParams "prompt=consent"
+    AuthOIDCPassAccessToken on
+    AuthOIDCPassRefreshToken on
+    Require valid-user
+</Location>`;
+
 // Runs httpd -t on a configuration; returns { ok, output }.
 export function configtest(conf) {
   const root = makeTempDir('configtest');
