@@ -256,6 +256,12 @@ static void refresh_userinfo(const oidc_rp_ctx_t *ctx, oidc_session_t *s)
     }
 }
 
+apr_time_t oidc_rp_ended_mark_expiry(const oidc_rp_ctx_t *ctx)
+{
+    /* Long enough for any refresh that was in flight to look. */
+    return ctx->now + 2 * ctx->cfg->refresh_hold + apr_time_from_sec(60);
+}
+
 /* ---- the sid and sub indexes (for logout from the OP) --------------------- */
 
 static void index_session(const oidc_rp_ctx_t *ctx, const char *id,
@@ -292,7 +298,8 @@ static int end_indexed(const oidc_rp_ctx_t *ctx, oidc_index_kind_t kind,
     apr_status_t rv;
 
     oidc_session_index_key(ctx->pool, kind, iss, value, ikey);
-    rv = oidc_session_index_end_all(ctx->store, ctx->pool, ikey, &ended);
+    rv = oidc_session_index_end_all(ctx->store, ctx->pool, ikey,
+                                    oidc_rp_ended_mark_expiry(ctx), &ended);
     if (rv != APR_SUCCESS && rv != APR_NOTFOUND) {
         return -1;
     }
@@ -843,7 +850,8 @@ void oidc_rp_logout(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
             return;
         }
         oidc_session_store_key(id, key);
-        if (ctx->store->del(ctx->store, p, key, sizeof(key)) != APR_SUCCESS) {
+        if (oidc_session_end(ctx->store, p, key,
+                             oidc_rp_ended_mark_expiry(ctx)) != APR_SUCCESS) {
             oidc_log(ctx->log, OIDC_LOG_ERR, "oidc-store",
                      "could not delete the session record at logout");
             oidc_rp_fail(res, 503, "temporarily_unavailable",
@@ -1007,7 +1015,8 @@ void oidc_rp_frontchannel_logout(const oidc_rp_ctx_t *ctx,
         if (oidc_session_id_wellformed(id)) {
             unsigned char key[OIDC_SESSION_STORE_KEY_LEN];
             oidc_session_store_key(id, key);
-            ctx->store->del(ctx->store, p, key, sizeof(key));
+            oidc_session_end(ctx->store, p, key,
+                             oidc_rp_ended_mark_expiry(ctx));
             add_cookie(res, oidc_cookie_make(p, cfg->cookie_name, "",
                                              req->secure, 0));
         }

@@ -31,6 +31,9 @@ apr_status_t oidc_rp_save_session(const oidc_rp_ctx_t *ctx, const char *id,
                                   const oidc_session_t *s,
                                   oidc_rp_result_t *res);
 
+/* Until when the "ended" mark of a logged-out session is kept. */
+apr_time_t oidc_rp_ended_mark_expiry(const oidc_rp_ctx_t *ctx);
+
 /* Validates an ID token, refetching the JWKS once for an unknown kid (and
  * then updating *op). */
 oidc_idtoken_status_t oidc_rp_validate_id_token(

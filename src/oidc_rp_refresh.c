@@ -154,6 +154,7 @@ static oidc_refresh_outcome_t refresh_now(const oidc_rp_ctx_t *ctx,
     oidc_token_resp_t tok;
     oidc_token_status_t st;
     const char *detail;
+    unsigned char skey[OIDC_SESSION_STORE_KEY_LEN];
 
     if (oidc_provider_get(cfg->provider, ctx->pool, ctx->http, ctx->log,
                           ctx->now, &op) != OIDC_PROVIDER_OK) {
@@ -193,6 +194,14 @@ static oidc_refresh_outcome_t refresh_now(const oidc_rp_ctx_t *ctx,
                  "refreshed tokens could not be stored; the session may "
                  "have to sign in again");
         return OIDC_REFRESH_ANSWERED;
+    }
+    oidc_session_store_key(id, skey);
+    if (oidc_session_was_ended(ctx->store, ctx->pool, skey)) {
+        /* Logged out while we refreshed: the logout stands. */
+        ctx->store->del(ctx->store, ctx->pool, skey, sizeof(skey));
+        oidc_log(ctx->log, OIDC_LOG_INFO, "oidc-refresh",
+                 "the session ended during its refresh");
+        return OIDC_REFRESH_ENDED;
     }
     oidc_log(ctx->log, OIDC_LOG_INFO, "oidc-refresh",
              "refreshed the access token of subject %s%s", s->sub,

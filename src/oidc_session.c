@@ -8,6 +8,7 @@
 
 #define SESSION_RECORD_VERSION "sess3"
 #define STORE_KEY_LABEL "mod_authnz_oidc session id"
+#define ENDED_LABEL "mod_authnz_oidc session ended"
 
 const char *oidc_session_new_id(apr_pool_t *p)
 {
@@ -139,4 +140,40 @@ int oidc_session_refresh_due(const oidc_session_t *s, apr_time_t now,
         before = lifetime / 2;
     }
     return now >= s->access_expires - before;
+}
+
+static void ended_key(const unsigned char *store_key, unsigned char out[32])
+{
+    unsigned char buf[sizeof(ENDED_LABEL) + OIDC_SESSION_STORE_KEY_LEN];
+
+    memcpy(buf, ENDED_LABEL, sizeof(ENDED_LABEL));
+    memcpy(buf + sizeof(ENDED_LABEL), store_key, OIDC_SESSION_STORE_KEY_LEN);
+    oidc_sha256(buf, sizeof(buf), out);
+}
+
+apr_status_t oidc_session_end(const oidc_store_t *store, apr_pool_t *p,
+                              const unsigned char *store_key,
+                              apr_time_t mark_expiry)
+{
+    unsigned char mark[32];
+    apr_status_t rv;
+
+    ended_key(store_key, mark);
+    rv = store->put(store, p, mark, sizeof(mark), mark_expiry,
+                    (const unsigned char *)"1", 1);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    return store->del(store, p, store_key, OIDC_SESSION_STORE_KEY_LEN);
+}
+
+int oidc_session_was_ended(const oidc_store_t *store, apr_pool_t *p,
+                           const unsigned char *store_key)
+{
+    unsigned char mark[32], *val;
+    apr_size_t len;
+
+    ended_key(store_key, mark);
+    return store->get(store, p, mark, sizeof(mark), &val, &len)
+           == APR_SUCCESS;
 }

@@ -10,6 +10,7 @@
 #define OIDC_SESSION_H
 
 #include "oidc_core.h"
+#include "oidc_store.h"
 
 #define OIDC_SESSION_ID_LEN 43
 #define OIDC_SESSION_STORE_KEY_LEN 32
@@ -67,6 +68,16 @@ int oidc_session_needs_touch(const oidc_session_t *s, apr_time_t now,
  * lifetime). */
 int oidc_session_refresh_due(const oidc_session_t *s, apr_time_t now,
                              apr_interval_time_t before);
+
+/* Ends the session of a store key: an "ended" mark first, then the record.
+ * A refresh in flight when the session ends checks the mark after storing
+ * its result (oidc_session_was_ended) and removes the record again, so a
+ * logout is never undone. The mark lives until mark_expiry. */
+apr_status_t oidc_session_end(const oidc_store_t *store, apr_pool_t *p,
+                              const unsigned char *store_key,
+                              apr_time_t mark_expiry);
+int oidc_session_was_ended(const oidc_store_t *store, apr_pool_t *p,
+                           const unsigned char *store_key);
 
 /* When the store may forget the record. */
 apr_time_t oidc_session_store_expiry(const oidc_session_t *s,

@@ -3,6 +3,7 @@
 
 #include "oidc_session_index.h"
 #include "oidc_crypto.h"
+#include "oidc_session.h"
 
 #define INDEX_LABEL_SID "mod_authnz_oidc sid index"
 #define INDEX_LABEL_SUB "mod_authnz_oidc sub index"
@@ -82,7 +83,7 @@ apr_status_t oidc_session_index_add(const oidc_store_t *store, apr_pool_t *p,
 apr_status_t oidc_session_index_end_all(const oidc_store_t *store,
                                         apr_pool_t *p,
                                         const unsigned char index_key[32],
-                                        int *ended)
+                                        apr_time_t mark_expiry, int *ended)
 {
     unsigned char *val;
     apr_size_t len, i;
@@ -98,7 +99,7 @@ apr_status_t oidc_session_index_end_all(const oidc_store_t *store,
         if (store->get(store, p, val + i, 32, &probe, &plen) == APR_SUCCESS) {
             (*ended)++;
         }
-        rv = store->del(store, p, val + i, 32);
+        rv = oidc_session_end(store, p, val + i, mark_expiry);
         if (rv != APR_SUCCESS) {
             return rv;
         }

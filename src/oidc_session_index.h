@@ -29,11 +29,12 @@ apr_status_t oidc_session_index_add(const oidc_store_t *store, apr_pool_t *p,
                                     const unsigned char session_key[32],
                                     apr_time_t expiry);
 
-/* Deletes every session the index lists, then the index; *ended counts
- * the records deleted. APR_NOTFOUND when there was no index. */
+/* Ends every session the index lists (oidc_session_end), then deletes the
+ * index; *ended counts the records there were. APR_NOTFOUND when there was
+ * no index. */
 apr_status_t oidc_session_index_end_all(const oidc_store_t *store,
                                         apr_pool_t *p,
                                         const unsigned char index_key[32],
-                                        int *ended);
+                                        apr_time_t mark_expiry, int *ended);
 
 #endif

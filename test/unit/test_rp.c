@@ -31,6 +31,7 @@
 typedef struct {
     apr_status_t discovery_rv;
     apr_status_t token_rv;      /* a transport failure of the token call */
+    void (*on_token)(void);     /* runs while the token request is out */
     const char *discovery;
     const char *jwks;
     int token_status;
@@ -67,6 +68,9 @@ static apr_status_t fake_send(const oidc_http_t *http, apr_pool_t *p,
     else if (strcmp(req->url, ISSUER "/token") == 0) {
         op->token_calls++;
         ck_assert_str_eq(req->method, "POST");
+        if (op->on_token != NULL) {
+            op->on_token();
+        }
         if (op->token_rv != APR_SUCCESS) {
             *err = "connection refused";
             return op->token_rv;
@@ -1449,6 +1453,38 @@ START_TEST(no_refresh_without_refresh_token)
 }
 END_TEST
 
+/* A back-channel logout of this sub, arriving mid-refresh. */
+static void logout_arrives(void)
+{
+    unsigned char ikey[32];
+    int ended = 0;
+
+    oidc_session_index_key(unit_pool, OIDC_INDEX_SUB, ISSUER, SUB, ikey);
+    ck_assert_int_eq(oidc_session_index_end_all(&store, unit_pool, ikey,
+                                                ctx.now + apr_time_from_sec(
+                                                    60), &ended),
+                     APR_SUCCESS);
+    ck_assert_int_eq(ended, 1);
+}
+
+START_TEST(logout_during_refresh_stands)
+{
+    const char *id = login_with_refresh();
+    oidc_rp_result_t res;
+
+    op_refreshes("");
+    op.on_token = logout_arrives;
+    res = authenticate_at(id, 301, 0);
+    op.on_token = NULL;
+    ck_assert_int_eq(op.token_calls, 1);
+    /* Not served, and not revived by the refresh's write. */
+    ck_assert_int_eq(res.kind, OIDC_RP_REDIRECT);
+    res = authenticate_at(id, 302, 0);
+    ck_assert_int_eq(res.kind, OIDC_RP_REDIRECT);
+    ck_assert_int_eq(op.token_calls, 1);
+}
+END_TEST
+
 START_TEST(session_index_bounded_and_ended)
 {
     unsigned char ikey[32], skey[32];
@@ -1479,7 +1515,7 @@ START_TEST(session_index_bounded_and_ended)
     ck_assert_int_eq(val[0], 5);
     ck_assert_int_eq(val[len - 32], OIDC_SESSION_INDEX_MAX + 4);
 
-    ck_assert_int_eq(oidc_session_index_end_all(&store, unit_pool, ikey,
+    ck_assert_int_eq(oidc_session_index_end_all(&store, unit_pool, ikey, NOW,
                                                 &ended), APR_SUCCESS);
     ck_assert_int_eq(ended, OIDC_SESSION_INDEX_MAX);
     ck_assert_int_eq(store.get(&store, unit_pool, ikey, 32, &val, &len),
@@ -1489,7 +1525,7 @@ START_TEST(session_index_bounded_and_ended)
     ck_assert_int_eq(store.get(&store, unit_pool, skey, 32, &val, &len),
                      APR_NOTFOUND);
     /* Nothing indexed: nothing to end. */
-    ck_assert_int_eq(oidc_session_index_end_all(&store, unit_pool, ikey,
+    ck_assert_int_eq(oidc_session_index_end_all(&store, unit_pool, ikey, NOW,
                                                 &ended), APR_NOTFOUND);
 }
 END_TEST
@@ -1526,6 +1562,7 @@ Suite *rp_suite(void)
     tcase_add_test(tc, refresh_lock_held_elsewhere);
     tcase_add_test(tc, refresh_store_down);
     tcase_add_test(tc, no_refresh_without_refresh_token);
+    tcase_add_test(tc, logout_during_refresh_stands);
     tcase_add_test(tc, userinfo_merged_under_id_token);
     tcase_add_test(tc, userinfo_other_sub_not_used);
     tcase_add_test(tc, userinfo_refreshed_after_interval);
