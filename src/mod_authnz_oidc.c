@@ -17,6 +17,7 @@
 
 #include "mod_authnz_oidc.h"
 #include "oidc_claims.h"
+#include "oidc_jwt.h"
 #include "oidc_cookie.h"
 
 static oidc_server_config_t *server_config(const server_rec *s)
@@ -35,6 +36,28 @@ oidc_request_state_t *oidc_request_state(request_rec *r)
         }
     }
     return NULL;
+}
+
+const json_t *oidc_request_claims(oidc_request_state_t *st)
+{
+    if (st->claims == NULL && st->session != NULL) {
+        st->claims = oidc_json_parse(st->pool, st->session->claims,
+                                     strlen(st->session->claims));
+    }
+    return json_is_object(st->claims) ? st->claims : NULL;
+}
+
+/* REMOTE_USER: a top-level claim straight from the session's flat claims;
+ * only a dotted path needs the JSON. */
+static const char *remote_user(request_rec *r, oidc_request_state_t *st,
+                               const char *claim)
+{
+    const char *v = oidc_claims_flat_string(st->session->flat, claim);
+
+    if (v == NULL && strchr(claim, '.') != NULL) {
+        v = oidc_claims_string(r->pool, oidc_request_claims(st), claim);
+    }
+    return v;
 }
 
 static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
@@ -156,7 +179,7 @@ static void export_identity(request_rec *r, const oidc_server_config_t *c,
 {
     r->user = (char *)st->user;
     r->ap_auth_type = (char *)OIDC_AUTH_TYPE;
-    oidc_export_claims(r, c, oidc_pass_claims_as(d), st->claims);
+    oidc_export_claims(r, c, oidc_pass_claims_as(d), st->session->flat);
     oidc_export_tokens(r, d, st->session);
 }
 
@@ -197,9 +220,9 @@ static int check_user_id(request_rec *r)
 
     claim = oidc_remote_user_claim(d);
     st = apr_pcalloc(r->pool, sizeof(*st));
-    st->claims = res.claims;
+    st->pool = r->pool;
     st->session = res.session;
-    st->user = oidc_claims_string(r->pool, res.claims, claim);
+    st->user = remote_user(r, st, claim);
     if (st->user == NULL) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "[oidc-claims] the session has no usable %s claim for "

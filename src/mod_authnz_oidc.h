@@ -142,7 +142,7 @@ void oidc_glue_request_init(oidc_glue_request_t *g, request_rec *r,
 int oidc_respond(request_rec *r, const oidc_glue_request_t *g,
                  const oidc_rp_result_t *res);
 void oidc_export_claims(request_rec *r, const oidc_server_config_t *c,
-                        oidc_pass_as_t how, const json_t *claims);
+                        oidc_pass_as_t how, const apr_array_header_t *flat);
 void oidc_export_tokens(request_rec *r, const oidc_dir_config_t *d,
                         const oidc_session_t *s);
 void oidc_strip_spoofed_headers(request_rec *r, const char *claim_prefix);
@@ -150,11 +150,15 @@ void oidc_register_response_hooks(apr_pool_t *p);
 
 /* What check_user_id learned, for authz and subrequests. */
 typedef struct {
-    json_t *claims;
+    apr_pool_t *pool;               /* the initial request's */
+    json_t *claims;                 /* parsed only when needed */
     const char *user;
     const oidc_session_t *session;
 } oidc_request_state_t;
 
 oidc_request_state_t *oidc_request_state(request_rec *r);
+/* The claims as JSON, for `Require oidc-claim` and dotted claim names:
+ * parsed once per request, and only by requests that need it. */
+const json_t *oidc_request_claims(oidc_request_state_t *st);
 
 #endif

@@ -44,13 +44,14 @@ static authz_status check_claim(request_rec *r, const char *line,
         return AUTHZ_DENIED_NO_USER;
     }
     st = oidc_request_state(r);
-    if (st == NULL || st->claims == NULL) {
+    if (st == NULL || oidc_request_claims(st) == NULL) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       "[oidc-authz] Require oidc-claim in a location whose "
                       "user was not authenticated by AuthType oidc");
         return AUTHZ_DENIED;
     }
-    if (oidc_claims_match(r->pool, st->claims, rule->claim, rule->values)) {
+    if (oidc_claims_match(r->pool, oidc_request_claims(st), rule->claim,
+                          rule->values)) {
         return AUTHZ_GRANTED;
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,

@@ -242,12 +242,12 @@ static void export_one(void *baton, const char *name, const char *value)
 }
 
 void oidc_export_claims(request_rec *r, const oidc_server_config_t *c,
-                        oidc_pass_as_t how, const json_t *claims)
+                        oidc_pass_as_t how, const apr_array_header_t *flat)
 {
     export_ctx_t x = { r, oidc_claim_prefix(c), how };
 
     if (how != OIDC_PASS_NONE) {
-        oidc_claims_export(r->pool, claims, export_one, &x);
+        oidc_claims_export_flat(r->pool, flat, export_one, &x);
     }
 }
 

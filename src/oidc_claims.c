@@ -74,29 +74,66 @@ static char *claim_value(apr_pool_t *p, const json_t *v)
     return json_text(p, v);
 }
 
-void oidc_claims_export(apr_pool_t *p, const json_t *claims, oidc_claim_fn fn,
-                        void *baton)
+apr_array_header_t *oidc_claims_flatten(apr_pool_t *p, const json_t *claims)
 {
+    apr_array_header_t *out = apr_array_make(p, 16, sizeof(oidc_claim_t));
     const char *key;
     json_t *value;
-    int count = 0;
 
     json_object_foreach((json_t *)claims, key, value) {
-        const char *name = safe_name(p, key);
+        oidc_claim_t *c;
         char *text;
 
-        if (name == NULL) {
+        if (safe_name(p, key) == NULL) {
             continue;
         }
-        if (++count > OIDC_MAX_CLAIMS) {
+        if (out->nelts >= OIDC_MAX_CLAIMS) {
             break;
         }
         text = claim_value(p, value);
         if (text == NULL || strlen(text) > MAX_VALUE_LEN) {
             continue;
         }
-        fn(baton, name, scrub(text));
+        c = apr_array_push(out);
+        c->name = apr_pstrdup(p, key);
+        c->value = scrub(text);
+        c->scalar = json_is_string(value) || json_is_number(value);
     }
+    return out;
+}
+
+void oidc_claims_export_flat(apr_pool_t *p, const apr_array_header_t *flat,
+                             oidc_claim_fn fn, void *baton)
+{
+    int i;
+
+    for (i = 0; i < flat->nelts; i++) {
+        const oidc_claim_t *c = &APR_ARRAY_IDX(flat, i, oidc_claim_t);
+        const char *name = safe_name(p, c->name);
+        if (name != NULL) {
+            fn(baton, name, c->value);
+        }
+    }
+}
+
+void oidc_claims_export(apr_pool_t *p, const json_t *claims, oidc_claim_fn fn,
+                        void *baton)
+{
+    oidc_claims_export_flat(p, oidc_claims_flatten(p, claims), fn, baton);
+}
+
+const char *oidc_claims_flat_string(const apr_array_header_t *flat,
+                                    const char *name)
+{
+    int i;
+
+    for (i = 0; flat != NULL && i < flat->nelts; i++) {
+        const oidc_claim_t *c = &APR_ARRAY_IDX(flat, i, oidc_claim_t);
+        if (strcmp(c->name, name) == 0) {
+            return c->scalar && *c->value ? c->value : NULL;
+        }
+    }
+    return NULL;
 }
 
 const json_t *oidc_claims_lookup(const json_t *claims, const char *path)

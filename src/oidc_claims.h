@@ -17,6 +17,22 @@ typedef void (*oidc_claim_fn)(void *baton, const char *name,
 void oidc_claims_export(apr_pool_t *p, const json_t *claims, oidc_claim_fn fn,
                         void *baton);
 
+/* A top-level claim in the flat form that the session record keeps, so that
+ * requests export claims without parsing JSON. */
+typedef struct {
+    const char *name;     /* as the OP named it */
+    const char *value;    /* as oidc_claims_export gives it */
+    int scalar;           /* a string or number in the JSON */
+} oidc_claim_t;
+
+/* The claims oidc_claims_export would give, as an array of oidc_claim_t. */
+apr_array_header_t *oidc_claims_flatten(apr_pool_t *p, const json_t *claims);
+void oidc_claims_export_flat(apr_pool_t *p, const apr_array_header_t *flat,
+                             oidc_claim_fn fn, void *baton);
+/* oidc_claims_string for a top-level name, from the flat form. */
+const char *oidc_claims_flat_string(const apr_array_header_t *flat,
+                                    const char *name);
+
 /* The claim at a dotted path ("realm_access.roles"); an exact top-level
  * name wins over a path. NULL when absent. */
 const json_t *oidc_claims_lookup(const json_t *claims, const char *path);

@@ -5,8 +5,46 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include <apr_atomic.h>
+
 #include "oidc_crypto.h"
 #include "oidc_encode.h"
+
+/* OpenSSL 3 looks an algorithm up by name on every one-shot call (SHA256(),
+ * EVP_aes_256_gcm()), which costs more than hashing a session id. Fetch
+ * each once per process; a racing thread's extra copy is freed. */
+static EVP_MD *sha256_md;
+static EVP_CIPHER *aes_gcm;
+
+static const EVP_MD *fetched_sha256(void)
+{
+    EVP_MD *md = apr_atomic_casptr((void *)&sha256_md, NULL, NULL);
+
+    if (md == NULL) {
+        md = EVP_MD_fetch(NULL, "SHA256", NULL);
+        if (md != NULL
+            && apr_atomic_casptr((void *)&sha256_md, md, NULL) != NULL) {
+            EVP_MD_free(md);
+            md = sha256_md;
+        }
+    }
+    return md;
+}
+
+static const EVP_CIPHER *fetched_aes_gcm(void)
+{
+    EVP_CIPHER *c = apr_atomic_casptr((void *)&aes_gcm, NULL, NULL);
+
+    if (c == NULL) {
+        c = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+        if (c != NULL
+            && apr_atomic_casptr((void *)&aes_gcm, c, NULL) != NULL) {
+            EVP_CIPHER_free(c);
+            c = aes_gcm;
+        }
+    }
+    return c;
+}
 
 apr_status_t oidc_random(unsigned char *buf, apr_size_t len)
 {
@@ -25,7 +63,11 @@ const char *oidc_random_token(apr_pool_t *p, apr_size_t bytes)
 
 void oidc_sha256(const void *data, apr_size_t len, unsigned char out[32])
 {
-    SHA256(data, len, out);
+    const EVP_MD *md = fetched_sha256();
+
+    if (md == NULL || EVP_Digest(data, len, out, NULL, md, NULL) != 1) {
+        SHA256(data, len, out);      /* the slow path still hashes */
+    }
 }
 
 apr_status_t oidc_hkdf(const unsigned char *ikm, apr_size_t ikm_len,
@@ -66,7 +108,8 @@ apr_status_t oidc_aead_seal(apr_pool_t *p, const unsigned char *key,
     if (ctx == NULL) {
         return APR_ENOMEM;
     }
-    ok = EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, buf) == 1
+    ok = fetched_aes_gcm() != NULL
+        && EVP_EncryptInit_ex(ctx, fetched_aes_gcm(), NULL, key, buf) == 1
         && EVP_EncryptUpdate(ctx, NULL, &n, aad, (int)aad_len) == 1
         && EVP_EncryptUpdate(ctx, ct, &n, plain, (int)len) == 1
         && EVP_EncryptFinal_ex(ctx, ct + n, &fin) == 1
@@ -101,7 +144,8 @@ apr_status_t oidc_aead_open(apr_pool_t *p, const unsigned char *key,
     if (ctx == NULL) {
         return APR_ENOMEM;
     }
-    ok = EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, in) == 1
+    ok = fetched_aes_gcm() != NULL
+        && EVP_DecryptInit_ex(ctx, fetched_aes_gcm(), NULL, key, in) == 1
         && EVP_DecryptUpdate(ctx, NULL, &n, aad, (int)aad_len) == 1
         && EVP_DecryptUpdate(ctx, buf, &n, ct, (int)ct_len) == 1
         && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, OIDC_AEAD_TAG_LEN,

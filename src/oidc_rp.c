@@ -252,7 +252,7 @@ static void refresh_userinfo(const oidc_rp_ctx_t *ctx, oidc_session_t *s)
     merged = claims_with_userinfo(ctx, op, s->access_token, s->sub,
                                   idt->claims);
     if (merged != NULL) {
-        s->claims = merged;
+        oidc_session_set_claims(ctx->pool, s, merged);
     }
 }
 
@@ -411,20 +411,11 @@ void oidc_rp_authenticate(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
             break;
         }
     }
-    if (s != NULL) {
-        res->claims = oidc_json_parse(p, s->claims, strlen(s->claims));
-        if (!json_is_object(res->claims)) {
-            oidc_log(ctx->log, OIDC_LOG_ERR, "oidc-session",
-                     "stored claims are not a JSON object");
-            s = NULL;
-        }
-    }
     if (s != NULL && cfg->userinfo && cfg->userinfo_interval > 0
         && ctx->now - s->userinfo_at > cfg->userinfo_interval) {
         oidc_rp_result_t ignored;
         oidc_rp_result_init(p, &ignored);
         refresh_userinfo(ctx, s);
-        res->claims = oidc_json_parse(p, s->claims, strlen(s->claims));
         s->last_seen = ctx->now;
         oidc_rp_save_session(ctx, id, s, &ignored);
     }
@@ -734,14 +725,14 @@ static void callback_with_flow(const oidc_rp_ctx_t *ctx,
     s->id_token = tok.id_token;
     s->access_token = tok.access_token;
     s->refresh_token = tok.refresh_token;
-    s->claims = apr_pstrdup(p, claims_text);
+    oidc_session_set_claims(p, s, apr_pstrdup(p, claims_text));
     free(claims_text);
     if (cfg->userinfo) {
         const char *merged = claims_with_userinfo(ctx, op, tok.access_token,
                                                   idt->sub, idt->claims);
         s->userinfo_at = ctx->now;
         if (merged != NULL) {
-            s->claims = merged;
+            oidc_session_set_claims(p, s, merged);
         }
     }
 

@@ -89,8 +89,7 @@ typedef struct {
     const char *content_type;      /* OIDC_RP_PAGE */
     int challenge;                 /* send WWW-Authenticate */
     const char *session_id;
-    oidc_session_t *session;
-    json_t *claims;                /* the session's, owned by the pool */
+    oidc_session_t *session;       /* its flat claims serve the request */
 } oidc_rp_result_t;
 
 /* XHR, fetch() and non-GET requests get a 401, never a redirect. */

@@ -139,8 +139,7 @@ static int accept_id_token(const oidc_rp_ctx_t *ctx,
         return 0;
     }
     s->id_token = tok->id_token;
-    s->claims = claims;
-    return 1;
+    return oidc_session_set_claims(ctx->pool, s, claims) == APR_SUCCESS;
 }
 
 /* Under the lock: the token request, and the new tokens stored. */

@@ -5,8 +5,10 @@
 #include "oidc_crypto.h"
 #include "oidc_encode.h"
 #include "oidc_record.h"
+#include "oidc_claims.h"
+#include "oidc_jwt.h"
 
-#define SESSION_RECORD_VERSION "sess3"
+#define SESSION_RECORD_VERSION "sess4"
 #define STORE_KEY_LABEL "mod_authnz_oidc session id"
 #define ENDED_LABEL "mod_authnz_oidc session ended"
 
@@ -31,13 +33,35 @@ void oidc_session_store_key(const char *id,
     oidc_sha256(buf, sizeof(buf), key);
 }
 
+apr_status_t oidc_session_set_claims(apr_pool_t *p, oidc_session_t *s,
+                                     const char *claims)
+{
+    json_t *doc = oidc_json_parse(p, claims, strlen(claims));
+
+    if (!json_is_object(doc)) {
+        return APR_EINVAL;
+    }
+    s->claims = claims;
+    s->flat = oidc_claims_flatten(p, doc);
+    return APR_SUCCESS;
+}
+
 apr_status_t oidc_session_seal(apr_pool_t *p, const unsigned char *key,
                                const char *id, const oidc_session_t *s,
                                apr_size_t max_len, unsigned char **out,
                                apr_size_t *out_len)
 {
     oidc_record_writer_t w;
+    json_t *claims = s->claims ? oidc_json_parse(p, s->claims,
+                                                 strlen(s->claims))
+                               : NULL;
+    apr_array_header_t *flat;
+    int i;
 
+    if (!json_is_object(claims)) {
+        return APR_EINVAL;
+    }
+    flat = oidc_claims_flatten(p, claims);
     oidc_record_writer_init(&w, p, 4096);
     oidc_record_put_str(&w, SESSION_RECORD_VERSION);
     oidc_record_put_time(&w, s->created);
@@ -52,10 +76,42 @@ apr_status_t oidc_session_seal(apr_pool_t *p, const unsigned char *key,
     oidc_record_put_str(&w, s->access_token);
     oidc_record_put_str(&w, s->refresh_token);
     oidc_record_put_str(&w, s->claims);
+    oidc_record_put_time(&w, flat->nelts);
+    for (i = 0; i < flat->nelts; i++) {
+        const oidc_claim_t *c = &APR_ARRAY_IDX(flat, i, oidc_claim_t);
+        /* The kind rides on the name: "s" scalar, "o" other. */
+        oidc_record_put_str(&w, apr_pstrcat(p, c->scalar ? "s" : "o",
+                                            c->name, NULL));
+        oidc_record_put_str(&w, c->value);
+    }
     if (w.len + OIDC_AEAD_OVERHEAD > max_len) {
         return APR_ENOSPC;
     }
     return oidc_aead_seal(p, key, id, strlen(id), w.buf, w.len, out, out_len);
+}
+
+static const apr_array_header_t *read_flat(oidc_record_reader_t *rd,
+                                          apr_pool_t *p)
+{
+    apr_time_t n = oidc_record_get_time(rd);
+    apr_array_header_t *flat;
+    apr_time_t i;
+
+    if (rd->failed || n < 0 || n > OIDC_MAX_CLAIMS) {
+        return NULL;
+    }
+    flat = apr_array_make(p, (int)n + 1, sizeof(oidc_claim_t));
+    for (i = 0; i < n; i++) {
+        oidc_claim_t *c = apr_array_push(flat);
+        const char *kind_name = oidc_record_get_str(rd, p);
+        c->value = oidc_record_get_str(rd, p);
+        if (kind_name == NULL || *kind_name == '\0' || c->value == NULL) {
+            return NULL;
+        }
+        c->scalar = kind_name[0] == 's';
+        c->name = kind_name + 1;
+    }
+    return flat;
 }
 
 apr_status_t oidc_session_open(apr_pool_t *p, const unsigned char *key,
@@ -88,9 +144,10 @@ apr_status_t oidc_session_open(apr_pool_t *p, const unsigned char *key,
     s->access_token = oidc_record_get_str(&rd, p);
     s->refresh_token = oidc_record_get_str(&rd, p);
     s->claims = oidc_record_get_str(&rd, p);
+    s->flat = read_flat(&rd, p);
     if (!oidc_record_done(&rd) || version == NULL
         || strcmp(version, SESSION_RECORD_VERSION) != 0 || s->sub == NULL
-        || s->claims == NULL) {
+        || s->claims == NULL || s->flat == NULL) {
         return APR_EGENERAL;
     }
     *out = s;

@@ -28,6 +28,9 @@ typedef struct {
     const char *access_token;
     const char *refresh_token;
     const char *claims;         /* JSON object text */
+    /* The claims flattened for export (oidc_claim_t), rebuilt from claims at
+     * every seal, so that requests need no JSON parse. */
+    const apr_array_header_t *flat;
 } oidc_session_t;
 
 const char *oidc_session_new_id(apr_pool_t *p);
@@ -35,7 +38,13 @@ int oidc_session_id_wellformed(const char *id);
 void oidc_session_store_key(const char *id,
                             unsigned char key[OIDC_SESSION_STORE_KEY_LEN]);
 
-/* APR_ENOSPC when the sealed record would exceed max_len. */
+/* Sets the claims (JSON object text) and their flat form; APR_EINVAL when
+ * the text is not a JSON object. */
+apr_status_t oidc_session_set_claims(apr_pool_t *p, oidc_session_t *s,
+                                     const char *claims);
+
+/* APR_ENOSPC when the sealed record would exceed max_len; APR_EINVAL when
+ * claims is not a JSON object. */
 apr_status_t oidc_session_seal(apr_pool_t *p, const unsigned char *key,
                                const char *id, const oidc_session_t *s,
                                apr_size_t max_len, unsigned char **out,

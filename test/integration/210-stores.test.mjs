@@ -95,8 +95,10 @@ for (const kind of kinds) {
       await stores[kind].start();
     }
     // The store came back empty: the next visit logs in again, on either node.
+    // APR-util's clients retry a server they marked dead after some seconds,
+    // per process, so allow a generous while on a loaded machine.
     let ok = false;
-    for (let i = 0; i < 40 && !ok; i++) {
+    for (let i = 0; i < 100 && !ok; i++) {
       const res = await new Browser().get(`${b.origin}/app/`);
       ok = res.status === 200;
       if (!ok) await new Promise((r) => setTimeout(r, 250));

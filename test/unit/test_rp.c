@@ -14,6 +14,7 @@
 #include "oidc_session_index.h"
 #include "oidc_pkce.h"
 #include "oidc_rp.h"
+#include "oidc_claims.h"
 
 #define ISSUER "https://op.example"
 #define ORIGIN "https://site.example"
@@ -652,10 +653,13 @@ START_TEST(full_login)
     ck_assert_str_eq(auth.session->access_token, ACCESS_TOKEN);
     ck_assert_str_eq(auth.session->id_token, tok);
     ck_assert(auth.session->access_expires == NOW + apr_time_from_sec(300));
-    ck_assert_ptr_nonnull(auth.claims);
-    ck_assert_str_eq(oidc_json_str(auth.claims, "sub"), SUB);
-    ck_assert_str_eq(oidc_json_str(auth.claims, "email"),
+    /* Claims come as the flat form, no JSON parse per request. */
+    ck_assert_ptr_nonnull(auth.session->flat);
+    ck_assert_str_eq(oidc_claims_flat_string(auth.session->flat, "sub"), SUB);
+    ck_assert_str_eq(oidc_claims_flat_string(auth.session->flat, "email"),
                      "alice@example.com");
+    ck_assert_ptr_null(oidc_claims_flat_string(auth.session->flat,
+                                               "groups"));   /* an array */
     ck_assert_int_eq(auth.set_cookies->nelts, 0);
 
     /* No secret in any log line. */
@@ -1073,7 +1077,8 @@ static json_t *session_claims(const char *id)
                                                         id, NULL)),
                          &dir, &res);
     ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
-    return res.claims;
+    return oidc_json_parse(unit_pool, res.session->claims,
+                           strlen(res.session->claims));
 }
 
 START_TEST(userinfo_merged_under_id_token)
@@ -1322,16 +1327,21 @@ START_TEST(refreshed_id_token_validated)
 {
     const char *id = login_with_refresh();
     oidc_rp_result_t res;
+    json_t *claims;
 
     op_refreshes(apr_pstrcat(unit_pool, ",\"id_token\":\"",
                              refreshed_id_token(SUB, "new@example.com"),
                              "\"", NULL));
     res = authenticate_at(id, 290, 0);
     ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
-    ck_assert_str_eq(oidc_json_str(res.claims, "email"), "new@example.com");
+    claims = oidc_json_parse(unit_pool, res.session->claims,
+                             strlen(res.session->claims));
+    ck_assert_str_eq(oidc_json_str(claims, "email"), "new@example.com");
     /* Claims the new token lacks stay from login. */
-    ck_assert_int_eq(json_array_size(json_object_get(res.claims, "groups")),
-                     2);
+    ck_assert_int_eq(json_array_size(json_object_get(claims, "groups")), 2);
+    /* And the flat form the request exports follows. */
+    ck_assert_str_eq(oidc_claims_flat_string(res.session->flat, "email"),
+                     "new@example.com");
 
     /* Another subject: refused, the session ends. */
     ctx.now = NOW;

@@ -3,6 +3,7 @@
 #include "oidc_crypto.h"
 #include "oidc_encode.h"
 #include "oidc_session.h"
+#include "oidc_claims.h"
 
 static const unsigned char key_a[OIDC_KEY_LEN] =
     "session key A session key A ses";
@@ -203,10 +204,40 @@ START_TEST(open_requires_sub_and_claims)
     s->sub = NULL;
     seal(key_a, id, s, &rec, &len);
     ck_assert_int_eq(open_(key_a, id, rec, len), APR_EGENERAL);
+    /* Claims must be a JSON object: refused at sealing already. */
     s = sample();
     s->claims = NULL;
+    ck_assert_int_eq(oidc_session_seal(unit_pool, key_a, id, s, 65536, &rec,
+                                       &len), APR_EINVAL);
+    s->claims = "[1]";
+    ck_assert_int_eq(oidc_session_seal(unit_pool, key_a, id, s, 65536, &rec,
+                                       &len), APR_EINVAL);
+}
+END_TEST
+
+/* The record carries the claims flattened, for requests to export. */
+START_TEST(flat_claims_roundtrip)
+{
+    const char *id = oidc_session_new_id(unit_pool);
+    oidc_session_t *s = sample(), *back;
+    unsigned char *rec;
+    apr_size_t len;
+    const oidc_claim_t *c;
+
+    s->claims = "{\"sub\":\"248289761001\",\"groups\":[\"a\",\"b\"],"
+                "\"n\":42,\"bad\\u0001\":\"x\\ny\"}";
     seal(key_a, id, s, &rec, &len);
-    ck_assert_int_eq(open_(key_a, id, rec, len), APR_EGENERAL);
+    ck_assert_int_eq(oidc_session_open(unit_pool, key_a, id, rec, len, &back),
+                     APR_SUCCESS);
+    ck_assert_int_eq(back->flat->nelts, 4);
+    c = &APR_ARRAY_IDX(back->flat, 1, oidc_claim_t);
+    ck_assert_str_eq(c->name, "groups");
+    ck_assert_str_eq(c->value, "a,b");
+    ck_assert_int_eq(c->scalar, 0);
+    ck_assert_str_eq(oidc_claims_flat_string(back->flat, "n"), "42");
+    ck_assert_ptr_null(oidc_claims_flat_string(back->flat, "groups"));
+    /* Values are scrubbed of control characters. */
+    ck_assert_str_eq(oidc_claims_flat_string(back->flat, "bad\001"), "x y");
 }
 END_TEST
 
@@ -227,7 +258,8 @@ START_TEST(seal_enospc)
     ck_assert_int_eq(oidc_session_seal(unit_pool, key_a, id, s, 0, &rec,
                                        &len), APR_ENOSPC);
     /* A big claim set against the usual limit. */
-    s->claims = unit_repeat(unit_pool, 'c', 70000);
+    s->claims = apr_pstrcat(unit_pool, "{\"c\":\"",
+                            unit_repeat(unit_pool, 'c', 70000), "\"}", NULL);
     ck_assert_int_eq(oidc_session_seal(unit_pool, key_a, id, s, 65536, &rec,
                                        &len), APR_ENOSPC);
 }
@@ -322,6 +354,7 @@ Suite *session_suite(void)
     tcase_add_test(tc, open_truncated);
     tcase_add_test(tc, open_requires_sub_and_claims);
     tcase_add_test(tc, seal_enospc);
+    tcase_add_test(tc, flat_claims_roundtrip);
     tcase_add_test(tc, freshness);
     tcase_add_test(tc, needs_touch);
     tcase_add_test(tc, store_expiry);
