@@ -41,8 +41,9 @@ oidc_request_state_t *oidc_request_state(request_rec *r)
 const json_t *oidc_request_claims(oidc_request_state_t *st)
 {
     if (st->claims == NULL && st->session != NULL) {
-        st->claims = oidc_json_parse(st->pool, st->session->claims,
-                                     strlen(st->session->claims));
+        const char *text = oidc_session_claims(st->pool, st->session);
+        st->claims = text ? oidc_json_parse(st->pool, text, strlen(text))
+                          : NULL;
     }
     return json_is_object(st->claims) ? st->claims : NULL;
 }

@@ -91,7 +91,8 @@ static oidc_refresh_outcome_t unavailable(const oidc_rp_ctx_t *ctx,
 static const char *claims_with(apr_pool_t *p, const char *claims,
                                const json_t *id_claims)
 {
-    json_t *before = oidc_json_parse(p, claims, strlen(claims));
+    json_t *before = claims ? oidc_json_parse(p, claims, strlen(claims))
+                            : NULL;
 
     return json_is_object(before) ? oidc_userinfo_merge(p, before, id_claims)
                                   : NULL;
@@ -134,7 +135,8 @@ static int accept_id_token(const oidc_rp_ctx_t *ctx,
                  "refreshed ID token rejected: %s", detail);
         return 0;
     }
-    claims = claims_with(ctx->pool, s->claims, idt->claims);
+    claims = claims_with(ctx->pool, oidc_session_claims(ctx->pool, s),
+                         idt->claims);
     if (claims == NULL) {
         return 0;
     }

@@ -33,6 +33,27 @@ void oidc_session_store_key(const char *id,
     oidc_sha256(buf, sizeof(buf), key);
 }
 
+/* The ID token's payload as JSON text, NULL when it has none. */
+static const char *id_token_payload(apr_pool_t *p, const char *id_token)
+{
+    const char *dot1 = id_token ? strchr(id_token, '.') : NULL;
+    const char *dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
+    unsigned char *raw;
+    apr_size_t len;
+
+    if (dot2 == NULL) {
+        return NULL;
+    }
+    raw = oidc_b64url_decode(p, dot1 + 1, (apr_size_t)(dot2 - dot1 - 1),
+                             &len);
+    return (const char *)raw;     /* NUL-terminated by the decoder */
+}
+
+const char *oidc_session_claims(apr_pool_t *p, const oidc_session_t *s)
+{
+    return s->claims ? s->claims : id_token_payload(p, s->id_token);
+}
+
 apr_status_t oidc_session_set_claims(apr_pool_t *p, oidc_session_t *s,
                                      const char *claims)
 {
@@ -52,9 +73,9 @@ apr_status_t oidc_session_seal(apr_pool_t *p, const unsigned char *key,
                                apr_size_t *out_len)
 {
     oidc_record_writer_t w;
-    json_t *claims = s->claims ? oidc_json_parse(p, s->claims,
-                                                 strlen(s->claims))
-                               : NULL;
+    const char *text = oidc_session_claims(p, s);
+    const char *payload = id_token_payload(p, s->id_token);
+    json_t *claims = text ? oidc_json_parse(p, text, strlen(text)) : NULL;
     apr_array_header_t *flat;
     int i;
 
@@ -62,6 +83,11 @@ apr_status_t oidc_session_seal(apr_pool_t *p, const unsigned char *key,
         return APR_EINVAL;
     }
     flat = oidc_claims_flatten(p, claims);
+    /* Claims that are just the ID token's are not stored twice. */
+    if (payload != NULL
+        && json_equal(claims, oidc_json_parse(p, payload, strlen(payload)))) {
+        text = NULL;
+    }
     oidc_record_writer_init(&w, p, 4096);
     oidc_record_put_str(&w, SESSION_RECORD_VERSION);
     oidc_record_put_time(&w, s->created);
@@ -75,7 +101,7 @@ apr_status_t oidc_session_seal(apr_pool_t *p, const unsigned char *key,
     oidc_record_put_str(&w, s->id_token);
     oidc_record_put_str(&w, s->access_token);
     oidc_record_put_str(&w, s->refresh_token);
-    oidc_record_put_str(&w, s->claims);
+    oidc_record_put_str(&w, text);
     oidc_record_put_time(&w, flat->nelts);
     for (i = 0; i < flat->nelts; i++) {
         const oidc_claim_t *c = &APR_ARRAY_IDX(flat, i, oidc_claim_t);
@@ -147,7 +173,8 @@ apr_status_t oidc_session_open(apr_pool_t *p, const unsigned char *key,
     s->flat = read_flat(&rd, p);
     if (!oidc_record_done(&rd) || version == NULL
         || strcmp(version, SESSION_RECORD_VERSION) != 0 || s->sub == NULL
-        || s->claims == NULL || s->flat == NULL) {
+        || s->flat == NULL
+        || (s->claims == NULL && s->id_token == NULL)) {
         return APR_EGENERAL;
     }
     *out = s;

@@ -27,7 +27,9 @@ typedef struct {
     const char *id_token;
     const char *access_token;
     const char *refresh_token;
-    const char *claims;         /* JSON object text */
+    const char *claims;         /* JSON object text; NULL after opening a
+                                 * record whose claims are the ID token's:
+                                 * read them with oidc_session_claims */
     /* The claims flattened for export (oidc_claim_t), rebuilt from claims at
      * every seal, so that requests need no JSON parse. */
     const apr_array_header_t *flat;
@@ -37,6 +39,9 @@ const char *oidc_session_new_id(apr_pool_t *p);
 int oidc_session_id_wellformed(const char *id);
 void oidc_session_store_key(const char *id,
                             unsigned char key[OIDC_SESSION_STORE_KEY_LEN]);
+
+/* The claims as JSON object text (NULL if there are none). */
+const char *oidc_session_claims(apr_pool_t *p, const oidc_session_t *s);
 
 /* Sets the claims (JSON object text) and their flat form; APR_EINVAL when
  * the text is not a JSON object. */

@@ -1073,12 +1073,13 @@ END_TEST
 static json_t *session_claims(const char *id)
 {
     oidc_rp_result_t res;
+    const char *text;
     oidc_rp_authenticate(&ctx, browser("/", apr_pstrcat(unit_pool, COOKIE "=",
                                                         id, NULL)),
                          &dir, &res);
     ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
-    return oidc_json_parse(unit_pool, res.session->claims,
-                           strlen(res.session->claims));
+    text = oidc_session_claims(unit_pool, res.session);
+    return oidc_json_parse(unit_pool, text, strlen(text));
 }
 
 START_TEST(userinfo_merged_under_id_token)
@@ -1334,8 +1335,10 @@ START_TEST(refreshed_id_token_validated)
                              "\"", NULL));
     res = authenticate_at(id, 290, 0);
     ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
-    claims = oidc_json_parse(unit_pool, res.session->claims,
-                             strlen(res.session->claims));
+    claims = oidc_json_parse(unit_pool,
+                             oidc_session_claims(unit_pool, res.session),
+                             strlen(oidc_session_claims(unit_pool,
+                                                        res.session)));
     ck_assert_str_eq(oidc_json_str(claims, "email"), "new@example.com");
     /* Claims the new token lacks stay from login. */
     ck_assert_int_eq(json_array_size(json_object_get(claims, "groups")), 2);

@@ -204,14 +204,37 @@ START_TEST(open_requires_sub_and_claims)
     s->sub = NULL;
     seal(key_a, id, s, &rec, &len);
     ck_assert_int_eq(open_(key_a, id, rec, len), APR_EGENERAL);
-    /* Claims must be a JSON object: refused at sealing already. */
+    /* Claims must be a JSON object: refused at sealing already. Without
+     * claims of their own, they are the ID token's. */
     s = sample();
     s->claims = NULL;
+    s->id_token = NULL;
     ck_assert_int_eq(oidc_session_seal(unit_pool, key_a, id, s, 65536, &rec,
                                        &len), APR_EINVAL);
     s->claims = "[1]";
     ck_assert_int_eq(oidc_session_seal(unit_pool, key_a, id, s, 65536, &rec,
                                        &len), APR_EINVAL);
+}
+END_TEST
+
+/* Claims equal to the ID token's payload are stored once, in the token. */
+START_TEST(claims_of_the_id_token_stored_once)
+{
+    const char *id = oidc_session_new_id(unit_pool);
+    oidc_session_t *s = sample(), *back;
+    unsigned char *rec;
+    apr_size_t len, with_own;
+
+    s->claims = "{\"sub\":\"x\",\"more\":\"claims than the token has\"}";
+    seal(key_a, id, s, &rec, &with_own);
+    s->claims = "{\"sub\": \"x\"}";      /* the token's, spaced otherwise */
+    seal(key_a, id, s, &rec, &len);
+    ck_assert_uint_lt(len, with_own);
+    ck_assert_int_eq(oidc_session_open(unit_pool, key_a, id, rec, len, &back),
+                     APR_SUCCESS);
+    ck_assert_ptr_null(back->claims);
+    ck_assert_str_eq(oidc_session_claims(unit_pool, back), "{\"sub\":\"x\"}");
+    ck_assert_str_eq(oidc_claims_flat_string(back->flat, "sub"), "x");
 }
 END_TEST
 
@@ -355,6 +378,7 @@ Suite *session_suite(void)
     tcase_add_test(tc, open_requires_sub_and_claims);
     tcase_add_test(tc, seal_enospc);
     tcase_add_test(tc, flat_claims_roundtrip);
+    tcase_add_test(tc, claims_of_the_id_token_stored_once);
     tcase_add_test(tc, freshness);
     tcase_add_test(tc, needs_touch);
     tcase_add_test(tc, store_expiry);
