@@ -1,0 +1,642 @@
+// Per-request cost of mod_authnz_oidc, next to a static file and to Debian's
+// mod_auth_openidc. Every scenario is measured in the same run, against
+// httpd instances with the same binary and the same base configuration, so
+// that the ratios hold on a noisy machine even when the absolute numbers do
+// not. It reports and never fails on a number; it aborts only when a
+// scenario would measure something else than the protected page (an error,
+// a redirect). Started by bench/run.sh (see README, "Benchmarks").
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import {
+  TOP, MODULE_SO, CLIENT_SECRET, SESSION_KEY, startOP, startStore, oidcConf,
+  makeTempDir, rawRequest, Browser,
+} from '../test/integration/lib/harness.mjs';
+
+const SECONDS = Number(process.env.BENCH_SECONDS || 10);
+// A login costs about a millisecond of httpd CPU and the counters tick every
+// 10 ms: a few hundred logins keep that rounding small.
+const LOGINS = Number(process.env.BENCH_LOGINS || 300);
+const KEEP = process.env.BENCH_KEEP === '1';    // keep the httpd roots (configs, logs)
+const WARMUP_SECONDS = 2;
+// The scenarios of one step take turns in this many slices of the duration.
+const ROUNDS = Number(process.env.BENCH_ROUNDS || 2);
+const SLICE = Math.max(1, Math.round(SECONDS / ROUNDS));   // wrk takes whole seconds
+const FILLS = [1000, 100000];            // live sessions for scenario 6
+const OUT = process.env.BENCH_OUT || path.join(TOP, 'bench/out');
+const HTTPD = process.env.HTTPD || '/usr/sbin/apache2';
+const MODDIR = process.env.HTTPD_MODULEDIR || '/usr/lib/apache2/modules';
+const MAO_SO = process.env.MOD_AUTH_OPENIDC_SO || path.join(MODDIR, 'mod_auth_openidc.so');
+const TICK_US = 1e6 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
+const PROTECTED = 'PROTECTED-CONTENT';
+
+const sh = (cmd, args) => execFileSync(cmd, args, { encoding: 'utf8' }).trim();
+const log = (...a) => console.error('bench:', ...a);
+
+// ---- httpd -------------------------------------------------------------------
+
+// Not the harness's startHttpd: that one always loads our module and
+// protects its test locations with it, and turns KeepAlive off. Here every
+// instance shares one base configuration and differs only in its auth lines.
+async function startServer({ name, port, loads = [], conf = '' }) {
+  const root = makeTempDir(`bench-${name}`);
+  const htdocs = path.join(root, 'htdocs');
+  fs.cpSync(path.join(TOP, 'test/integration/htdocs'), htdocs, { recursive: true });
+  fs.mkdirSync(path.join(root, 'run'));
+  fs.writeFileSync(path.join(root, 'client.secret'), `${CLIENT_SECRET}\n`, { mode: 0o600 });
+  fs.writeFileSync(path.join(root, 'session.key'), `${SESSION_KEY}\n`, { mode: 0o600 });
+  const base = ['mpm_event', 'authz_core', 'authz_user', 'authn_core', 'mime', 'dir',
+    'alias', 'cgid', 'env', 'socache_shmcb'];
+  const asRoot = process.getuid && process.getuid() === 0;
+  const text = `
+Define HTDOCS "${htdocs}"
+ServerRoot "${root}"
+Listen 127.0.0.1:${port}
+ServerName 127.0.0.1:${port}
+PidFile "${root}/httpd.pid"
+DefaultRuntimeDir "${root}/run"
+ErrorLog "${root}/error.log"
+LogLevel warn
+${base.map((m) => `LoadModule ${m}_module ${MODDIR}/mod_${m}.so`).join('\n')}
+${loads.join('\n')}
+${asRoot ? 'User www-data\nGroup www-data' : ''}
+TypesConfig /etc/mime.types
+DocumentRoot "${htdocs}"
+DirectoryIndex index.html
+ScriptSock "${root}/run/cgid.sock"
+<Directory "${htdocs}">
+    Require all granted
+</Directory>
+# A fixed pool (2 processes x 25 threads): no process starts or exits
+# during a measurement, so the CPU counters of the instance stay whole.
+StartServers 2
+ServerLimit 2
+ThreadsPerChild 25
+MinSpareThreads 25
+MaxSpareThreads 50
+MaxRequestWorkers 50
+MaxConnectionsPerChild 0
+KeepAlive On
+MaxKeepAliveRequests 0
+${conf}
+`;
+  const confPath = path.join(root, 'httpd.conf');
+  fs.writeFileSync(confPath, text);
+  const errorLog = () => {
+    try { return fs.readFileSync(path.join(root, 'error.log'), 'utf8'); } catch { return ''; }
+  };
+  try {
+    execFileSync(HTTPD, ['-d', root, '-f', confPath, '-k', 'start'], { stdio: 'pipe', encoding: 'utf8' });
+  } catch (e) {
+    throw new Error(`httpd ${name} did not start: ${e.stderr || e.message}\n${errorLog()}`);
+  }
+  const origin = `http://127.0.0.1:${port}`;
+  const until = Date.now() + 10000;
+  for (;;) {
+    try { await rawRequest(`${origin}/public/`); break; } catch (e) {
+      if (Date.now() > until) throw new Error(`httpd ${name} does not answer: ${e.message}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  const pidFile = path.join(root, 'httpd.pid');
+  return {
+    name, origin, root, pidFile, errorLog,
+    // A signal, as `httpd -k stop` sends, without its reading of the
+    // configuration (which fails once the module copy is gone).
+    async stop() {
+      let pid;
+      try { pid = Number(fs.readFileSync(pidFile, 'utf8')); } catch { return; }
+      const children = processes().filter((p) => p.ppid === pid).map((p) => p.pid);
+      try { process.kill(pid, 'SIGTERM'); } catch { return; }
+      const end = Date.now() + 15000;
+      while (Date.now() < end) {
+        try { process.kill(pid, 0); } catch { return; }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      for (const p of [pid, ...children]) {
+        try { process.kill(p, 'SIGKILL'); } catch { /* gone */ }
+      }
+    },
+  };
+}
+
+// A free port below the kernel's ephemeral range: until our server binds it,
+// no port-0 bind nor outgoing connection (a test suite running beside us,
+// our own stores) can take it, as happens with the harness's freePort.
+const taken = new Set();
+async function quietPort() {
+  const range = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8');
+  const low = Number(range.split(/\s+/)[0]) || 32768;
+  for (;;) {
+    const port = 10000 + crypto.randomInt(Math.max(1000, low - 10000));
+    if (taken.has(port)) continue;
+    const free = await new Promise((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+    if (free) {
+      taken.add(port);
+      return port;
+    }
+  }
+}
+
+// Every process: pid, ppid and /proc/PID/stat fields by number.
+function processes() {
+  const list = [];
+  for (const ent of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(ent)) continue;
+    let stat;
+    try { stat = fs.readFileSync(`/proc/${ent}/stat`, 'utf8'); } catch { continue; }
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');   // f[0] is field 3
+    const field = (n) => Number(f[n - 3]);
+    list.push({ pid: Number(ent), ppid: field(4), field });
+  }
+  return list;
+}
+
+// CPU time (clock ticks) of an httpd instance: its parent and the parent's
+// children, from /proc/PID/stat fields 14-15 (utime, stime). The parent's
+// fields 16-17 (cutime, cstime) hold the children it has reaped, so a child
+// that exits between two samples still counts.
+function cpuTicks(server) {
+  const parent = Number(fs.readFileSync(server.pidFile, 'utf8'));
+  let ticks = 0;
+  for (const { pid, ppid, field } of processes()) {
+    if (pid === parent) ticks += field(14) + field(15) + field(16) + field(17);
+    else if (ppid === parent) ticks += field(14) + field(15);
+  }
+  return ticks;
+}
+
+// ---- load and checks -----------------------------------------------------------
+
+// Ctrl-C or SIGTERM: the current step stops (wrk with it) and main's
+// finally stops the servers.
+let interrupted = false;
+let running = null;
+function checkInterrupt() {
+  if (interrupted) throw new Error('interrupted');
+}
+
+// Not spawnSync: a signal must be handled while wrk runs.
+async function wrk(url, seconds, headers) {
+  checkInterrupt();
+  const args = ['-t2', '-c16', `-d${seconds}s`, '--timeout', '10s',
+    ...headers.flatMap((h) => ['-H', h]), url];
+  const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  running = child;
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { err += d; });
+  const [code] = await once(child, 'close');
+  running = null;
+  checkInterrupt();
+  if (code !== 0) throw new Error(`wrk failed: ${err || out}`);
+  const m = out.match(/(\d+) requests in ([\d.]+)(us|ms|s|m)/);
+  const unit = { us: 1e-6, ms: 1e-3, s: 1, m: 60 };
+  const errors = out.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/);
+  return {
+    requests: Number(m[1]),
+    seconds: Number(m[2]) * unit[m[3]],
+    bad: Number(out.match(/Non-2xx or 3xx responses: (\d+)/)?.[1] || 0),
+    errors: errors ? errors.slice(1).reduce((a, b) => a + Number(b), 0) : 0,
+    out,
+  };
+}
+
+// The measured request must be the page itself: 200 with its content with
+// the cookie, and no 200 without it.
+async function checkPage(url, cookie, expect = PROTECTED) {
+  const res = await rawRequest(url, { headers: cookie ? { Cookie: cookie } : {} });
+  if (res.status !== 200 || !res.body.includes(expect)) {
+    throw new Error(`${url} with ${cookie ? 'the session cookie' : 'no cookie'}: `
+      + `${res.status}, not the page: a benchmark of that would measure an error`);
+  }
+  if (!cookie) return;
+  const anon = await rawRequest(url);
+  if (anon.status === 200) throw new Error(`${url} answers 200 without a session: not protected`);
+}
+
+async function login(server, cookieName, url = `${server.origin}/app/`, expect = PROTECTED) {
+  checkInterrupt();
+  const browser = new Browser();
+  const res = await browser.get(url);
+  const value = browser.cookies(server.origin).get(cookieName);
+  if (res.status !== 200 || !res.body.includes(expect) || !value) {
+    throw new Error(`login at ${url} ended with ${res.status} and ${value ? 'a' : 'no'} `
+      + `${cookieName} cookie\n${res.body.slice(0, 300)}\n${server.errorLog().slice(-2000)}`);
+  }
+  return { cookie: `${cookieName}=${value}`, res };
+}
+
+const results = [];
+
+// Measures scenarios { id, label, server, url, cookie, expect, store } in
+// turn, ROUNDS times each, and sums the counts: a burst of background load
+// then falls on all of them alike. `store`: a redis store whose commands per
+// request are counted too.
+async function measure(scenarios) {
+  for (const s of scenarios) {
+    s.expect = s.expect || PROTECTED;
+    s.headers = s.cookie ? [`Cookie: ${s.cookie}`] : [];
+    await checkPage(s.url, s.cookie, s.expect);
+    await wrk(s.url, WARMUP_SECONDS, s.headers);
+    Object.assign(s, { requests: 0, seconds: 0, ticks: 0, cmds: 0 });
+  }
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const s of scenarios) {
+      const cmds0 = s.store && redisCommands(s.store);
+      const before = cpuTicks(s.server);
+      const w = await wrk(s.url, SLICE, s.headers);
+      s.ticks += cpuTicks(s.server) - before;
+      if (s.store) s.cmds += redisCommands(s.store) - cmds0 - 1;   // less our own INFO
+      if (w.bad || w.errors) {
+        throw new Error(`${s.label}: ${w.bad} non-2xx/3xx responses, ${w.errors} socket errors\n${w.out}`);
+      }
+      s.requests += w.requests;
+      s.seconds += w.seconds;
+    }
+  }
+  for (const s of scenarios) {
+    await checkPage(s.url, s.cookie, s.expect);   // a session lost mid-run would mean redirects were timed
+    const row = {
+      id: s.id, label: s.label, kind: 'request', count: s.requests, seconds: s.seconds,
+      rate: s.requests / s.seconds, ticks: s.ticks, cpuUs: (s.ticks * TICK_US) / s.requests,
+      storeCmds: s.store ? s.cmds / s.requests : null,
+    };
+    results.push(row);
+    log(`${s.label}: ${row.rate.toFixed(0)} req/s, ${row.cpuUs.toFixed(1)} µs CPU/request`);
+  }
+}
+
+// Full logins, one after the other, each with a fresh browser: redirect to
+// the OP, its (form-less) login, the callback, the first page. Only httpd's
+// CPU is counted, not the OP's nor this client's.
+async function measureLogins(id, label, server, cookieName) {
+  await login(server, cookieName);   // discovery and keys are fetched once, not per login
+  const before = cpuTicks(server);
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < LOGINS; i++) await login(server, cookieName);
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const ticks = cpuTicks(server) - before;
+  const row = {
+    id, label, kind: 'login', count: LOGINS, seconds, rate: LOGINS / seconds,
+    ticks, cpuUs: (ticks * TICK_US) / LOGINS,
+  };
+  results.push(row);
+  log(`${label}: ${row.rate.toFixed(1)} logins/s, ${row.cpuUs.toFixed(0)} µs CPU/login`);
+}
+
+// ---- redis -----------------------------------------------------------------------
+
+const redis = (store, ...args) => sh('redis-cli', ['-h', '127.0.0.1', '-p', String(store.port), ...args]);
+const redisKeys = (store) => new Set(redis(store, '--scan').split('\n').filter(Boolean));
+const redisCommands = (store) => Number(
+  redis(store, 'INFO', 'stats').match(/total_commands_processed:(\d+)/)[1]);
+const usedMemory = (store) => Number(redis(store, 'INFO', 'memory').match(/used_memory:(\d+)/)[1]);
+
+// Runs `action` and returns the largest record it added to the store, which
+// is the session (the others are small: used login states, logout indexes).
+async function newRecord(store, action) {
+  const before = redisKeys(store);
+  const result = await action();
+  let best = null;
+  for (const key of redisKeys(store)) {
+    if (before.has(key)) continue;
+    const size = Number(redis(store, 'STRLEN', key));
+    if (!best || size > best.size) best = { key, size };
+  }
+  if (!best) throw new Error(`no new record in ${store.spec}`);
+  best.pttl = Number(redis(store, 'PTTL', best.key));
+  return { record: best, result };
+}
+
+// mod_socache_redis names a record "namespace:" + hex(id).
+function keyShape(key) {
+  const prefix = key.slice(0, key.lastIndexOf(':') + 1);
+  return { prefix, hexLen: key.length - prefix.length };
+}
+
+// Adds `count` synthetic sessions shaped like `like` (same key prefix and
+// length, same value size and expiry), pipelined over RESP in batches.
+async function fillRedis(store, like, count) {
+  const { prefix: keyPrefix, hexLen } = keyShape(like.key);
+  // Random bytes, as an encrypted record is; slices of one pool are enough
+  // since redis neither compresses nor shares values.
+  const pool = crypto.randomBytes(like.size + 4096);
+  const expiry = like.pttl > 0 ? ['PX', String(like.pttl)] : [];
+  const bulk = (b) => Buffer.concat([Buffer.from(`$${b.length}\r\n`), b, Buffer.from('\r\n')]);
+  const sock = net.connect(store.port, '127.0.0.1');
+  await once(sock, 'connect');
+  let replies = 0;
+  let refusal = '';
+  let wake = null;
+  sock.on('data', (d) => {
+    const s = d.toString('latin1');
+    if (s.includes('-')) refusal = refusal || s;
+    replies += s.split('\n').length - 1;   // one line per reply to SET
+    if (wake) wake();
+  });
+  try {
+    for (let sent = 0; sent < count;) {
+      checkInterrupt();
+      const n = Math.min(1000, count - sent);
+      const parts = [];
+      for (let i = 0; i < n; i++) {
+        const key = keyPrefix + crypto.randomBytes(Math.ceil(hexLen / 2)).toString('hex').slice(0, hexLen);
+        const off = crypto.randomInt(4096);
+        const args = ['SET', key, pool.subarray(off, off + like.size), ...expiry];
+        parts.push(Buffer.from(`*${args.length}\r\n`),
+          ...args.map((a) => bulk(Buffer.isBuffer(a) ? a : Buffer.from(a))));
+      }
+      sock.write(Buffer.concat(parts));
+      sent += n;
+      while (replies < sent) await new Promise((r) => { wake = r; });
+      if (refusal) throw new Error(`redis refused a SET: ${refusal.slice(0, 200)}`);
+    }
+  } finally {
+    sock.destroy();
+  }
+}
+
+// ---- the run ---------------------------------------------------------------------
+
+const cleanups = [];
+let runFailed = false;
+// All at once, each bounded: a store or OP that a terminal's Ctrl-C has
+// already killed never reports its exit to the harness's stop().
+async function cleanup() {
+  const steps = cleanups.splice(0);
+  await Promise.all(steps.map(async (step) => {
+    let timer;
+    const late = new Promise((resolve) => { timer = setTimeout(resolve, 5000); });
+    try { await Promise.race([step(), late]); } catch (e) { log(`cleanup: ${e.message}`); }
+    clearTimeout(timer);
+  }));
+}
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    interrupted = true;
+    running?.kill('SIGTERM');
+  });
+}
+
+function describe() {
+  const pkg = (p) => { try { return sh('dpkg-query', ['-W', '-f=${Version}', p]); } catch { return '?'; } };
+  let rev = '?';
+  try { rev = sh('git', ['-C', TOP, 'describe', '--always', '--dirty']); } catch { /* not a checkout */ }
+  const cpu = (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) || [])[1];
+  const sha = crypto.createHash('sha256').update(fs.readFileSync(MODULE_SO)).digest('hex').slice(0, 12);
+  return [
+    `mod_authnz_oidc ${rev} (${MODULE_SO}, sha256 ${sha})`,
+    `mod_auth_openidc ${pkg('libapache2-mod-auth-openidc')}, httpd ${pkg('apache2-bin')} (event MPM), `
+      + `wrk -t2 -c16, ${ROUNDS} turns of ${SLICE} s per scenario after ${WARMUP_SECONDS} s of warm-up, `
+      + `${LOGINS} logins`,
+    `${cpu || 'unknown CPU'}, ${sh('nproc', [])} cores`,
+  ];
+}
+
+async function main() {
+  if (!fs.existsSync(MODULE_SO)) throw new Error(`${MODULE_SO} is missing: build the module first`);
+  if (!fs.existsSync(MAO_SO)) {
+    throw new Error(`${MAO_SO} is missing: apt-get install libapache2-mod-auth-openidc`);
+  }
+  fs.mkdirSync(OUT, { recursive: true });
+  // A private copy: all instances load the same bytes even if the tree is
+  // rebuilt while the benchmark runs.
+  const modDir = makeTempDir('bench-module');
+  cleanups.push(() => fs.rmSync(modDir, { recursive: true, force: true }));
+  const ourSo = path.join(modDir, 'mod_authnz_oidc.so');
+  fs.copyFileSync(MODULE_SO, ourSo);
+
+  // The OP learns every redirect URI at start, so all ports come first.
+  const names = ['static', 'shmcb', 'memcache', 'redis', 'mao-shm', 'mao-redis'];
+  const ports = {};
+  for (const n of names) ports[n] = await quietPort();
+  const callback = (n) => `http://127.0.0.1:${ports[n]}/oidc/callback`;
+  const op = await startOP({
+    port: await quietPort(), redirectUris: names.filter((n) => n !== 'static').map(callback),
+  });
+  cleanups.push(() => {
+    op.stop();
+    if (!runFailed && !KEEP) fs.rmSync(op.dir, { recursive: true, force: true });
+  });
+  const memcache = await startStore('memcache');
+  cleanups.push(() => memcache.stop());
+  const redisOurs = await startStore('redis');
+  cleanups.push(() => redisOurs.stop());
+  const redisMao = await startStore('redis');   // its own, so memory figures stay apart
+  cleanups.push(() => redisMao.stop());
+
+  const servers = {};
+  const start = async (name, opts) => {
+    servers[name] = await startServer({ name, port: ports[name], ...opts });
+    cleanups.push(async () => {
+      await servers[name].stop();
+      // Kept after a failure: its error log says why.
+      if (runFailed || KEEP) log(`${name}: ${servers[name].root}`);
+      else fs.rmSync(servers[name].root, { recursive: true, force: true });
+    });
+  };
+
+  // mod_authnz_oidc. UserInfo on, because mod_auth_openidc always calls the
+  // UserInfo endpoint at login when the OP has one: same work at login.
+  const ours = (store) => {
+    const storeLine = store ? `AuthOIDCSessionStore ${store.spec}` : '';
+    const storeLoad = store ? [`LoadModule ${store.module}_module ${MODDIR}/mod_${store.module}.so`] : [];
+    return {
+      loads: [`LoadModule authnz_oidc_module "${ourSo}"`, ...storeLoad],
+      conf: `${oidcConf(op, { extra: `AuthOIDCUserInfo On\n${storeLine}` })}
+<Location /app>
+    AuthType oidc
+    Require valid-user
+</Location>
+# Every token in the environment, to weigh them against the stored record.
+ScriptAlias /tokens/ "\${HTDOCS}/cgi/"
+<Location /tokens>
+    AuthType oidc
+    AuthOIDCScope "openid email profile groups offline_access"
+    AuthOIDCAuthParams "prompt=consent"
+    AuthOIDCPassAccessToken on
+    AuthOIDCPassIDToken on
+    AuthOIDCPassRefreshToken on
+    Require valid-user
+</Location>`,
+    };
+  };
+  // mod_auth_openidc, set to do what ours does by default: PKCE (the test OP
+  // requires it), claims in the environment only, REMOTE_USER = sub, the
+  // same session timeouts.
+  const mao = (name, cache) => ({
+    loads: [`LoadModule auth_openidc_module "${MAO_SO}"`],
+    conf: `
+OIDCProviderMetadataURL ${op.issuer}/.well-known/openid-configuration
+OIDCClientID test-rp
+OIDCClientSecret ${CLIENT_SECRET}
+OIDCRedirectURI ${callback(name)}
+OIDCCryptoPassphrase ${SESSION_KEY}
+OIDCScope "openid email profile groups"
+OIDCPKCEMethod S256
+OIDCRemoteUserClaim sub
+OIDCPassClaimsAs environment
+OIDCSessionInactivityTimeout 3600
+OIDCSessionMaxDuration 28800
+${cache}
+# Its redirect URI is answered only inside AuthType openid-connect.
+<Location /oidc/callback>
+    AuthType openid-connect
+    Require valid-user
+</Location>
+<Location /app>
+    AuthType openid-connect
+    Require valid-user
+</Location>`,
+  });
+
+  await start('static', {});
+  await start('shmcb', ours(null));
+  await start('memcache', ours(memcache));
+  await start('redis', ours(redisOurs));
+  await start('mao-shm', mao('mao-shm', 'OIDCCacheType shm'));
+  await start('mao-redis', mao('mao-redis',
+    `OIDCCacheType redis\nOIDCRedisCacheServer 127.0.0.1:${redisMao.port}`));
+
+  // A session per instance; on redis, its record is the model for the
+  // synthetic ones of scenario 6.
+  const OURS = 'oidc_session';
+  const MAO = 'mod_auth_openidc_session';
+  const sessions = {};
+  for (const n of ['shmcb', 'memcache']) sessions[n] = (await login(servers[n], OURS)).cookie;
+  sessions['mao-shm'] = (await login(servers['mao-shm'], MAO)).cookie;
+  const real = await newRecord(redisOurs, () => login(servers.redis, OURS));
+  sessions.redis = real.result.cookie;
+  const maoReal = await newRecord(redisMao, () => login(servers['mao-redis'], MAO));
+  sessions['mao-redis'] = maoReal.result.cookie;
+
+  const protectedPage = (n, label, store, id = n) => ({
+    id, label, server: servers[n], url: `${servers[n].origin}/app/index.html`, cookie: sessions[n], store,
+  });
+
+  // 1-4: one request each, load from wrk.
+  await measure([
+    {
+      id: 'static', label: 'static file (no auth)', server: servers.static,
+      url: `${servers.static.origin}/public/index.html`, expect: 'public page',
+    },
+    protectedPage('shmcb', 'mod_authnz_oidc (shmcb)'),
+    protectedPage('memcache', 'mod_authnz_oidc (memcache)'),
+    protectedPage('redis', 'mod_authnz_oidc (redis)', redisOurs),
+    protectedPage('mao-shm', 'mod_auth_openidc (shm)'),
+    protectedPage('mao-redis', 'mod_auth_openidc (redis)', redisMao),
+  ]);
+
+  // 5: full logins.
+  await measureLogins('login', 'login: mod_authnz_oidc (shmcb)', servers.shmcb, OURS);
+  await measureLogins('mao-login', 'login: mod_auth_openidc (shm)', servers['mao-shm'], MAO);
+
+  // Memory: one real record against the tokens and claims it holds.
+  const tokens = await newRecord(redisOurs,
+    () => login(servers.redis, OURS, `${servers.redis.origin}/tokens/env.cgi`, '"REMOTE_USER"'));
+  const env = tokens.result.res.json();
+  const len = (s) => Buffer.byteLength(s || '');
+  const claims = Object.entries(env).filter(([k]) => k.startsWith('OIDC_CLAIM_'))
+    .reduce((sum, [k, v]) => sum + len(k.slice('OIDC_CLAIM_'.length)) + len(v), 0);
+  const shape = keyShape(real.record.key);
+  const memory = [
+    ['record_bytes', real.record.size, 'STRLEN of a mod_authnz_oidc session record '
+      + `(scope openid email profile groups; key ${shape.prefix}<${shape.hexLen} hex>)`],
+    ['record_with_refresh_bytes', tokens.record.size, 'the same with offline_access (a refresh token)'],
+    ['access_token_bytes', len(env.OIDC_ACCESS_TOKEN), 'in that record'],
+    ['id_token_bytes', len(env.OIDC_ID_TOKEN), 'in that record'],
+    ['refresh_token_bytes', len(env.OIDC_REFRESH_TOKEN), 'in that record'],
+    ['claims_bytes', claims, 'names and values of the OIDC_CLAIM_* variables'],
+    ['mao_record_bytes', maoReal.record.size, "mod_auth_openidc's largest new redis value after a login "
+      + `(key ${maoReal.record.key.replace(/:.*/, ':...')})`],
+  ];
+
+  // 6: the redis-backed request with 1k, then 100k live sessions beside it.
+  let added = 0;
+  for (const total of FILLS) {
+    const mem0 = usedMemory(redisOurs);
+    await fillRedis(redisOurs, real.record, total - added);
+    const perSession = (usedMemory(redisOurs) - mem0) / (total - added);
+    added = total;
+    const k = `${total / 1000}k`;
+    memory.push([`redis_bytes_per_session_${k}`, Math.round(perSession), 'INFO used_memory delta / '
+      + `sessions added, filling to ${total} (DBSIZE ${redis(redisOurs, 'DBSIZE')})`]);
+    await measure([protectedPage('redis', `mod_authnz_oidc (redis) + ${k} sessions`, redisOurs,
+      `redis-${k}`)]);
+  }
+
+  for (const s of Object.values(servers)) {
+    const errors = s.errorLog().split('\n').filter((l) => /:(error|crit|alert|emerg)\]/.test(l));
+    if (errors.length) log(`${s.name}: ${errors.length} error lines, e.g.\n  ${errors[0]}`);
+  }
+  report(memory);
+}
+
+function report(memory) {
+  const staticUs = results.find((r) => r.id === 'static').cpuUs;
+  const byId = Object.fromEntries(results.map((r) => [r.id, r]));
+  const lines = [...describe(), ''];
+  const head = ['scenario', 'req/s', 'CPU µs/request', 'ratio to static'];
+  const rows = results.map((r) => [
+    r.label, r.kind === 'login' ? `${r.rate.toFixed(1)} logins/s` : r.rate.toFixed(0),
+    r.cpuUs.toFixed(r.cpuUs < 1000 ? 1 : 0) + (r.kind === 'login' ? ' per login' : ''),
+    (r.cpuUs / staticUs).toFixed(2),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const fmt = (r) => r.map((c, i) => (i ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
+  lines.push(fmt(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt), '');
+
+  const ratio = (a, b) => `CPU ${(byId[a].cpuUs / byId[b].cpuUs).toFixed(2)}, `
+    + `throughput ${(byId[a].rate / byId[b].rate).toFixed(2)}`;
+  lines.push('protected ÷ static:');
+  for (const id of ['shmcb', 'memcache', 'redis', 'mao-shm', 'mao-redis']) {
+    lines.push(`  ${byId[id].label.padEnd(28)} ${ratio(id, 'static')}`);
+  }
+  lines.push('mod_authnz_oidc ÷ mod_auth_openidc:');
+  lines.push(`  shm (shmcb vs shm)           ${ratio('shmcb', 'mao-shm')}`);
+  lines.push(`  redis                        ${ratio('redis', 'mao-redis')}`);
+  lines.push(`  login                        ${ratio('login', 'mao-login')}`);
+  lines.push('redis commands per request:');
+  for (const r of results.filter((x) => x.storeCmds != null)) {
+    lines.push(`  ${r.label.padEnd(40)} ${r.storeCmds.toFixed(2)}`);
+  }
+  lines.push('', 'memory:');
+  for (const [name, value, what] of memory) {
+    lines.push(`  ${name.padEnd(30)} ${String(value).padStart(7)}  ${what}`);
+  }
+  console.log(lines.join('\n'));
+
+  const csv = ['id,scenario,kind,count,seconds,per_second,cpu_ticks,cpu_us,cpu_ratio_to_static,'
+    + 'redis_cmds_per_request',
+    ...results.map((r) => [r.id, r.label, r.kind, r.count, r.seconds.toFixed(2), r.rate.toFixed(2),
+      r.ticks, r.cpuUs.toFixed(2), (r.cpuUs / staticUs).toFixed(3),
+      r.storeCmds == null ? '' : r.storeCmds.toFixed(3)].join(','))];
+  fs.writeFileSync(path.join(OUT, 'results.csv'), `${csv.join('\n')}\n`);
+  fs.writeFileSync(path.join(OUT, 'memory.csv'),
+    `metric,value,meaning\n${memory.map(([n, v, w]) => `${n},${v},"${w.replace(/"/g, "'")}"`).join('\n')}\n`);
+  fs.writeFileSync(path.join(OUT, 'results.txt'), `${lines.join('\n')}\n`);
+}
+
+try {
+  await main();
+} catch (e) {
+  if (interrupted) {
+    log('interrupted');
+    process.exitCode = 130;
+  } else {
+    runFailed = true;
+    log(e.stack || e.message);
+    process.exitCode = 1;
+  }
+} finally {
+  await cleanup();
+}

@@ -1,0 +1,43 @@
+#!/bin/sh
+# Per-request cost benchmarks of mod_authnz_oidc beside a static file and
+# Debian's mod_auth_openidc, from a fresh Debian 12 machine: installs what
+# is missing, builds the module unless MODULE_SO exists, runs every
+# scenario in one go, and writes bench/out/results.{txt,csv,png} and
+# bench/out/memory.csv.
+#   BENCH_SECONDS=10   seconds of load per scenario (after 2 s of warm-up)
+#   BENCH_ROUNDS=2     turns the scenarios take in alternation
+#   BENCH_LOGINS=300   full logins per module
+#   BENCH_KEEP=1       keep the httpd roots (configuration, error log)
+#   MODULE_SO=...      the module to measure (default: the tree's .libs/)
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+. "$top/scripts/deps.sh"
+
+missing=""
+for pkg in wrk libapache2-mod-auth-openidc gnuplot-nox; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
+done
+if [ -n "$missing" ]; then
+    echo "installing Debian packages:$missing"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq $missing >/dev/null
+fi
+# After ours: it also stops the apache2 service a package may have started.
+install_deps
+
+: "${MODULE_SO:=$top/.libs/mod_authnz_oidc.so}"
+if [ ! -f "$MODULE_SO" ]; then
+    build
+fi
+if [ ! -f "$MODULE_SO" ]; then
+    echo "run.sh: $MODULE_SO is missing after the build" >&2
+    exit 1
+fi
+export MODULE_SO TOP_SRCDIR="$top"
+
+out="$top/bench/out"
+mkdir -p "$out"
+node "$top/bench/bench.mjs"
+gnuplot -e "csv='$out/results.csv'; png='$out/results.png'" "$top/bench/chart.gp"
+echo "wrote $out/results.txt, results.csv, memory.csv, results.png"
