@@ -126,6 +126,11 @@ apr_status_t oidc_claim_give_back(oidc_claim_client_t *c, apr_pool_t *p,
                                   const unsigned char *key,
                                   apr_size_t key_len,
                                   apr_interval_time_t hold);
+/* A second opinion on a key that mod_socache_* did not find: this client's
+ * own lookup, or an error while it cannot reach the server. */
+apr_status_t oidc_claim_client_get(oidc_claim_client_t *c, apr_pool_t *p,
+                                   const char *key_text, char **val,
+                                   apr_size_t *len);
 
 /* authz */
 void oidc_authz_register(apr_pool_t *p);

@@ -206,3 +206,27 @@ apr_status_t oidc_claim_give_back(oidc_claim_client_t *c, apr_pool_t *p,
     rv = apr_memcache_delete(c->mc, name, 0);
     return rv == APR_NOTFOUND ? APR_SUCCESS : rv;
 }
+
+apr_status_t oidc_claim_client_get(oidc_claim_client_t *c, apr_pool_t *p,
+                                   const char *key_text, char **val,
+                                   apr_size_t *len)
+{
+    apr_size_t n = strlen(key_text);
+    apr_uint16_t flags;
+
+    /* The clients answer "not found" while they hold every server for
+     * dead; that is not an answer about the key. */
+    if (c->rc != NULL) {
+        if (apr_redis_find_server_hash(c->rc, apr_redis_hash(c->rc, key_text,
+                                                             n)) == NULL) {
+            return APR_EGENERAL;
+        }
+        return apr_redis_getp(c->rc, p, key_text, val, len, &flags);
+    }
+    if (apr_memcache_find_server_hash(c->mc, apr_memcache_hash(c->mc,
+                                                               key_text,
+                                                               n)) == NULL) {
+        return APR_EGENERAL;
+    }
+    return apr_memcache_getp(c->mc, p, key_text, val, len, &flags);
+}

@@ -8,6 +8,7 @@
 #include <util_mutex.h>
 
 #include "mod_authnz_oidc.h"
+#include "oidc_encode.h"
 
 #define STORE_NAMESPACE "authnz_oidc"
 #define DEFAULT_SHMCB_FILE "authnz_oidc_sessions"
@@ -65,6 +66,32 @@ const char *oidc_store_check_spec(apr_pool_t *p, const char *spec)
     return NULL;
 }
 
+/* mod_socache_memcache/redis say "not found" also while their client holds
+ * the server for dead (for seconds after a restart), and a session the
+ * module believes gone loses its cookie. So "not found" is checked with the
+ * module's own client, on the key those providers use. */
+static apr_status_t second_opinion(oidc_glue_store_t *g, apr_pool_t *p,
+                                   const unsigned char *key,
+                                   apr_size_t key_len, unsigned char *buf,
+                                   unsigned int *len, apr_size_t max)
+{
+    const char *text = apr_pstrcat(p, STORE_NAMESPACE ":",
+                                   oidc_hex_encode(p, key, key_len), NULL);
+    char *val;
+    apr_size_t n;
+    apr_status_t rv = oidc_claim_client_get(g->claims, p, text, &val, &n);
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    if (n > max) {
+        return APR_ENOSPC;
+    }
+    memcpy(buf, val, n);
+    *len = (unsigned int)n;
+    return APR_SUCCESS;
+}
+
 static apr_status_t store_get(const oidc_store_t *st, apr_pool_t *p,
                               const unsigned char *key, apr_size_t key_len,
                               unsigned char **val, apr_size_t *val_len)
@@ -82,6 +109,9 @@ static apr_status_t store_get(const oidc_store_t *st, apr_pool_t *p,
                                (unsigned int)key_len, buf, &len, p);
     if (g->mutex) {
         apr_global_mutex_unlock(g->mutex);
+    }
+    if (rv == APR_NOTFOUND && g->claims != NULL) {
+        rv = second_opinion(g, p, key, key_len, buf, &len, b->max_record);
     }
     if (rv == APR_SUCCESS) {
         buf[len] = '\0';
