@@ -933,20 +933,6 @@ END_TEST
 
 /* ---- (8) the store refuses a write ----------------------------------- */
 
-START_TEST(store_put_refused)
-{
-    started_t st = start("/", NULL);
-    oidc_rp_result_t res;
-
-    op_issues(id_token_with(st.nonce, CLIENT_ID));
-    fs.puts_allowed = 0;
-    run_callback(&st, &res);
-    ck_assert_int_eq(res.kind, OIDC_RP_ERROR);
-    ck_assert_int_eq(res.status, 503);
-    ck_assert_ptr_null(set_cookie_for(&res, COOKIE));
-}
-END_TEST
-
 START_TEST(store_put_refused_for_session)
 {
     started_t st = start("/", NULL);
@@ -1589,7 +1575,6 @@ Suite *rp_suite(void)
     tcase_add_test(tc, token_response_without_id_token);
     tcase_add_test(tc, store_get_fails_on_authenticate);
     tcase_add_test(tc, store_get_fails_on_callback);
-    tcase_add_test(tc, store_put_refused);
     tcase_add_test(tc, store_put_refused_for_session);
     tcase_add_test(tc, session_too_large);
     tcase_add_test(tc, op_unreachable);
