@@ -1,4 +1,5 @@
 /* oidc_crypto.c: thin, checked wrappers over OpenSSL's EVP interfaces. */
+#include <stdlib.h>
 #include <string.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
@@ -12,13 +13,14 @@
 
 /* OpenSSL 3 looks an algorithm up by name on every one-shot call (SHA256(),
  * EVP_aes_256_gcm()), which costs more than hashing a session id. Fetch
- * each once per process; a racing thread's extra copy is freed. */
+ * each once per process: a plain read once set, a compare-and-swap to set
+ * it, and a racing thread's extra copy is freed. */
 static EVP_MD *sha256_md;
 static EVP_CIPHER *aes_gcm;
 
 static const EVP_MD *fetched_sha256(void)
 {
-    EVP_MD *md = apr_atomic_casptr((void *)&sha256_md, NULL, NULL);
+    EVP_MD *md = *(EVP_MD *volatile *)&sha256_md;
 
     if (md == NULL) {
         md = EVP_MD_fetch(NULL, "SHA256", NULL);
@@ -33,7 +35,7 @@ static const EVP_MD *fetched_sha256(void)
 
 static const EVP_CIPHER *fetched_aes_gcm(void)
 {
-    EVP_CIPHER *c = apr_atomic_casptr((void *)&aes_gcm, NULL, NULL);
+    EVP_CIPHER *c = *(EVP_CIPHER *volatile *)&aes_gcm;
 
     if (c == NULL) {
         c = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
@@ -68,6 +70,24 @@ void oidc_sha256(const void *data, apr_size_t len, unsigned char out[32])
     if (md == NULL || EVP_Digest(data, len, out, NULL, md, NULL) != 1) {
         SHA256(data, len, out);      /* the slow path still hashes */
     }
+}
+
+void oidc_sha256_labelled(const char *label, const void *data,
+                          apr_size_t len, unsigned char out[32])
+{
+    const EVP_MD *md = fetched_sha256();
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+    /* Out of memory is fatal here as in APR's pools: there is no answer
+     * that would not be a wrong key. */
+    if (ctx == NULL
+        || EVP_DigestInit_ex(ctx, md ? md : EVP_sha256(), NULL) != 1
+        || EVP_DigestUpdate(ctx, label, strlen(label) + 1) != 1
+        || EVP_DigestUpdate(ctx, data, len) != 1
+        || EVP_DigestFinal_ex(ctx, out, NULL) != 1) {
+        abort();
+    }
+    EVP_MD_CTX_free(ctx);
 }
 
 apr_status_t oidc_hkdf(const unsigned char *ikm, apr_size_t ikm_len,

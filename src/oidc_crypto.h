@@ -14,6 +14,10 @@ apr_status_t oidc_random(unsigned char *buf, apr_size_t len);
 const char *oidc_random_token(apr_pool_t *p, apr_size_t bytes);
 
 void oidc_sha256(const void *data, apr_size_t len, unsigned char out[32]);
+/* SHA-256 of label, its NUL, then data: the store keys of distinct uses
+ * (session, lock, marks) can never meet. */
+void oidc_sha256_labelled(const char *label, const void *data,
+                          apr_size_t len, unsigned char out[32]);
 
 /* HKDF-SHA256 (RFC 5869) of the key material, one key per purpose. */
 apr_status_t oidc_hkdf(const unsigned char *ikm, apr_size_t ikm_len,

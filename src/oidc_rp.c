@@ -459,13 +459,9 @@ static int seen_before(const oidc_rp_ctx_t *ctx, const char *label,
                        int *store_down)
 {
     unsigned char key[32];
-    apr_size_t a = strlen(label) + 1, b = strlen(value);
-    unsigned char *buf = apr_palloc(ctx->pool, a + b);
     apr_status_t rv;
 
-    memcpy(buf, label, a);
-    memcpy(buf + a, value, b);
-    oidc_sha256(buf, a + b, key);
+    oidc_sha256_labelled(label, value, strlen(value), key);
     rv = ctx->store->claim(ctx->store, ctx->pool, key, sizeof(key), hold);
     *store_down = rv != APR_SUCCESS && rv != APR_EEXIST;
     return rv == APR_EEXIST;

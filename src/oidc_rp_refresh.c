@@ -26,12 +26,9 @@
 static void lock_key(const char *id, unsigned char key[32])
 {
     unsigned char skey[OIDC_SESSION_STORE_KEY_LEN];
-    unsigned char buf[sizeof(LOCK_LABEL) + sizeof(skey)];
 
     oidc_session_store_key(id, skey);
-    memcpy(buf, LOCK_LABEL, sizeof(LOCK_LABEL));
-    memcpy(buf + sizeof(LOCK_LABEL), skey, sizeof(skey));
-    oidc_sha256(buf, sizeof(buf), key);
+    oidc_sha256_labelled(LOCK_LABEL, skey, sizeof(skey), key);
 }
 
 /* Whether the record now holds other tokens than the ones we read. */

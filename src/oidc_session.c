@@ -26,11 +26,7 @@ int oidc_session_id_wellformed(const char *id)
 void oidc_session_store_key(const char *id,
                             unsigned char key[OIDC_SESSION_STORE_KEY_LEN])
 {
-    unsigned char buf[sizeof(STORE_KEY_LABEL) + OIDC_SESSION_ID_LEN];
-
-    memcpy(buf, STORE_KEY_LABEL, sizeof(STORE_KEY_LABEL));
-    memcpy(buf + sizeof(STORE_KEY_LABEL), id, OIDC_SESSION_ID_LEN);
-    oidc_sha256(buf, sizeof(buf), key);
+    oidc_sha256_labelled(STORE_KEY_LABEL, id, OIDC_SESSION_ID_LEN, key);
 }
 
 /* The ID token's payload as JSON text, NULL when it has none. */
@@ -228,11 +224,8 @@ int oidc_session_refresh_due(const oidc_session_t *s, apr_time_t now,
 
 static void ended_key(const unsigned char *store_key, unsigned char out[32])
 {
-    unsigned char buf[sizeof(ENDED_LABEL) + OIDC_SESSION_STORE_KEY_LEN];
-
-    memcpy(buf, ENDED_LABEL, sizeof(ENDED_LABEL));
-    memcpy(buf + sizeof(ENDED_LABEL), store_key, OIDC_SESSION_STORE_KEY_LEN);
-    oidc_sha256(buf, sizeof(buf), out);
+    oidc_sha256_labelled(ENDED_LABEL, store_key, OIDC_SESSION_STORE_KEY_LEN,
+                         out);
 }
 
 apr_status_t oidc_session_end(const oidc_store_t *store, apr_pool_t *p,
