@@ -13,7 +13,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import {
   TOP, MODULE_SO, CLIENT_SECRET, SESSION_KEY, startOP, startStore, oidcConf,
-  makeTempDir, rawRequest, Browser,
+  makeTempDir, rawRequest, Browser, serverRoot, serverPreamble, moduleLines,
 } from '../test/integration/lib/harness.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS || 10);
@@ -40,36 +40,12 @@ const log = (...a) => console.error('bench:', ...a);
 
 // Not the harness's startHttpd: that one always loads our module and
 // protects its test locations with it, and turns KeepAlive off. Here every
-// instance shares one base configuration and differs only in its auth lines.
+// instance shares the harness's preamble and one base configuration, and
+// differs only in its auth lines.
 async function startServer({ name, port, loads = [], conf = '' }) {
-  const root = makeTempDir(`bench-${name}`);
-  const htdocs = path.join(root, 'htdocs');
-  fs.cpSync(path.join(TOP, 'test/integration/htdocs'), htdocs, { recursive: true });
-  fs.mkdirSync(path.join(root, 'run'));
-  fs.writeFileSync(path.join(root, 'client.secret'), `${CLIENT_SECRET}\n`, { mode: 0o600 });
-  fs.writeFileSync(path.join(root, 'session.key'), `${SESSION_KEY}\n`, { mode: 0o600 });
-  const base = ['mpm_event', 'authz_core', 'authz_user', 'authn_core', 'mime', 'dir',
-    'alias', 'cgid', 'env', 'socache_shmcb'];
-  const asRoot = process.getuid && process.getuid() === 0;
-  const text = `
-Define HTDOCS "${htdocs}"
-ServerRoot "${root}"
-Listen 127.0.0.1:${port}
-ServerName 127.0.0.1:${port}
-PidFile "${root}/httpd.pid"
-DefaultRuntimeDir "${root}/run"
-ErrorLog "${root}/error.log"
-LogLevel warn
-${base.map((m) => `LoadModule ${m}_module ${MODDIR}/mod_${m}.so`).join('\n')}
-${loads.join('\n')}
-${asRoot ? 'User www-data\nGroup www-data' : ''}
-TypesConfig /etc/mime.types
-DocumentRoot "${htdocs}"
-DirectoryIndex index.html
-ScriptSock "${root}/run/cgid.sock"
-<Directory "${htdocs}">
-    Require all granted
-</Directory>
+  const { root, htdocs } = serverRoot(`bench-${name}`);
+  const text = `${serverPreamble({ root, htdocs, port, logLevel: 'warn',
+    modules: [moduleLines('event'), ...loads].join('\n') })}
 # A fixed pool (2 processes x 25 threads): no process starts or exits
 # during a measurement, so the CPU counters of the instance stay whole.
 StartServers 2

@@ -94,7 +94,7 @@ export async function startOP({
 
 // ---- httpd -------------------------------------------------------------------
 
-function moduleLines(mpm, extraModules) {
+export function moduleLines(mpm, extraModules = []) {
   const mods = [
     `mpm_${mpm}`, 'authz_core', 'authz_user', 'authn_core', 'mime', 'dir',
     'alias', mpm === 'prefork' ? 'cgi' : 'cgid', 'socache_shmcb', 'env',
@@ -103,21 +103,23 @@ function moduleLines(mpm, extraModules) {
   return mods.map((m) => `LoadModule ${m}_module ${MODDIR}/mod_${m}.so`).join('\n');
 }
 
-// Starts an httpd. `oidc` is the server-level AuthOIDC* configuration;
-// `locations` what each test protects. Returns its origin and controls.
-export async function startHttpd({
-  name = 'httpd', port, mpm = 'event', oidc, locations = '', extraModules = [],
-  extraConf = '', logLevel = 'authnz_oidc:debug',
-} = {}) {
-  port = port || await freePort();
+// A fresh server root: the test documents, a runtime directory, and the
+// client secret and session key files that oidcConf names.
+export function serverRoot(name) {
   const root = makeTempDir(name);
   const htdocs = path.join(root, 'htdocs');
   fs.cpSync(HTDOCS_SRC, htdocs, { recursive: true });
   fs.mkdirSync(path.join(root, 'run'));
   fs.writeFileSync(path.join(root, 'client.secret'), `${CLIENT_SECRET}\n`, { mode: 0o600 });
   fs.writeFileSync(path.join(root, 'session.key'), `${SESSION_KEY}\n`, { mode: 0o600 });
+  return { root, htdocs };
+}
+
+// What every httpd configuration of the tests and benchmarks starts with:
+// where it lives and listens, its modules, and the documents it serves.
+export function serverPreamble({ root, htdocs, port, logLevel, modules }) {
   const asRoot = process.getuid && process.getuid() === 0;
-  const conf = `
+  return `
 Define HTDOCS "${htdocs}"
 ServerRoot "${root}"
 Listen 127.0.0.1:${port}
@@ -125,9 +127,8 @@ ServerName 127.0.0.1:${port}
 PidFile "${root}/httpd.pid"
 DefaultRuntimeDir "${root}/run"
 ErrorLog "${root}/error.log"
-LogLevel warn ${logLevel}
-${moduleLines(mpm, extraModules)}
-LoadModule authnz_oidc_module "${MODULE_SO}"
+LogLevel ${logLevel}
+${modules}
 ${asRoot ? 'User www-data\nGroup www-data' : ''}
 TypesConfig /etc/mime.types
 DocumentRoot "${htdocs}"
@@ -137,7 +138,19 @@ DirectoryIndex index.html
 </IfModule>
 <Directory "${htdocs}">
     Require all granted
-</Directory>
+</Directory>`;
+}
+
+// Starts an httpd. `oidc` is the server-level AuthOIDC* configuration;
+// `locations` what each test protects. Returns its origin and controls.
+export async function startHttpd({
+  name = 'httpd', port, mpm = 'event', oidc, locations = '', extraModules = [],
+  extraConf = '', logLevel = 'authnz_oidc:debug',
+} = {}) {
+  port = port || await freePort();
+  const { root, htdocs } = serverRoot(name);
+  const conf = `${serverPreamble({ root, htdocs, port, logLevel: `warn ${logLevel}`,
+    modules: `${moduleLines(mpm, extraModules)}\nLoadModule authnz_oidc_module "${MODULE_SO}"` })}
 <IfModule mpm_prefork_module>
     StartServers 4
     MinSpareServers 4
