@@ -56,6 +56,7 @@ export function makeTempDir(name) {
 export async function startOP({
   redirectUris, accessTokenTTL, extraClients = [], port, rpClient = {},
 } = {}) {
+  const fixedPort = Boolean(port);
   port = port || await freePort();
   const dir = makeTempDir('op');
   const origins = [...new Set(redirectUris.map((u) => new URL(u).origin))];
@@ -73,12 +74,25 @@ export async function startOP({
     ...extraClients,
   ];
   const conf = path.join(dir, 'op.json');
-  fs.writeFileSync(conf, JSON.stringify({ port, clients, accessTokenTTL }));
   const log = fs.openSync(path.join(dir, 'op.log'), 'a');
-  const child = spawn(process.execPath, [OP_SCRIPT, conf], {
-    stdio: ['ignore', log, log], env: { ...process.env, NODE_NO_WARNINGS: '1' },
-  });
-  await waitForPort(port);
+  // Once in a long while the OP process stalls before it listens. A child
+  // left running would keep the test runner alive forever, so it is killed
+  // and started again.
+  let child;
+  for (let attempt = 1; ; attempt++) {
+    fs.writeFileSync(conf, JSON.stringify({ port, clients, accessTokenTTL }));
+    child = spawn(process.execPath, [OP_SCRIPT, conf], {
+      stdio: ['ignore', log, log], env: { ...process.env, NODE_NO_WARNINGS: '1' },
+    });
+    try {
+      await waitForPort(port);
+      break;
+    } catch (e) {
+      child.kill('SIGKILL');
+      if (attempt === 3) throw e;
+      if (!fixedPort) port = await freePort();
+    }
+  }
   const issuer = `http://127.0.0.1:${port}`;
   return {
     issuer, port, dir,
