@@ -32,6 +32,9 @@ typedef struct {
     ap_socache_instance_t *instance;
     apr_global_mutex_t *mutex;    /* NOTMPSAFE providers, local claims */
     struct oidc_claim_client_t *claims;   /* memcache, redis: NULL else */
+    /* shmcb: per-key-hash write counters in shared memory, so that each
+     * process may keep records it opened (oidc_session_cache); else NULL. */
+    volatile apr_uint64_t *generations;
     server_rec *server;
     oidc_store_t store;           /* the core's view of it */
 } oidc_glue_store_t;

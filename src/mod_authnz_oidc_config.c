@@ -12,6 +12,7 @@
 #include "oidc_params.h"
 #include "oidc_secret.h"
 #include "oidc_encode.h"
+#include "oidc_session_cache.h"
 
 /* Defaults, applied when a value is read, never stored in the config. */
 #define DEFAULT_SCOPE              "openid"
@@ -25,6 +26,10 @@
 #define DEFAULT_HTTP_TIMEOUT       apr_time_from_sec(5)
 #define DEFAULT_METADATA_REFRESH   apr_time_from_sec(3600)
 #define DEFAULT_REFRESH_BEFORE     apr_time_from_sec(60)
+/* Opened records each process keeps (shmcb only): 2 MB of address space
+ * per provider, resident only as far as it is filled. */
+#define SESSION_CACHE_SLOTS        256
+#define SESSION_CACHE_RECORD       8192
 #define CLOCK_SKEW                 apr_time_from_sec(120)
 #define MIN_SESSION_KEY_LEN        32
 
@@ -812,6 +817,10 @@ int oidc_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                 return HTTP_INTERNAL_SERVER_ERROR;
             }
             apr_hash_set(stores, spec, APR_HASH_KEY_STRING, c->store);
+        }
+        if (c->store->store.generation != NULL) {
+            rp->cache = oidc_session_cache_create(pconf, SESSION_CACHE_SLOTS,
+                                                  SESSION_CACHE_RECORD);
         }
         rp->userinfo = c->userinfo == 1;
         rp->userinfo_interval = c->userinfo_interval > 0

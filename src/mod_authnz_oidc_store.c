@@ -4,6 +4,8 @@
  * memcache or redis servers themselves (mod_authnz_oidc_claim.c), or else to
  * the socache under that mutex. */
 #include <string.h>
+#include <apr_atomic.h>
+#include <apr_shm.h>
 #include <ap_provider.h>
 #include <util_mutex.h>
 
@@ -13,6 +15,9 @@
 #define STORE_NAMESPACE "authnz_oidc"
 #define DEFAULT_SHMCB_FILE "authnz_oidc_sessions"
 #define DEFAULT_SHMCB_BYTES "16777216"
+/* Write counters for shmcb keys: a key shares its counter with 1/N of the
+ * others, which costs them a needless re-read now and then, nothing more. */
+#define GENERATION_SLOTS 16384
 
 /* Every store made in this configuration cycle, for child_init. */
 static apr_array_header_t *all_stores;
@@ -121,6 +126,39 @@ static apr_status_t store_get(const oidc_store_t *st, apr_pool_t *p,
     return rv;
 }
 
+static volatile apr_uint64_t *generation_of(const oidc_glue_store_t *g,
+                                            const unsigned char *key,
+                                            apr_size_t key_len)
+{
+    apr_uint64_t h = 0;
+    apr_size_t i;
+
+    /* The keys are hashes: their first bytes spread evenly. */
+    for (i = 0; i < key_len && i < sizeof(h); i++) {
+        h = (h << 8) | key[i];
+    }
+    return &g->generations[h % GENERATION_SLOTS];
+}
+
+static apr_uint64_t store_generation(const oidc_store_t *st,
+                                     const unsigned char *key,
+                                     apr_size_t key_len)
+{
+    const oidc_glue_store_t *g = ((const store_baton_t *)st->baton)->g;
+
+    return apr_atomic_read64(generation_of(g, key, key_len));
+}
+
+/* After the write: a reader that took the old number may have read either
+ * record, and will not trust it again. */
+static void written(const oidc_glue_store_t *g, const unsigned char *key,
+                    apr_size_t key_len)
+{
+    if (g->generations != NULL) {
+        apr_atomic_inc64(generation_of(g, key, key_len));
+    }
+}
+
 static apr_status_t store_put(const oidc_store_t *st, apr_pool_t *p,
                               const unsigned char *key, apr_size_t key_len,
                               apr_time_t expiry, const unsigned char *val,
@@ -138,6 +176,7 @@ static apr_status_t store_put(const oidc_store_t *st, apr_pool_t *p,
     if (g->mutex) {
         apr_global_mutex_unlock(g->mutex);
     }
+    written(g, key, key_len);
     return rv;
 }
 
@@ -155,6 +194,7 @@ static apr_status_t store_del(const oidc_store_t *st, apr_pool_t *p,
     if (g->mutex) {
         apr_global_mutex_unlock(g->mutex);
     }
+    written(g, key, key_len);
     return rv == APR_NOTFOUND ? APR_SUCCESS : rv;
 }
 
@@ -283,6 +323,17 @@ oidc_glue_store_t *oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,
         return NULL;
     }
     apr_pool_cleanup_register(pconf, g, store_destroy, apr_pool_cleanup_null);
+    if (strcmp(name, "shmcb") == 0) {
+        apr_shm_t *shm;
+        apr_size_t bytes = GENERATION_SLOTS * sizeof(apr_uint64_t);
+        /* Anonymous: the children inherit it; gone with this generation. */
+        if (apr_shm_create(&shm, bytes, NULL, pconf) != APR_SUCCESS) {
+            *err = "cannot create its shared memory for write counters";
+            return NULL;
+        }
+        g->generations = apr_shm_baseaddr_get(shm);
+        memset((void *)g->generations, 0, bytes);
+    }
 
     b->g = g;
     b->max_record = max_record;
@@ -291,6 +342,7 @@ oidc_glue_store_t *oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,
     g->store.del = store_del;
     g->store.claim = store_claim;
     g->store.unclaim = store_unclaim;
+    g->store.generation = g->generations ? store_generation : NULL;
     g->store.baton = b;
     if (all_stores == NULL) {
         all_stores = apr_array_make(pconf, 2, sizeof(oidc_glue_store_t *));

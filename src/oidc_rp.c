@@ -16,6 +16,7 @@
 #include "oidc_userinfo.h"
 #include "oidc_logout_token.h"
 #include "oidc_session_index.h"
+#include "oidc_session_cache.h"
 
 #define STATE_USED_LABEL "mod_authnz_oidc used state"
 
@@ -108,18 +109,32 @@ int oidc_rp_provider_failed(const oidc_rp_ctx_t *ctx, oidc_rp_result_t *res,
 
 /* ---- the session of a request ---------------------------------------- */
 
+static oidc_rp_lookup_t opened_session(const oidc_rp_ctx_t *ctx,
+                                       const unsigned char *key,
+                                       const unsigned char *plain,
+                                       apr_size_t plain_len,
+                                       oidc_session_t **out);
+
 oidc_rp_lookup_t oidc_rp_load_session(const oidc_rp_ctx_t *ctx,
                                       const char *id, oidc_session_t **out)
 {
     const oidc_rp_config_t *cfg = ctx->cfg;
     unsigned char key[OIDC_SESSION_STORE_KEY_LEN];
-    unsigned char *val;
-    apr_size_t len;
+    unsigned char *val, *plain;
+    apr_size_t len, plain_len;
+    apr_uint64_t gen = 0;
     apr_status_t rv;
-    oidc_session_t *s;
 
     *out = NULL;
     oidc_session_store_key(id, key);
+    if (cfg->cache != NULL && ctx->store->generation != NULL) {
+        /* Taken before the lookup: a write after it makes the copy stale. */
+        gen = ctx->store->generation(ctx->store, key, sizeof(key));
+        if (oidc_session_cache_get(cfg->cache, key, sizeof(key), gen,
+                                   ctx->pool, &plain, &plain_len)) {
+            return opened_session(ctx, key, plain, plain_len, out);
+        }
+    }
     rv = ctx->store->get(ctx->store, ctx->pool, key, sizeof(key), &val, &len);
     if (rv == APR_NOTFOUND) {
         oidc_log(ctx->log, OIDC_LOG_DEBUG, "oidc-session",
@@ -139,11 +154,34 @@ oidc_rp_lookup_t oidc_rp_load_session(const oidc_rp_ctx_t *ctx,
         return LOOKUP_STORE_DOWN;
     }
     if (len > cfg->max_record
-        || oidc_session_open(ctx->pool, cfg->session_key, id, val, len,
-                             &s) != APR_SUCCESS) {
+        || oidc_session_decrypt(ctx->pool, cfg->session_key, id, val, len,
+                                &plain, &plain_len) != APR_SUCCESS) {
         oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-session",
                  "stored session record does not decrypt (session key "
                  "changed, or the record was altered)");
+        return LOOKUP_NONE;
+    }
+    if (cfg->cache != NULL && ctx->store->generation != NULL) {
+        oidc_session_cache_put(cfg->cache, key, sizeof(key), gen, plain,
+                               plain_len);
+    }
+    return opened_session(ctx, key, plain, plain_len, out);
+}
+
+/* The rest of oidc_rp_load_session, for a record decrypted now or before. */
+static oidc_rp_lookup_t opened_session(const oidc_rp_ctx_t *ctx,
+                                       const unsigned char *key,
+                                       const unsigned char *plain,
+                                       apr_size_t plain_len,
+                                       oidc_session_t **out)
+{
+    const oidc_rp_config_t *cfg = ctx->cfg;
+    oidc_session_t *s;
+
+    if (oidc_session_parse(ctx->pool, plain, plain_len, &s) != APR_SUCCESS) {
+        oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-session",
+                 "stored session record is malformed or from an older "
+                 "version of the module");
         return LOOKUP_NONE;
     }
     switch (oidc_session_freshness(s, ctx->now, cfg->inactivity,
@@ -159,7 +197,7 @@ oidc_rp_lookup_t oidc_rp_load_session(const oidc_rp_ctx_t *ctx,
         oidc_log(ctx->log, OIDC_LOG_INFO, "oidc-session",
                  "session reached its maximum age");
     }
-    ctx->store->del(ctx->store, ctx->pool, key, sizeof(key));
+    ctx->store->del(ctx->store, ctx->pool, key, OIDC_SESSION_STORE_KEY_LEN);
     return LOOKUP_NONE;
 }
 

@@ -44,6 +44,8 @@ typedef struct {
     apr_interval_time_t refresh_hold;  /* how long a refresh may take */
     const char *post_logout_uri;   /* a path, or an absolute URL */
     int idp_logout;                /* -1: when the OP has end_session */
+    /* Opened records, when the store has generations; else NULL. */
+    struct oidc_session_cache_t *cache;
 } oidc_rp_config_t;
 
 /* What may differ between protected locations. */

@@ -136,21 +136,23 @@ static const apr_array_header_t *read_flat(oidc_record_reader_t *rd,
     return flat;
 }
 
-apr_status_t oidc_session_open(apr_pool_t *p, const unsigned char *key,
-                               const char *id, const unsigned char *in,
-                               apr_size_t len, oidc_session_t **out)
+apr_status_t oidc_session_decrypt(apr_pool_t *p, const unsigned char *key,
+                                  const char *id, const unsigned char *in,
+                                  apr_size_t len, unsigned char **plain,
+                                  apr_size_t *plain_len)
 {
-    unsigned char *plain;
-    apr_size_t plain_len;
+    return oidc_aead_open(p, key, id, strlen(id), in, len, plain, plain_len)
+           == APR_SUCCESS ? APR_SUCCESS : APR_EGENERAL;
+}
+
+apr_status_t oidc_session_parse(apr_pool_t *p, const unsigned char *plain,
+                                apr_size_t plain_len, oidc_session_t **out)
+{
     oidc_record_reader_t rd;
     oidc_session_t *s;
     const char *version;
 
     *out = NULL;
-    if (oidc_aead_open(p, key, id, strlen(id), in, len, &plain,
-                       &plain_len) != APR_SUCCESS) {
-        return APR_EGENERAL;
-    }
     s = apr_pcalloc(p, sizeof(*s));
     oidc_record_reader_init(&rd, plain, plain_len);
     version = oidc_record_get_str(&rd, p);
@@ -175,6 +177,21 @@ apr_status_t oidc_session_open(apr_pool_t *p, const unsigned char *key,
     }
     *out = s;
     return APR_SUCCESS;
+}
+
+apr_status_t oidc_session_open(apr_pool_t *p, const unsigned char *key,
+                               const char *id, const unsigned char *in,
+                               apr_size_t len, oidc_session_t **out)
+{
+    unsigned char *plain;
+    apr_size_t plain_len;
+
+    *out = NULL;
+    if (oidc_session_decrypt(p, key, id, in, len, &plain, &plain_len)
+            != APR_SUCCESS) {
+        return APR_EGENERAL;
+    }
+    return oidc_session_parse(p, plain, plain_len, out);
 }
 
 oidc_session_freshness_t oidc_session_freshness(const oidc_session_t *s,

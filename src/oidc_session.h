@@ -60,6 +60,15 @@ apr_status_t oidc_session_open(apr_pool_t *p, const unsigned char *key,
                                const char *id, const unsigned char *in,
                                apr_size_t len, oidc_session_t **out);
 
+/* The two halves of oidc_session_open, for oidc_session_cache, which keeps
+ * the plaintext: APR_EGENERAL as above, and for a malformed or old record. */
+apr_status_t oidc_session_decrypt(apr_pool_t *p, const unsigned char *key,
+                                  const char *id, const unsigned char *in,
+                                  apr_size_t len, unsigned char **plain,
+                                  apr_size_t *plain_len);
+apr_status_t oidc_session_parse(apr_pool_t *p, const unsigned char *plain,
+                                apr_size_t plain_len, oidc_session_t **out);
+
 typedef enum {
     OIDC_SESSION_VALID = 0,
     OIDC_SESSION_IDLE,        /* past the inactivity timeout */

@@ -15,6 +15,8 @@
 #include "oidc_pkce.h"
 #include "oidc_rp.h"
 #include "oidc_claims.h"
+#include "oidc_session.h"
+#include "oidc_session_cache.h"
 
 #define ISSUER "https://op.example"
 #define ORIGIN "https://site.example"
@@ -114,6 +116,7 @@ typedef struct fake_store_t {
     apr_hash_t *claimed;     /* claim keys taken and not given back */
     apr_status_t claim_rv;   /* forced answer of claim, when not SUCCESS */
     int claims, unclaims;
+    apr_uint64_t generation;  /* changed by every put and del */
     /* Called before each get: lets a test play another process. */
     void (*before_get)(struct fake_store_t *fs);
 } fake_store_t;
@@ -156,6 +159,7 @@ static apr_status_t store_put(const oidc_store_t *s, apr_pool_t *p,
         fs->puts_allowed--;
     }
     fs->puts++;
+    fs->generation++;
     e = apr_palloc(unit_pool, sizeof(*e));
     e->val = apr_pmemdup(unit_pool, val, val_len);
     e->len = val_len;
@@ -172,8 +176,17 @@ static apr_status_t store_del(const oidc_store_t *s, apr_pool_t *p,
     fake_store_t *fs = s->baton;
 
     fs->dels++;
+    fs->generation++;
     apr_hash_set(fs->h, key, (apr_ssize_t)key_len, NULL);
     return APR_SUCCESS;
+}
+
+/* One number for every key: coarser than the module's, just as valid. */
+static apr_uint64_t store_generation(const oidc_store_t *s,
+                                     const unsigned char *key,
+                                     apr_size_t key_len)
+{
+    return ((fake_store_t *)s->baton)->generation;
 }
 
 static apr_status_t store_claim(const oidc_store_t *s, apr_pool_t *p,
@@ -708,6 +721,75 @@ START_TEST(session_touched_after_a_while)
     oidc_rp_authenticate(&ctx, browser("/", cookie), &dir, &res);
     ck_assert_int_eq(res.kind, OIDC_RP_REDIRECT);
     ck_assert(unit_contains(set_cookie_for(&res, COOKIE), "Max-Age=0"));
+}
+END_TEST
+
+/* A store of this node alone: opened records are kept, and used only until
+ * the next write of anyone. */
+START_TEST(cached_session_follows_every_write)
+{
+    const char *id, *cookie, *other;
+    unsigned char key[OIDC_SESSION_STORE_KEY_LEN];
+    oidc_rp_result_t res;
+    int gets;
+
+    store.generation = store_generation;
+    cfg.cache = oidc_session_cache_create(unit_pool, 8, 8192);
+    id = login();
+    cookie = apr_pstrcat(unit_pool, COOKIE "=", id, NULL);
+    ctx.now = NOW + apr_time_from_sec(1);
+    oidc_rp_authenticate(&ctx, browser("/", cookie), &dir, &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
+    gets = fs.gets;
+    oidc_rp_authenticate(&ctx, browser("/", cookie), &dir, &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
+    ck_assert_str_eq(res.session->sub, SUB);
+    ck_assert_int_eq(fs.gets, gets);              /* from the cache */
+
+    /* Someone else's login is a write: read again, then kept again. */
+    other = login();
+    ck_assert_ptr_nonnull(other);
+    gets = fs.gets;
+    oidc_rp_authenticate(&ctx, browser("/", cookie), &dir, &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
+    ck_assert_int_eq(fs.gets, gets + 1);
+    oidc_rp_authenticate(&ctx, browser("/", cookie), &dir, &res);
+    ck_assert_int_eq(fs.gets, gets + 1);
+
+    /* Another process ends the session: the next request knows. */
+    oidc_session_store_key(id, key);
+    store.del(&store, unit_pool, key, sizeof(key));
+    oidc_rp_authenticate(&ctx, browser("/", cookie), &dir, &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_REDIRECT);
+    ck_assert(unit_contains(set_cookie_for(&res, COOKIE), "Max-Age=0"));
+
+    /* A kept record still obeys the session's lifetime. */
+    cookie = apr_pstrcat(unit_pool, COOKIE "=", other, NULL);
+    oidc_rp_authenticate(&ctx, browser("/", cookie), &dir, &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
+    gets = fs.gets;
+    ctx.now += cfg.max_age;
+    oidc_rp_authenticate(&ctx, browser("/", cookie), &dir, &res);
+    ck_assert_int_eq(fs.gets, gets);
+    ck_assert_int_eq(res.kind, OIDC_RP_REDIRECT);
+}
+END_TEST
+
+/* Records larger than a slot are read from the store every time. */
+START_TEST(cached_session_too_large_for_a_slot)
+{
+    const char *cookie;
+    oidc_rp_result_t res;
+    int gets;
+
+    store.generation = store_generation;
+    cfg.cache = oidc_session_cache_create(unit_pool, 8, 64);
+    cookie = apr_pstrcat(unit_pool, COOKIE "=", login(), NULL);
+    oidc_rp_authenticate(&ctx, browser("/", cookie), &dir, &res);
+    gets = fs.gets;
+    oidc_rp_authenticate(&ctx, browser("/", cookie), &dir, &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
+    ck_assert_int_eq(fs.gets, gets + 1);
 }
 END_TEST
 
@@ -1566,6 +1648,8 @@ Suite *rp_suite(void)
     tcase_add_test(tc, userinfo_other_sub_not_used);
     tcase_add_test(tc, userinfo_refreshed_after_interval);
     tcase_add_test(tc, session_touched_after_a_while);
+    tcase_add_test(tc, cached_session_follows_every_write);
+    tcase_add_test(tc, cached_session_too_large_for_a_slot);
     tcase_add_test(tc, unknown_or_malformed_session_cookie);
     tcase_add_test(tc, session_fixation);
     tcase_add_test(tc, callback_replayed);
