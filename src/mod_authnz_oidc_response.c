@@ -270,8 +270,11 @@ void oidc_export_tokens(request_rec *r, const oidc_dir_config_t *d,
                                        NULL));
         }
     }
-    if (d->pass_id_token == 1 && s->id_token != NULL) {
-        apr_table_setn(r->subprocess_env, "OIDC_ID_TOKEN", s->id_token);
+    if (d->pass_id_token == 1) {
+        const char *id_token = oidc_session_id_token(r->pool, s);
+        if (id_token != NULL) {
+            apr_table_setn(r->subprocess_env, "OIDC_ID_TOKEN", id_token);
+        }
     }
     if (d->pass_refresh_token == 1 && s->refresh_token != NULL) {
         apr_table_setn(r->subprocess_env, "OIDC_REFRESH_TOKEN",

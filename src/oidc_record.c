@@ -3,7 +3,7 @@
 
 #include "oidc_record.h"
 
-enum { FIELD_NULL = 0, FIELD_STR = 1, FIELD_TIME = 2 };
+enum { FIELD_NULL = 0, FIELD_STR = 1, FIELD_TIME = 2, FIELD_BYTES = 3 };
 
 void oidc_record_writer_init(oidc_record_writer_t *w, apr_pool_t *p,
                              apr_size_t hint)
@@ -14,21 +14,28 @@ void oidc_record_writer_init(oidc_record_writer_t *w, apr_pool_t *p,
     w->len = 0;
 }
 
+/* A field: its type, its length as a base-128 varint (low groups first, high
+ * bit = more; one byte up to 127), then its bytes. */
+#define LEN_MAX_BYTES 4          /* lengths below 2^28 */
+
 static void put_field(oidc_record_writer_t *w, unsigned char type,
                       const void *data, apr_size_t n)
 {
-    if (w->len + 5 + n > w->cap) {
-        apr_size_t cap = (w->cap + 5 + n) * 2;
+    apr_size_t v = n;
+
+    if (w->len + 1 + LEN_MAX_BYTES + n > w->cap) {
+        apr_size_t cap = (w->cap + 1 + LEN_MAX_BYTES + n) * 2;
         unsigned char *buf = apr_palloc(w->pool, cap);
         memcpy(buf, w->buf, w->len);
         w->buf = buf;
         w->cap = cap;
     }
     w->buf[w->len++] = type;
-    w->buf[w->len++] = (unsigned char)(n >> 24);
-    w->buf[w->len++] = (unsigned char)(n >> 16);
-    w->buf[w->len++] = (unsigned char)(n >> 8);
-    w->buf[w->len++] = (unsigned char)n;
+    while (v >= 0x80) {
+        w->buf[w->len++] = (unsigned char)(0x80 | (v & 0x7f));
+        v >>= 7;
+    }
+    w->buf[w->len++] = (unsigned char)v;
     if (n > 0) {
         memcpy(w->buf + w->len, data, n);
     }
@@ -43,6 +50,12 @@ void oidc_record_put_str(oidc_record_writer_t *w, const char *s)
     else {
         put_field(w, FIELD_STR, s, strlen(s));
     }
+}
+
+void oidc_record_put_bytes(oidc_record_writer_t *w, const void *data,
+                           apr_size_t n)
+{
+    put_field(w, FIELD_BYTES, data, n);
 }
 
 void oidc_record_put_time(oidc_record_writer_t *w, apr_time_t t)
@@ -70,24 +83,33 @@ void oidc_record_reader_init(oidc_record_reader_t *rd,
 static const unsigned char *get_field(oidc_record_reader_t *rd,
                                       unsigned char *type, apr_size_t *n)
 {
-    const unsigned char *b;
-    apr_size_t len;
+    apr_size_t len = 0, pos = rd->pos;
+    int i;
 
-    if (rd->failed || rd->len - rd->pos < 5) {
+    if (rd->failed || pos >= rd->len) {
         rd->failed = 1;
         return NULL;
     }
-    b = rd->buf + rd->pos;
-    len = ((apr_size_t)b[1] << 24) | ((apr_size_t)b[2] << 16)
-        | ((apr_size_t)b[3] << 8) | b[4];
-    if (len > rd->len - rd->pos - 5) {
+    *type = rd->buf[pos++];
+    for (i = 0; ; i++) {
+        unsigned char b;
+        if (i == LEN_MAX_BYTES || pos >= rd->len) {
+            rd->failed = 1;
+            return NULL;
+        }
+        b = rd->buf[pos++];
+        len |= (apr_size_t)(b & 0x7f) << (7 * i);
+        if (!(b & 0x80)) {
+            break;
+        }
+    }
+    if (len > rd->len - pos) {
         rd->failed = 1;
         return NULL;
     }
-    *type = b[0];
     *n = len;
-    rd->pos += 5 + len;
-    return b + 5;
+    rd->pos = pos + len;
+    return rd->buf + pos;
 }
 
 const char *oidc_record_get_str(oidc_record_reader_t *rd, apr_pool_t *p)
@@ -107,6 +129,20 @@ const char *oidc_record_get_str(oidc_record_reader_t *rd, apr_pool_t *p)
         return NULL;
     }
     return apr_pstrmemdup(p, (const char *)d, n);
+}
+
+const unsigned char *oidc_record_get_bytes(oidc_record_reader_t *rd,
+                                          apr_size_t *n)
+{
+    unsigned char type = 0;
+    const unsigned char *d = get_field(rd, &type, n);
+
+    if (d == NULL || type != FIELD_BYTES) {
+        rd->failed = 1;
+        *n = 0;
+        return NULL;
+    }
+    return d;
 }
 
 apr_time_t oidc_record_get_time(oidc_record_reader_t *rd)

@@ -1,8 +1,8 @@
 /*
  * oidc_record.h: the compact binary form of flow state and session records.
  *
- * A record is a sequence of fields, each a 1-byte type, a 4-byte big-endian
- * length and the bytes. Reading is bounds-checked everywhere, so a record is
+ * A record is a sequence of fields, each a 1-byte type, a varint length
+ * (one byte for most fields) and the bytes. Reading is bounds-checked everywhere, so a record is
  * cheap to decode on every request and can never be read past its end.
  */
 #ifndef OIDC_RECORD_H
@@ -20,6 +20,8 @@ void oidc_record_writer_init(oidc_record_writer_t *w, apr_pool_t *p,
                              apr_size_t hint);
 void oidc_record_put_str(oidc_record_writer_t *w, const char *s);
 void oidc_record_put_time(oidc_record_writer_t *w, apr_time_t t);
+void oidc_record_put_bytes(oidc_record_writer_t *w, const void *data,
+                           apr_size_t n);
 
 typedef struct {
     const unsigned char *buf;
@@ -33,6 +35,9 @@ void oidc_record_reader_init(oidc_record_reader_t *rd,
  * rd->failed and returns NULL / 0 from then on. */
 const char *oidc_record_get_str(oidc_record_reader_t *rd, apr_pool_t *p);
 apr_time_t oidc_record_get_time(oidc_record_reader_t *rd);
+/* Points into the record (not copied); NULL when this field is not bytes. */
+const unsigned char *oidc_record_get_bytes(oidc_record_reader_t *rd,
+                                          apr_size_t *n);
 /* True when every byte was read and nothing failed. */
 int oidc_record_done(const oidc_record_reader_t *rd);
 

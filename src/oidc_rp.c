@@ -276,14 +276,14 @@ static void refresh_userinfo(const oidc_rp_ctx_t *ctx, oidc_session_t *s)
 {
     const oidc_rp_config_t *cfg = ctx->cfg;
     const oidc_provider_snapshot_t *op;
-    const char *merged;
+    const char *merged, *token = oidc_session_id_token(ctx->pool, s);
     oidc_jwt_t *idt;
 
     s->userinfo_at = ctx->now;
     if (oidc_provider_get(cfg->provider, ctx->pool, ctx->http, ctx->log,
                           ctx->now, &op) != OIDC_PROVIDER_OK
-        || s->id_token == NULL
-        || oidc_jwt_parse(ctx->pool, s->id_token, &idt) != NULL) {
+        || token == NULL
+        || oidc_jwt_parse(ctx->pool, token, &idt) != NULL) {
         return;
     }
     /* The ID token was verified at login and is stored sealed. */
@@ -858,7 +858,7 @@ void oidc_rp_logout(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
     const oidc_rp_config_t *cfg = ctx->cfg;
     apr_array_header_t *cookies = request_cookies(ctx, req);
     const char *id = oidc_cookie_get(cookies, cfg->cookie_name);
-    const char *target = post_logout_target(ctx, req);
+    const char *target = post_logout_target(ctx, req), *hint;
     const oidc_provider_snapshot_t *op = NULL;
     oidc_session_t *s = NULL;
 
@@ -904,12 +904,13 @@ void oidc_rp_logout(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
         op = NULL;
     }
     revoke_tokens(ctx, op, s);
+    hint = oidc_session_id_token(p, s);
     if (op != NULL && op->meta->end_session_endpoint != NULL
-        && s->id_token != NULL && cfg->idp_logout != 0) {
+        && hint != NULL && cfg->idp_logout != 0) {
         const char *endpoint = op->meta->end_session_endpoint;
         res->location = apr_pstrcat(p, endpoint,
             strchr(endpoint, '?') ? "&" : "?",
-            "id_token_hint=", oidc_url_encode(p, s->id_token),
+            "id_token_hint=", oidc_url_encode(p, hint),
             "&post_logout_redirect_uri=", oidc_url_encode(p, target),
             "&client_id=", oidc_url_encode(p, cfg->client.id), NULL);
     }

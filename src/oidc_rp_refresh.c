@@ -106,6 +106,7 @@ static int accept_id_token(const oidc_rp_ctx_t *ctx,
     oidc_idtoken_status_t st;
     oidc_jwt_t *original;
     const char *detail = NULL, *claims;
+    const char *original_token = oidc_session_id_token(ctx->pool, s);
 
     memset(&prm, 0, sizeof(prm));
     prm.issuer = op->meta->issuer;
@@ -120,8 +121,9 @@ static int accept_id_token(const oidc_rp_ctx_t *ctx,
         detail = apr_pstrcat(ctx->pool, oidc_idtoken_status_name(st), ": ",
                              detail ? detail : "", NULL);
     }
-    else if (s->id_token == NULL
-             || oidc_jwt_parse(ctx->pool, s->id_token, &original) != NULL) {
+    else if (original_token == NULL
+             || oidc_jwt_parse(ctx->pool, original_token, &original)
+                != NULL) {
         detail = "the session has no original ID token to compare with";
     }
     else {

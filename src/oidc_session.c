@@ -1,4 +1,5 @@
 /* oidc_session.c: session ids, record sealing and lifetime rules. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "oidc_session.h"
@@ -8,7 +9,7 @@
 #include "oidc_claims.h"
 #include "oidc_jwt.h"
 
-#define SESSION_RECORD_VERSION "sess4"
+#define SESSION_RECORD_VERSION "sess5"
 #define STORE_KEY_LABEL "mod_authnz_oidc session id"
 #define ENDED_LABEL "mod_authnz_oidc session ended"
 
@@ -29,14 +30,30 @@ void oidc_session_store_key(const char *id,
     oidc_sha256_labelled(STORE_KEY_LABEL, id, OIDC_SESSION_ID_LEN, key);
 }
 
-/* The ID token's payload as JSON text, NULL when it has none. */
-static const char *id_token_payload(apr_pool_t *p, const char *id_token)
+const char *oidc_session_id_token(apr_pool_t *p, const oidc_session_t *s)
 {
-    const char *dot1 = id_token ? strchr(id_token, '.') : NULL;
-    const char *dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
+    if (s->id_token != NULL || s->idt_part[0] == NULL) {
+        return s->id_token;
+    }
+    return apr_pstrcat(p,
+        oidc_b64url_encode(p, s->idt_part[0], s->idt_len[0]), ".",
+        oidc_b64url_encode(p, s->idt_part[1], s->idt_len[1]), ".",
+        oidc_b64url_encode(p, s->idt_part[2], s->idt_len[2]), NULL);
+}
+
+/* The ID token's payload as JSON text, NULL when it has none. */
+static const char *id_token_payload(apr_pool_t *p, const oidc_session_t *s)
+{
+    const char *dot1, *dot2;
     unsigned char *raw;
     apr_size_t len;
 
+    if (s->id_token == NULL && s->idt_part[1] != NULL) {
+        return apr_pstrmemdup(p, (const char *)s->idt_part[1],
+                              s->idt_len[1]);
+    }
+    dot1 = s->id_token ? strchr(s->id_token, '.') : NULL;
+    dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
     if (dot2 == NULL) {
         return NULL;
     }
@@ -45,9 +62,142 @@ static const char *id_token_payload(apr_pool_t *p, const char *id_token)
     return (const char *)raw;     /* NUL-terminated by the decoder */
 }
 
+/* Stored claims beyond the ID token's start with this mark. */
+#define CLAIMS_EXTRA '+'
+
 const char *oidc_session_claims(apr_pool_t *p, const oidc_session_t *s)
 {
-    return s->claims ? s->claims : id_token_payload(p, s->id_token);
+    const char *payload;
+    json_t *claims, *token;
+    char *text;
+    const char *out;
+
+    if (s->claims != NULL && s->claims[0] != CLAIMS_EXTRA) {
+        return s->claims;
+    }
+    payload = id_token_payload(p, s);
+    if (s->claims == NULL || payload == NULL) {
+        return payload;
+    }
+    /* The ID token's claims over the rest, as when they were stored. */
+    claims = oidc_json_parse(p, s->claims + 1, strlen(s->claims + 1));
+    token = oidc_json_parse(p, payload, strlen(payload));
+    claims = claims ? oidc_json_pool_own(p, json_deep_copy(claims)) : NULL;
+    if (!json_is_object(claims) || !json_is_object(token)
+        || json_object_update(claims, token) != 0) {
+        return NULL;
+    }
+    text = json_dumps(claims, JSON_COMPACT);
+    if (text == NULL) {
+        return NULL;
+    }
+    out = apr_pstrdup(p, text);
+    free(text);
+    return out;
+}
+
+/* How the record keeps claims: NULL when they are the ID token's; the mark
+ * and the claims the token lacks when the token's are all there as they
+ * are in it; else the whole text. */
+static const char *claims_to_store(apr_pool_t *p, const char *text,
+                                   json_t *claims, const char *payload)
+{
+    json_t *token = payload ? oidc_json_parse(p, payload, strlen(payload))
+                            : NULL;
+    json_t *extra, *v;
+    const char *k;
+    char *dump;
+    const char *out;
+
+    if (!json_is_object(token)) {
+        return text;
+    }
+    json_object_foreach(token, k, v) {
+        if (!json_equal(json_object_get(claims, k), v)) {
+            return text;
+        }
+    }
+    extra = oidc_json_pool_own(p, json_object());
+    json_object_foreach(claims, k, v) {
+        if (json_object_get(token, k) == NULL
+            && json_object_set(extra, k, v) != 0) {
+            return text;
+        }
+    }
+    if (json_object_size(extra) == 0) {
+        return NULL;
+    }
+    dump = json_dumps(extra, JSON_COMPACT);
+    if (dump == NULL) {
+        return text;
+    }
+    out = apr_psprintf(p, "%c%s", CLAIMS_EXTRA, dump);
+    free(dump);
+    return out;
+}
+
+/* The ID token in three byte fields, its parts decoded, when encoding them
+ * again gives back the very same token (a signature covers its text);
+ * otherwise as text and two empty fields. */
+static void put_id_token(oidc_record_writer_t *w, apr_pool_t *p,
+                         const oidc_session_t *s)
+{
+    const char *token = s->id_token, *seg[3], *end[3];
+    unsigned char *raw[3];
+    apr_size_t len[3];
+    int i;
+
+    if (token == NULL && s->idt_part[0] != NULL) {
+        for (i = 0; i < 3; i++) {
+            oidc_record_put_bytes(w, s->idt_part[i], s->idt_len[i]);
+        }
+        return;
+    }
+    seg[0] = token;
+    end[0] = token ? strchr(token, '.') : NULL;
+    seg[1] = end[0] ? end[0] + 1 : NULL;
+    end[1] = seg[1] ? strchr(seg[1], '.') : NULL;
+    seg[2] = end[1] ? end[1] + 1 : NULL;
+    end[2] = seg[2] ? seg[2] + strlen(seg[2]) : NULL;
+    for (i = 0; i < 3 && seg[2] != NULL && strchr(seg[2], '.') == NULL; i++) {
+        apr_size_t n = (apr_size_t)(end[i] - seg[i]);
+        raw[i] = oidc_b64url_decode(p, seg[i], n, &len[i]);
+        if (raw[i] == NULL
+            || strlen(oidc_b64url_encode(p, raw[i], len[i])) != n
+            || memcmp(oidc_b64url_encode(p, raw[i], len[i]), seg[i], n)
+               != 0) {
+            break;
+        }
+    }
+    if (i == 3) {
+        for (i = 0; i < 3; i++) {
+            oidc_record_put_bytes(w, raw[i], len[i]);
+        }
+        return;
+    }
+    oidc_record_put_str(w, token);
+    oidc_record_put_str(w, NULL);
+    oidc_record_put_str(w, NULL);
+}
+
+/* The other half of put_id_token. */
+static void get_id_token(oidc_record_reader_t *rd, apr_pool_t *p,
+                         oidc_session_t *s)
+{
+    oidc_record_reader_t peek = *rd;
+    int i;
+
+    if (oidc_record_get_bytes(&peek, &s->idt_len[0]) == NULL) {
+        s->id_token = oidc_record_get_str(rd, p);
+        if (oidc_record_get_str(rd, p) != NULL
+            || oidc_record_get_str(rd, p) != NULL) {
+            rd->failed = 1;
+        }
+        return;
+    }
+    for (i = 0; i < 3; i++) {
+        s->idt_part[i] = oidc_record_get_bytes(rd, &s->idt_len[i]);
+    }
 }
 
 apr_status_t oidc_session_set_claims(apr_pool_t *p, oidc_session_t *s,
@@ -63,6 +213,72 @@ apr_status_t oidc_session_set_claims(apr_pool_t *p, oidc_session_t *s,
     return APR_SUCCESS;
 }
 
+/* The flat claims in one field: per claim its kind ('s' scalar, 'o'
+ * other), its name, NUL, its value, NUL. Neither holds a NUL: names are C
+ * strings and values are scrubbed of control characters. */
+static void put_flat(oidc_record_writer_t *w, apr_pool_t *p,
+                     const apr_array_header_t *flat)
+{
+    apr_size_t total = 0, at = 0;
+    char *buf;
+    int i;
+
+    for (i = 0; i < flat->nelts; i++) {
+        const oidc_claim_t *c = &APR_ARRAY_IDX(flat, i, oidc_claim_t);
+        total += 1 + strlen(c->name) + 1 + strlen(c->value) + 1;
+    }
+    buf = apr_palloc(p, total + 1);
+    for (i = 0; i < flat->nelts; i++) {
+        const oidc_claim_t *c = &APR_ARRAY_IDX(flat, i, oidc_claim_t);
+        apr_size_t n = strlen(c->name) + 1, v = strlen(c->value) + 1;
+        buf[at++] = c->scalar ? 's' : 'o';
+        memcpy(buf + at, c->name, n);
+        at += n;
+        memcpy(buf + at, c->value, v);
+        at += v;
+    }
+    oidc_record_put_bytes(w, buf, total);
+}
+
+static const apr_array_header_t *get_flat(oidc_record_reader_t *rd,
+                                         apr_pool_t *p)
+{
+    apr_size_t len, at = 0;
+    const unsigned char *d = oidc_record_get_bytes(rd, &len);
+    char *buf;
+    apr_array_header_t *flat;
+
+    if (d == NULL) {
+        return NULL;
+    }
+    /* One copy, NUL-terminated; names and values point into it. */
+    buf = apr_pstrmemdup(p, (const char *)d, len);
+    flat = apr_array_make(p, 16, sizeof(oidc_claim_t));
+    while (at < len) {
+        oidc_claim_t *c;
+        char kind = buf[at++];
+        apr_size_t name_end, value_end;
+
+        if ((kind != 's' && kind != 'o') || flat->nelts >= OIDC_MAX_CLAIMS) {
+            return NULL;
+        }
+        name_end = at + strlen(buf + at);
+        if (name_end >= len) {
+            return NULL;
+        }
+        value_end = name_end + 1 + strlen(buf + name_end + 1);
+        if (value_end >= len) {
+            return NULL;
+        }
+        c = apr_array_push(flat);
+        c->scalar = kind == 's';
+        c->name = buf + at;
+        c->value = buf + name_end + 1;
+        at = value_end + 1;
+    }
+    return flat;
+}
+
 apr_status_t oidc_session_seal(apr_pool_t *p, const unsigned char *key,
                                const char *id, const oidc_session_t *s,
                                apr_size_t max_len, unsigned char **out,
@@ -70,19 +286,10 @@ apr_status_t oidc_session_seal(apr_pool_t *p, const unsigned char *key,
 {
     oidc_record_writer_t w;
     const char *text = oidc_session_claims(p, s);
-    const char *payload = id_token_payload(p, s->id_token);
     json_t *claims = text ? oidc_json_parse(p, text, strlen(text)) : NULL;
-    apr_array_header_t *flat;
-    int i;
 
     if (!json_is_object(claims)) {
         return APR_EINVAL;
-    }
-    flat = oidc_claims_flatten(p, claims);
-    /* Claims that are just the ID token's are not stored twice. */
-    if (payload != NULL
-        && json_equal(claims, oidc_json_parse(p, payload, strlen(payload)))) {
-        text = NULL;
     }
     oidc_record_writer_init(&w, p, 4096);
     oidc_record_put_str(&w, SESSION_RECORD_VERSION);
@@ -94,46 +301,16 @@ apr_status_t oidc_session_seal(apr_pool_t *p, const unsigned char *key,
     oidc_record_put_str(&w, s->iss);
     oidc_record_put_str(&w, s->sub);
     oidc_record_put_str(&w, s->sid);
-    oidc_record_put_str(&w, s->id_token);
+    put_id_token(&w, p, s);
     oidc_record_put_str(&w, s->access_token);
     oidc_record_put_str(&w, s->refresh_token);
-    oidc_record_put_str(&w, text);
-    oidc_record_put_time(&w, flat->nelts);
-    for (i = 0; i < flat->nelts; i++) {
-        const oidc_claim_t *c = &APR_ARRAY_IDX(flat, i, oidc_claim_t);
-        /* The kind rides on the name: "s" scalar, "o" other. */
-        oidc_record_put_str(&w, apr_pstrcat(p, c->scalar ? "s" : "o",
-                                            c->name, NULL));
-        oidc_record_put_str(&w, c->value);
-    }
+    oidc_record_put_str(&w, claims_to_store(p, text, claims,
+                                            id_token_payload(p, s)));
+    put_flat(&w, p, oidc_claims_flatten(p, claims));
     if (w.len + OIDC_AEAD_OVERHEAD > max_len) {
         return APR_ENOSPC;
     }
     return oidc_aead_seal(p, key, id, strlen(id), w.buf, w.len, out, out_len);
-}
-
-static const apr_array_header_t *read_flat(oidc_record_reader_t *rd,
-                                          apr_pool_t *p)
-{
-    apr_time_t n = oidc_record_get_time(rd);
-    apr_array_header_t *flat;
-    apr_time_t i;
-
-    if (rd->failed || n < 0 || n > OIDC_MAX_CLAIMS) {
-        return NULL;
-    }
-    flat = apr_array_make(p, (int)n + 1, sizeof(oidc_claim_t));
-    for (i = 0; i < n; i++) {
-        oidc_claim_t *c = apr_array_push(flat);
-        const char *kind_name = oidc_record_get_str(rd, p);
-        c->value = oidc_record_get_str(rd, p);
-        if (kind_name == NULL || *kind_name == '\0' || c->value == NULL) {
-            return NULL;
-        }
-        c->scalar = kind_name[0] == 's';
-        c->name = kind_name + 1;
-    }
-    return flat;
 }
 
 apr_status_t oidc_session_decrypt(apr_pool_t *p, const unsigned char *key,
@@ -164,15 +341,16 @@ apr_status_t oidc_session_parse(apr_pool_t *p, const unsigned char *plain,
     s->iss = oidc_record_get_str(&rd, p);
     s->sub = oidc_record_get_str(&rd, p);
     s->sid = oidc_record_get_str(&rd, p);
-    s->id_token = oidc_record_get_str(&rd, p);
+    get_id_token(&rd, p, s);
     s->access_token = oidc_record_get_str(&rd, p);
     s->refresh_token = oidc_record_get_str(&rd, p);
     s->claims = oidc_record_get_str(&rd, p);
-    s->flat = read_flat(&rd, p);
+    s->flat = get_flat(&rd, p);
     if (!oidc_record_done(&rd) || version == NULL
         || strcmp(version, SESSION_RECORD_VERSION) != 0 || s->sub == NULL
         || s->flat == NULL
-        || (s->claims == NULL && s->id_token == NULL)) {
+        || ((s->claims == NULL || s->claims[0] == CLAIMS_EXTRA)
+            && s->id_token == NULL && s->idt_part[0] == NULL)) {
         return APR_EGENERAL;
     }
     *out = s;

@@ -33,12 +33,19 @@ typedef struct {
     /* The claims flattened for export (oidc_claim_t), rebuilt from claims at
      * every seal, so that requests need no JSON parse. */
     const apr_array_header_t *flat;
+    /* Private to oidc_session.c: after opening a record, the ID token's
+     * three parts decoded, and id_token NULL until oidc_session_id_token. */
+    const unsigned char *idt_part[3];
+    apr_size_t idt_len[3];
 } oidc_session_t;
 
 const char *oidc_session_new_id(apr_pool_t *p);
 int oidc_session_id_wellformed(const char *id);
 void oidc_session_store_key(const char *id,
                             unsigned char key[OIDC_SESSION_STORE_KEY_LEN]);
+
+/* The ID token as the OP sent it (NULL if there is none). */
+const char *oidc_session_id_token(apr_pool_t *p, const oidc_session_t *s);
 
 /* The claims as JSON object text (NULL if there are none). */
 const char *oidc_session_claims(apr_pool_t *p, const oidc_session_t *s);

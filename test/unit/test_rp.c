@@ -664,7 +664,7 @@ START_TEST(full_login)
     ck_assert_str_eq(auth.session->sub, SUB);
     ck_assert_str_eq(auth.session->iss, ISSUER);
     ck_assert_str_eq(auth.session->access_token, ACCESS_TOKEN);
-    ck_assert_str_eq(auth.session->id_token, tok);
+    ck_assert_str_eq(oidc_session_id_token(unit_pool, auth.session), tok);
     ck_assert(auth.session->access_expires == NOW + apr_time_from_sec(300));
     /* Claims come as the flat form, no JSON parse per request. */
     ck_assert_ptr_nonnull(auth.session->flat);

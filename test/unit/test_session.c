@@ -4,6 +4,7 @@
 #include "oidc_encode.h"
 #include "oidc_session.h"
 #include "oidc_claims.h"
+#include "oidc_jwt.h"
 
 static const unsigned char key_a[OIDC_KEY_LEN] =
     "session key A session key A ses";
@@ -115,7 +116,7 @@ START_TEST(seal_open_round_trip)
     ck_assert_str_eq(o->iss, s->iss);
     ck_assert_str_eq(o->sub, s->sub);
     ck_assert_ptr_null(o->sid);
-    ck_assert_str_eq(o->id_token, s->id_token);
+    ck_assert_str_eq(oidc_session_id_token(unit_pool, o), s->id_token);
     ck_assert_str_eq(o->access_token, "");       /* "" is not NULL */
     ck_assert_ptr_null(o->refresh_token);
     ck_assert_str_eq(o->claims, s->claims);
@@ -235,6 +236,96 @@ START_TEST(claims_of_the_id_token_stored_once)
     ck_assert_ptr_null(back->claims);
     ck_assert_str_eq(oidc_session_claims(unit_pool, back), "{\"sub\":\"x\"}");
     ck_assert_str_eq(oidc_claims_flat_string(back->flat, "sub"), "x");
+}
+END_TEST
+
+/* A session sealed and opened again. */
+static oidc_session_t *round_trip(const char *id, const oidc_session_t *s,
+                                  apr_size_t *len)
+{
+    unsigned char *rec;
+    oidc_session_t *back = NULL;
+
+    seal(key_a, id, s, &rec, len);
+    ck_assert_int_eq(oidc_session_open(unit_pool, key_a, id, rec, *len,
+                                       &back), APR_SUCCESS);
+    return back;
+}
+
+/* The ID token is kept decoded when that gives back the same text, else as
+ * it came; and it survives any number of seals either way. */
+START_TEST(id_token_kept_exactly)
+{
+    const char *id = oidc_session_new_id(unit_pool);
+    static const char *const tokens[] = {
+        "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln",     /* canonical */
+        "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2l",      /* stray bits */
+        "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2k=",     /* padded */
+        "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.",         /* no signature */
+        "a.b.c.d.e",                                     /* five parts */
+        "not a token",
+    };
+    oidc_session_t *s = sample(), *back;
+    apr_size_t len, canonical_len = 0, i;
+
+    for (i = 0; i < sizeof(tokens) / sizeof(tokens[0]); i++) {
+        s->id_token = tokens[i];
+        back = round_trip(id, s, &len);
+        ck_assert_str_eq(oidc_session_id_token(unit_pool, back), tokens[i]);
+        back = round_trip(id, back, &len);      /* sealed from the parts */
+        ck_assert_str_eq(oidc_session_id_token(unit_pool, back), tokens[i]);
+        if (i == 0) {
+            canonical_len = len;
+        }
+    }
+    /* Decoded, a token takes a quarter less room than its text. */
+    s->id_token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnc2lnc2lnc2ln"
+                  "c2lnc2lnc2lnc2lnc2lnc2lnc2lnc2lnc2lnc2lnc2lnc2lnc2ln";
+    round_trip(id, s, &len);
+    ck_assert_uint_lt(len - canonical_len,
+                      strlen(s->id_token) - strlen(tokens[0]));
+    /* A refresh replaces the token of an opened session. */
+    s->id_token = tokens[0];
+    back = round_trip(id, s, &len);
+    back->id_token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ5In0.c2ln";
+    back->claims = "{\"sub\":\"y\"}";
+    back = round_trip(id, back, &len);
+    ck_assert_str_eq(oidc_session_id_token(unit_pool, back),
+                     "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ5In0.c2ln");
+    ck_assert_str_eq(oidc_session_claims(unit_pool, back), "{\"sub\":\"y\"}");
+}
+END_TEST
+
+/* Claims beyond the ID token's are stored without the token's again; when
+ * they contradict the token, whole. */
+START_TEST(claims_beyond_the_id_token)
+{
+    const char *id = oidc_session_new_id(unit_pool);
+    oidc_session_t *s = sample(), *back;
+    apr_size_t len, whole;
+    json_t *claims;
+
+    /* The token's payload is {"sub":"x"}. */
+    s->claims = "{\"sub\":\"x\",\"email\":\"a@example.com\"}";
+    back = round_trip(id, s, &len);
+    ck_assert_int_eq(back->claims[0], '+');
+    claims = oidc_json_parse(unit_pool, oidc_session_claims(unit_pool, back),
+                             strlen(oidc_session_claims(unit_pool, back)));
+    ck_assert_str_eq(oidc_json_str(claims, "sub"), "x");
+    ck_assert_str_eq(oidc_json_str(claims, "email"), "a@example.com");
+    ck_assert_int_eq(json_object_size(claims), 2);
+    ck_assert_str_eq(oidc_claims_flat_string(back->flat, "email"),
+                     "a@example.com");
+    /* Opened and sealed again: the same claims. */
+    back = round_trip(id, back, &len);
+    ck_assert_int_eq(json_object_size(oidc_json_parse(unit_pool,
+        oidc_session_claims(unit_pool, back),
+        strlen(oidc_session_claims(unit_pool, back)))), 2);
+
+    s->claims = "{\"sub\":\"other\",\"email\":\"a@example.com\"}";
+    back = round_trip(id, s, &whole);
+    ck_assert_str_eq(back->claims, s->claims);
+    ck_assert_uint_gt(whole, len);
 }
 END_TEST
 
@@ -379,6 +470,8 @@ Suite *session_suite(void)
     tcase_add_test(tc, seal_enospc);
     tcase_add_test(tc, flat_claims_roundtrip);
     tcase_add_test(tc, claims_of_the_id_token_stored_once);
+    tcase_add_test(tc, id_token_kept_exactly);
+    tcase_add_test(tc, claims_beyond_the_id_token);
     tcase_add_test(tc, freshness);
     tcase_add_test(tc, needs_touch);
     tcase_add_test(tc, store_expiry);
