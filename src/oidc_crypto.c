@@ -1,4 +1,5 @@
 /* oidc_crypto.c: thin, checked wrappers over OpenSSL's EVP interfaces. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/evp.h>
@@ -48,6 +49,61 @@ static const EVP_CIPHER *fetched_aes_gcm(void)
     return c;
 }
 
+/* Contexts each thread keeps for the per-request digest and decryption:
+ * making one per call, and expanding the AES key and GCM tables each time,
+ * cost more than the work itself. Freed when the thread ends. */
+typedef struct {
+    EVP_MD_CTX *md;
+    EVP_CIPHER_CTX *gcm_open;
+    unsigned char gcm_open_key[OIDC_KEY_LEN];
+    int gcm_open_keyed;            /* gcm_open holds gcm_open_key */
+} thread_ctx_t;
+
+static pthread_key_t thread_ctx_key;
+static pthread_once_t thread_ctx_once = PTHREAD_ONCE_INIT;
+static int thread_ctx_ok;
+
+static void thread_ctx_free(void *data)
+{
+    thread_ctx_t *t = data;
+
+    EVP_MD_CTX_free(t->md);
+    EVP_CIPHER_CTX_free(t->gcm_open);
+    OPENSSL_cleanse(t->gcm_open_key, sizeof(t->gcm_open_key));
+    free(t);
+}
+
+static void thread_ctx_init(void)
+{
+    thread_ctx_ok = pthread_key_create(&thread_ctx_key, thread_ctx_free) == 0;
+}
+
+/* NULL when out of memory: callers then make a context of their own. */
+static thread_ctx_t *thread_ctx(void)
+{
+    thread_ctx_t *t;
+
+    if (pthread_once(&thread_ctx_once, thread_ctx_init) != 0
+        || !thread_ctx_ok) {
+        return NULL;
+    }
+    t = pthread_getspecific(thread_ctx_key);
+    if (t == NULL) {
+        t = calloc(1, sizeof(*t));
+        if (t == NULL) {
+            return NULL;
+        }
+        t->md = EVP_MD_CTX_new();
+        t->gcm_open = EVP_CIPHER_CTX_new();
+        if (t->md == NULL || t->gcm_open == NULL
+            || pthread_setspecific(thread_ctx_key, t) != 0) {
+            thread_ctx_free(t);
+            return NULL;
+        }
+    }
+    return t;
+}
+
 apr_status_t oidc_random(unsigned char *buf, apr_size_t len)
 {
     return RAND_bytes(buf, (int)len) == 1 ? APR_SUCCESS : APR_EGENERAL;
@@ -76,7 +132,8 @@ void oidc_sha256_labelled(const char *label, const void *data,
                           apr_size_t len, unsigned char out[32])
 {
     const EVP_MD *md = fetched_sha256();
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    thread_ctx_t *t = thread_ctx();
+    EVP_MD_CTX *ctx = t ? t->md : EVP_MD_CTX_new();
 
     /* Out of memory is fatal here as in APR's pools: there is no answer
      * that would not be a wrong key. */
@@ -87,7 +144,9 @@ void oidc_sha256_labelled(const char *label, const void *data,
         || EVP_DigestFinal_ex(ctx, out, NULL) != 1) {
         abort();
     }
-    EVP_MD_CTX_free(ctx);
+    if (t == NULL) {
+        EVP_MD_CTX_free(ctx);
+    }
 }
 
 apr_status_t oidc_hkdf(const unsigned char *ikm, apr_size_t ikm_len,
@@ -149,6 +208,7 @@ apr_status_t oidc_aead_open(apr_pool_t *p, const unsigned char *key,
                             const unsigned char *in, apr_size_t len,
                             unsigned char **plain, apr_size_t *plain_len)
 {
+    thread_ctx_t *t;
     EVP_CIPHER_CTX *ctx;
     const unsigned char *ct = in + OIDC_AEAD_NONCE_LEN;
     apr_size_t ct_len;
@@ -160,18 +220,33 @@ apr_status_t oidc_aead_open(apr_pool_t *p, const unsigned char *key,
     }
     ct_len = len - OIDC_AEAD_OVERHEAD;
     buf = apr_palloc(p, ct_len + 1);
-    ctx = EVP_CIPHER_CTX_new();
+    t = thread_ctx();
+    ctx = t ? t->gcm_open : EVP_CIPHER_CTX_new();
     if (ctx == NULL) {
         return APR_ENOMEM;
     }
-    ok = fetched_aes_gcm() != NULL
-        && EVP_DecryptInit_ex(ctx, fetched_aes_gcm(), NULL, key, in) == 1
+    if (t != NULL && t->gcm_open_keyed
+        && memcmp(t->gcm_open_key, key, OIDC_KEY_LEN) == 0) {
+        /* Same key: only the nonce changes, the key schedule stays. */
+        ok = EVP_DecryptInit_ex(ctx, NULL, NULL, NULL, in) == 1;
+    }
+    else {
+        ok = fetched_aes_gcm() != NULL
+            && EVP_DecryptInit_ex(ctx, fetched_aes_gcm(), NULL, key, in) == 1;
+        if (t != NULL) {
+            memcpy(t->gcm_open_key, key, OIDC_KEY_LEN);
+            t->gcm_open_keyed = ok;
+        }
+    }
+    ok = ok
         && EVP_DecryptUpdate(ctx, NULL, &n, aad, (int)aad_len) == 1
         && EVP_DecryptUpdate(ctx, buf, &n, ct, (int)ct_len) == 1
         && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, OIDC_AEAD_TAG_LEN,
                                (void *)(ct + ct_len)) == 1
         && EVP_DecryptFinal_ex(ctx, buf + n, &fin) == 1;
-    EVP_CIPHER_CTX_free(ctx);
+    if (t == NULL) {
+        EVP_CIPHER_CTX_free(ctx);
+    }
     if (!ok) {
         return APR_EGENERAL;
     }

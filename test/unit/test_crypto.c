@@ -82,6 +82,28 @@ START_TEST(aead_wrong_key)
 }
 END_TEST
 
+/* Each thread keeps its decryption context keyed: records under several
+ * keys, in any order, open under their own key only. */
+START_TEST(aead_keys_alternate)
+{
+    unsigned char *under_a, *under_b, *plain;
+    apr_size_t len_a, len_b, plain_len;
+    int round;
+
+    seal(key_a, "context", &under_a, &len_a);
+    seal(key_b, "context", &under_b, &len_b);
+    for (round = 0; round < 3; round++) {
+        ck_assert_int_eq(open_(key_a, "context", under_a, len_a), APR_SUCCESS);
+        ck_assert_int_eq(open_(key_a, "context", under_b, len_b), APR_EGENERAL);
+        ck_assert_int_eq(oidc_aead_open(unit_pool, key_b, "context", 7,
+                                        under_b, len_b, &plain, &plain_len),
+                         APR_SUCCESS);
+        ck_assert_str_eq((const char *)plain, plain_text);
+        ck_assert_int_eq(open_(key_b, "context", under_a, len_a), APR_EGENERAL);
+    }
+}
+END_TEST
+
 START_TEST(aead_wrong_aad)
 {
     unsigned char *sealed;
@@ -215,6 +237,7 @@ Suite *crypto_suite(void)
     tcase_add_test(tc, sha256_vector);
     tcase_add_test(tc, aead_round_trip);
     tcase_add_test(tc, aead_empty);
+    tcase_add_test(tc, aead_keys_alternate);
     tcase_add_test(tc, aead_wrong_key);
     tcase_add_test(tc, aead_wrong_aad);
     tcase_add_test(tc, aead_tampered);
