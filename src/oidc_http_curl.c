@@ -1,5 +1,8 @@
 /* oidc_http_curl.c: the OP's HTTP client, with bounded time and size, no
- * redirects and http(s) only. */
+ * redirects and http(s) only. Each thread keeps one curl handle, so that
+ * connections (and TLS sessions) to the OP are reused from one login to
+ * the next instead of being set up for every request. */
+#include <pthread.h>
 #include <string.h>
 #include <curl/curl.h>
 
@@ -44,6 +47,45 @@ static apr_status_t easy_cleanup(void *data)
     return APR_SUCCESS;
 }
 
+static pthread_key_t handle_key;
+static pthread_once_t handle_once = PTHREAD_ONCE_INIT;
+static int handle_key_ok;
+
+static void handle_free(void *data)
+{
+    curl_easy_cleanup((CURL *)data);
+}
+
+static void handle_key_init(void)
+{
+    handle_key_ok = pthread_key_create(&handle_key, handle_free) == 0;
+}
+
+/* This thread's handle (every option at its default, the connection
+ * cache kept); else a handle of this request's own. */
+static CURL *thread_handle(apr_pool_t *p)
+{
+    CURL *c = NULL;
+
+    if (pthread_once(&handle_once, handle_key_init) == 0 && handle_key_ok) {
+        c = pthread_getspecific(handle_key);
+        if (c != NULL) {
+            return c;
+        }
+        c = curl_easy_init();
+        if (c != NULL && pthread_setspecific(handle_key, c) == 0) {
+            return c;
+        }
+    }
+    if (c == NULL) {
+        c = curl_easy_init();
+    }
+    if (c != NULL) {
+        apr_pool_cleanup_register(p, c, easy_cleanup, apr_pool_cleanup_null);
+    }
+    return c;
+}
+
 static apr_status_t slist_cleanup(void *data)
 {
     curl_slist_free_all((struct curl_slist *)data);
@@ -55,7 +97,7 @@ static apr_status_t curl_send(const oidc_http_t *http, apr_pool_t *p,
                               oidc_http_resp_t *resp, const char **err)
 {
     const oidc_http_curl_opts_t *o = http->baton;
-    CURL *c = curl_easy_init();
+    CURL *c = thread_handle(p);
     struct curl_slist *hdrs = NULL;
     char errbuf[CURL_ERROR_SIZE] = "";
     body_t body = { p, NULL, 0, 0, 0 };
@@ -69,7 +111,6 @@ static apr_status_t curl_send(const oidc_http_t *http, apr_pool_t *p,
         *err = "curl_easy_init failed";
         return APR_EGENERAL;
     }
-    apr_pool_cleanup_register(p, c, easy_cleanup, apr_pool_cleanup_null);
     hdrs = curl_slist_append(hdrs, "Accept: application/json");
     if (req->authorization != NULL) {
         hdrs = curl_slist_append(hdrs, apr_pstrcat(p, "Authorization: ",
@@ -101,6 +142,10 @@ static apr_status_t curl_send(const oidc_http_t *http, apr_pool_t *p,
     }
 
     rc = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    /* The handle outlives this call: drop its pointers to our stack and
+     * pool before anything else can reach them. */
+    curl_easy_reset(c);
     if (body.too_large) {
         *err = "response larger than the limit";
         return APR_EGENERAL;
@@ -119,7 +164,6 @@ static apr_status_t curl_send(const oidc_http_t *http, apr_pool_t *p,
             return APR_EGENERAL;
         }
     }
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     resp->status = (int)status;
     resp->body = body.buf ? body.buf : "";
     resp->len = body.len;
