@@ -161,11 +161,11 @@ static void put_id_token(oidc_record_writer_t *w, apr_pool_t *p,
     end[2] = seg[2] ? seg[2] + strlen(seg[2]) : NULL;
     for (i = 0; i < 3 && seg[2] != NULL && strchr(seg[2], '.') == NULL; i++) {
         apr_size_t n = (apr_size_t)(end[i] - seg[i]);
+        const char *again;
         raw[i] = oidc_b64url_decode(p, seg[i], n, &len[i]);
-        if (raw[i] == NULL
-            || strlen(oidc_b64url_encode(p, raw[i], len[i])) != n
-            || memcmp(oidc_b64url_encode(p, raw[i], len[i]), seg[i], n)
-               != 0) {
+        again = raw[i] ? oidc_b64url_encode(p, raw[i], len[i]) : NULL;
+        if (again == NULL || strlen(again) != n
+            || memcmp(again, seg[i], n) != 0) {
             break;
         }
     }
