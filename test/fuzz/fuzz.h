@@ -55,8 +55,8 @@ extern const char fuzz_jwk_ec[];
 
 /* The public JWK Set of both keys, as the OP would publish it. */
 const char *fuzz_jwks_text(apr_pool_t *p);
-/* That set parsed once, for the life of the process. */
-const oidc_jwks_t *fuzz_jwks(void);
+/* That set parsed into p (per input: cjose keys live in a pool). */
+const oidc_jwks_t *fuzz_jwks(apr_pool_t *p);
 
 /* A compact JWS of payload: alg RS*, PS* (RSA key) or ES256 (EC key);
  * kid and typ go in the header when not NULL. NULL on failure. */

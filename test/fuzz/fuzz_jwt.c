@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     prm.now = FUZZ_NOW;
     prm.skew = FUZZ_SKEW;
     prm.iat_max_age = apr_time_from_sec(3600);
-    if (oidc_idtoken_validate(p, compact, fuzz_jwks(), &prm, &idt, &detail)
+    if (oidc_idtoken_validate(p, compact, fuzz_jwks(p), &prm, &idt, &detail)
             == OIDC_IDTOKEN_OK) {
         /* What a login and a refresh do with a valid token. */
         (void)oidc_idtoken_continues(idt->claims, idt->claims);

@@ -70,38 +70,41 @@ static json_t *public_jwk(const char *text)
     return k;
 }
 
-const char *fuzz_jwks_text(apr_pool_t *p)
+/* Made once and kept in malloc'd memory, which the leak checker scans (it
+ * does not see into APR's allocator, so process-lifetime pool data would
+ * look leaked). */
+static const char *public_jwks(void)
 {
-    json_t *keys = json_array();
-    json_t *set = json_pack("{s:o}", "keys", keys);
-    char *dump;
-    const char *out;
+    static char *text;
+    json_t *keys, *set;
 
-    json_array_append_new(keys, public_jwk(fuzz_jwk_rsa));
-    json_array_append_new(keys, public_jwk(fuzz_jwk_ec));
-    dump = json_dumps(set, JSON_COMPACT);
-    json_decref(set);
-    if (dump == NULL) {
-        abort();
-    }
-    out = apr_pstrdup(p, dump);
-    free(dump);
-    return out;
-}
-
-const oidc_jwks_t *fuzz_jwks(void)
-{
-    static apr_pool_t *pool;
-    static oidc_jwks_t *jwks;
-    const char *text;
-
-    if (jwks == NULL) {
-        pool = fuzz_pool();
-        text = fuzz_jwks_text(pool);
-        if (oidc_jwks_parse(pool, text, strlen(text), &jwks) != NULL
-            || jwks->keys->nelts != 2) {
+    if (text == NULL) {
+        keys = json_array();
+        set = json_pack("{s:o}", "keys", keys);
+        json_array_append_new(keys, public_jwk(fuzz_jwk_rsa));
+        json_array_append_new(keys, public_jwk(fuzz_jwk_ec));
+        text = json_dumps(set, JSON_COMPACT);
+        json_decref(set);
+        if (text == NULL) {
             abort();
         }
+    }
+    return text;
+}
+
+const char *fuzz_jwks_text(apr_pool_t *p)
+{
+    return apr_pstrdup(p, public_jwks());
+}
+
+const oidc_jwks_t *fuzz_jwks(apr_pool_t *p)
+{
+    const char *text = public_jwks();
+    oidc_jwks_t *jwks;
+
+    if (oidc_jwks_parse(p, text, strlen(text), &jwks) != NULL
+        || jwks->keys->nelts != 2) {
+        abort();
     }
     return jwks;
 }

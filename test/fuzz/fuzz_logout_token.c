@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     token = oidc_params_parse(p, body, OIDC_MAX_JWT_LEN + 64, &params)
             == OIDC_PARAMS_OK ? apr_table_get(params, "logout_token") : NULL;
     if (token != NULL) {
-        st = oidc_logout_token_validate(p, token, fuzz_jwks(), FUZZ_ISSUER,
+        st = oidc_logout_token_validate(p, token, fuzz_jwks(p), FUZZ_ISSUER,
                                         FUZZ_CLIENT_ID, FUZZ_NOW, FUZZ_SKEW,
                                         LOGOUT_TOKEN_MAX_AGE, &lt, &detail);
         (void)oidc_logout_token_status_name(st);

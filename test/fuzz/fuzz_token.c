@@ -34,7 +34,7 @@ static void exchange(apr_pool_t *p, int status, const char *body,
     prm.now = FUZZ_NOW;
     prm.skew = FUZZ_SKEW;
     prm.iat_max_age = apr_time_from_sec(3600);
-    (void)oidc_idtoken_validate(p, tok.id_token, fuzz_jwks(), &prm, &idt,
+    (void)oidc_idtoken_validate(p, tok.id_token, fuzz_jwks(p), &prm, &idt,
                                 &detail);
 }
 
