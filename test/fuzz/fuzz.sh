@@ -42,8 +42,8 @@ if [ "$mode" = run-one ]; then
 fi
 
 if ! command -v "$FUZZ_CC" >/dev/null 2>&1; then
-    echo "fuzz: $FUZZ_CC not found (Debian 12: apt-get install clang libclang-rt-14-dev," >&2
-    echo "      or scripts/fuzz-deps.sh)" >&2
+    echo "fuzz: $FUZZ_CC not found (Debian 12: apt-get install clang" \
+         "libclang-rt-dev, or scripts/test.sh fuzz)" >&2
     exit 1
 fi
 
@@ -82,8 +82,12 @@ for name in $FUZZ_TARGETS; do
         echo "fuzz: no target $name (test/fuzz/fuzz_$name.c)" >&2
         exit 1
     fi
-    $FUZZ_CC $cflags -fsanitize=fuzzer "$srcdir/test/fuzz/fuzz_$name.c" \
-        $objs $FUZZ_LIBS -o "$out/fuzz_$name"
+    if ! $FUZZ_CC $cflags -fsanitize=fuzzer "$srcdir/test/fuzz/fuzz_$name.c" \
+            $objs $FUZZ_LIBS -o "$out/fuzz_$name"; then
+        echo "fuzz: cannot build fuzz_$name (no libFuzzer runtime? Debian 12:" \
+             "apt-get install libclang-rt-dev)" >&2
+        exit 1
+    fi
 done
 echo "fuzz: built$(for n in $FUZZ_TARGETS; do printf ' %s' "$out/fuzz_$n"; done)"
 [ "$mode" = fuzz ] || exit 0
