@@ -35,6 +35,23 @@ install_deps() {
     fi
 }
 
+# Only for `make fuzz` (scripts/test.sh fuzz): clang and its libFuzzer and
+# sanitizer runtimes, which clang merely recommends. `make check` replays the
+# fuzz seeds with the normal compiler and needs neither.
+FUZZ_PACKAGES="clang libclang-rt-dev"
+
+install_fuzz_deps() {
+    missing=""
+    for pkg in $FUZZ_PACKAGES; do
+        dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
+    done
+    if [ -n "$missing" ]; then
+        echo "installing Debian packages for fuzzing:$missing"
+        as_root apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq $missing >/dev/null
+    fi
+}
+
 build() {
     [ -x configure ] || ./autogen.sh >/dev/null 2>&1
     if [ ! -f Makefile ] || [ configure -nt Makefile ]; then

@@ -4,11 +4,32 @@
 
 #include "oidc_jwks.h"
 #include "oidc_jwt.h"
+#include "oidc_encode.h"
 
 static apr_status_t jwk_release(void *data)
 {
     cjose_jwk_release((cjose_jwk_t *)data);
     return APR_SUCCESS;
+}
+
+/* cjose's base64url decoder asserts (aborting the process) on some
+ * malformed values, such as "A=B": the members it decodes must be strict
+ * base64url before it sees them. */
+static int members_are_b64url(const json_t *k)
+{
+    static const char *const encoded[] = {
+        "n", "e", "d", "p", "q", "dp", "dq", "qi", "x", "y", NULL
+    };
+    int i;
+
+    for (i = 0; encoded[i] != NULL; i++) {
+        const json_t *v = json_object_get(k, encoded[i]);
+        if (json_is_string(v)
+            && !oidc_is_b64url(json_string_value(v), json_string_length(v))) {
+            return 0;
+        }
+    }
+    return 1;
 }
 
 static int import_key(apr_pool_t *p, json_t *k, oidc_jwk_t *out)
@@ -25,7 +46,8 @@ static int import_key(apr_pool_t *p, json_t *k, oidc_jwk_t *out)
         || (kid != NULL && !json_is_string(kid))) {
         return 0;
     }
-    if (strcmp(out->kty, "RSA") != 0 && strcmp(out->kty, "EC") != 0) {
+    if ((strcmp(out->kty, "RSA") != 0 && strcmp(out->kty, "EC") != 0)
+        || !members_are_b64url(k)) {
         return 0;
     }
     out->kid = kid ? apr_pstrdup(p, json_string_value(kid)) : NULL;

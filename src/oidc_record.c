@@ -5,6 +5,11 @@
 
 enum { FIELD_NULL = 0, FIELD_STR = 1, FIELD_TIME = 2, FIELD_BYTES = 3 };
 
+/* 9999-12-31T23:59:59Z in microseconds: no time (or count) we write comes
+ * near it, and arithmetic on times below it (ages, expiries) cannot
+ * overflow. */
+#define MAX_TIME APR_INT64_C(253402300799000000)
+
 void oidc_record_writer_init(oidc_record_writer_t *w, apr_pool_t *p,
                              apr_size_t hint)
 {
@@ -159,6 +164,10 @@ apr_time_t oidc_record_get_time(oidc_record_reader_t *rd)
     }
     for (i = 0; i < 8; i++) {
         v = (v << 8) | d[i];
+    }
+    if (v > (apr_uint64_t)MAX_TIME) {    /* negative ones too */
+        rd->failed = 1;
+        return 0;
     }
     return (apr_time_t)v;
 }

@@ -32,7 +32,8 @@ typedef struct {
 void oidc_record_reader_init(oidc_record_reader_t *rd,
                              const unsigned char *buf, apr_size_t len);
 /* NULL field (absent) and "" are kept apart; a malformed record sets
- * rd->failed and returns NULL / 0 from then on. */
+ * rd->failed and returns NULL / 0 from then on. A time before 1970 or after
+ * the year 9999 is malformed. */
 const char *oidc_record_get_str(oidc_record_reader_t *rd, apr_pool_t *p);
 apr_time_t oidc_record_get_time(oidc_record_reader_t *rd);
 /* Points into the record (not copied); NULL when this field is not bytes. */

@@ -73,6 +73,24 @@ START_TEST(parse_skips_unusable_keys)
 }
 END_TEST
 
+/* Found by fuzz_jwks: cjose's decoder aborts the process on such values. */
+START_TEST(parse_skips_non_base64url_members)
+{
+    oidc_jwks_t *jwks = parse_ok(unit_jwks_text(
+        unit_pool,
+        "{\"kty\":\"RSA\",\"kid\":\"pad-e\",\"n\":\"AQAB\",\"e\":\"A=\"}",
+        "{\"kty\":\"RSA\",\"kid\":\"pad-n\",\"n\":\"A=B\",\"e\":\"AQAB\"}",
+        "{\"kty\":\"EC\",\"kid\":\"pad-x\",\"crv\":\"P-256\","
+        "\"x\":\"A=B\",\"y\":\"AA\"}",
+        "{\"kty\":\"RSA\",\"kid\":\"plus\",\"n\":\"A+/B\",\"e\":\"AQAB\"}",
+        unit_jwk_public(unit_pool, &unit_rsa1, "good-rsa", NULL, NULL),
+        NULL));
+
+    ck_assert_int_eq(jwks->keys->nelts, 1);
+    ck_assert_str_eq(kid_at(jwks, 0), "good-rsa");
+}
+END_TEST
+
 START_TEST(parse_kid_not_string)
 {
     /* A kid that is not a string makes the key unusable. */
@@ -264,6 +282,7 @@ Suite *jwks_suite(void)
 
     tcase_add_test(tc, parse_keeps_signing_keys);
     tcase_add_test(tc, parse_skips_unusable_keys);
+    tcase_add_test(tc, parse_skips_non_base64url_members);
     tcase_add_test(tc, parse_kid_not_string);
     tcase_add_test(tc, parse_rejects);
     tcase_add_test(tc, parse_too_many);

@@ -218,6 +218,25 @@ START_TEST(open_requires_sub_and_claims)
 }
 END_TEST
 
+/* Times no module wrote (found by fuzz_session): the lifetime rules'
+ * arithmetic on them would overflow, so the record does not open. */
+START_TEST(open_refuses_impossible_times)
+{
+    const char *id = oidc_session_new_id(unit_pool);
+    oidc_session_t *s = sample();
+    unsigned char *rec;
+    apr_size_t len;
+
+    s->access_issued = -APR_INT64_C(9221672037454775808);
+    seal(key_a, id, s, &rec, &len);
+    ck_assert_int_eq(open_(key_a, id, rec, len), APR_EGENERAL);
+    s = sample();
+    s->created = APR_INT64_C(253402300800) * APR_USEC_PER_SEC;  /* year 10000 */
+    seal(key_a, id, s, &rec, &len);
+    ck_assert_int_eq(open_(key_a, id, rec, len), APR_EGENERAL);
+}
+END_TEST
+
 /* Claims equal to the ID token's payload are stored once, in the token. */
 START_TEST(claims_of_the_id_token_stored_once)
 {
@@ -467,6 +486,7 @@ Suite *session_suite(void)
     tcase_add_test(tc, open_tampered);
     tcase_add_test(tc, open_truncated);
     tcase_add_test(tc, open_requires_sub_and_claims);
+    tcase_add_test(tc, open_refuses_impossible_times);
     tcase_add_test(tc, seal_enospc);
     tcase_add_test(tc, flat_claims_roundtrip);
     tcase_add_test(tc, claims_of_the_id_token_stored_once);
