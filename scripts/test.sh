@@ -57,7 +57,9 @@ unit)
     make -s check TESTS=test/unit/test_core || status=$? ;;
 sanitize)
     sanitize_build; fresh_logs
-    make -s check || status=$? ;;
+    # Where the unit tests went wrong, not only the line (httpd gets its own
+    # options from the harness).
+    UBSAN_OPTIONS=print_stacktrace=1 make -s check || status=$? ;;
 valgrind)
     build; fresh_logs
     make -s test/unit/test_core
