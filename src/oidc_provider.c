@@ -20,6 +20,29 @@ struct oidc_provider_t {
     oidc_provider_status_t last_failure;
 };
 
+static void snapshot_unref_locked(snapshot_t *s)
+{
+    if (--s->refs == 0) {
+        apr_pool_destroy(s->pool);
+    }
+}
+
+/* The snapshot's pool is a root pool: without this, the provider's own
+ * reference, and with it the keys and metadata, outlived pconf. Request
+ * pools are sub-pools of pconf, so theirs are released before this runs. */
+static apr_status_t provider_release(void *data)
+{
+    oidc_provider_t *pv = data;
+
+    apr_thread_mutex_lock(pv->lock);
+    if (pv->current != NULL) {
+        snapshot_unref_locked(pv->current);
+        pv->current = NULL;
+    }
+    apr_thread_mutex_unlock(pv->lock);
+    return APR_SUCCESS;
+}
+
 oidc_provider_t *oidc_provider_create(apr_pool_t *pconf, const char *issuer,
                                       apr_interval_time_t refresh_interval)
 {
@@ -29,14 +52,10 @@ oidc_provider_t *oidc_provider_create(apr_pool_t *pconf, const char *issuer,
     pv->refresh = refresh_interval;
     apr_thread_mutex_create(&pv->lock, APR_THREAD_MUTEX_DEFAULT, pconf);
     apr_thread_mutex_create(&pv->fetching, APR_THREAD_MUTEX_DEFAULT, pconf);
+    /* Registered after the mutexes, so it runs before they are destroyed. */
+    apr_pool_cleanup_register(pconf, pv, provider_release,
+                              apr_pool_cleanup_null);
     return pv;
-}
-
-static void snapshot_unref_locked(snapshot_t *s)
-{
-    if (--s->refs == 0) {
-        apr_pool_destroy(s->pool);
-    }
 }
 
 static apr_status_t snapshot_release(void *data)

@@ -106,6 +106,84 @@ export async function startOP({
   };
 }
 
+// ---- sanitizers --------------------------------------------------------------
+// A module built with --enable-sanitizers links libasan. Debian's httpd does
+// not, and ASan's runtime must be the first library of a process, so httpd
+// is started with it preloaded (the environment reaches the children, not
+// the CGI scripts). ASan reports go to files in the server root; UBSan ones
+// to stderr, the error log (beside ASan, gcc's UBSan ignores log_path).
+// When the test file's process ends, it prints what it finds there and
+// exits non-zero, which the test runner counts as a failed test. (Failing in
+// stop() instead would skip the rest of an after() hook, and an OP left
+// running there keeps the runner waiting forever.) Either sanitizer aborts
+// the process at its first report (-fno-sanitize-recover for UBSan).
+//
+// Leak detection is off in httpd: Debian's APR takes pool memory with mmap,
+// which LeakSanitizer does not scan, so every object that httpd or the
+// module keeps through a pool (curl handles, jansson, cjose and OpenSSL
+// objects) would be reported when a child exits. Leaks are looked for in
+// the unit tests instead (LeakSanitizer there, and valgrind).
+function asanRuntime() {
+  try {
+    const ldd = execFileSync('ldd', [MODULE_SO], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const m = ldd.match(/^\s*libasan\.so\S*\s+=>\s+(\/\S+)/m);
+    return m ? m[1] : null;
+  } catch { return null; }
+}
+export const ASAN_RUNTIME = asanRuntime();
+const sanitizedRoots = [];
+if (ASAN_RUNTIME) {
+  process.on('exit', () => {
+    const reports = sanitizedRoots.map(sanitizerReports).filter((r) => r).join('\n');
+    if (reports) {
+      process.stderr.write(`sanitizer reports:\n${reports}\n`);
+      process.exitCode = 1;
+    }
+  });
+}
+
+// The environment for an httpd whose server root is `root`.
+function httpdEnv(root) {
+  if (!ASAN_RUNTIME) return process.env;
+  sanitizedRoots.push(root);
+  const dir = path.join(root, 'sanitizer');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.chmodSync(dir, 0o777);     // children may run as www-data
+  return {
+    ...process.env,
+    LD_PRELOAD: ASAN_RUNTIME,
+    ASAN_OPTIONS: `log_path=${dir}/asan:detect_leaks=0:halt_on_error=1`,
+    UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1',
+  };
+}
+
+// What the sanitizers reported for the httpd of `root`, '' when nothing.
+export function sanitizerReports(root) {
+  const dir = path.join(root, 'sanitizer');
+  let names = [];
+  try { names = fs.readdirSync(dir).sort(); } catch { /* none */ }
+  const files = names.map((n) => [n, fs.readFileSync(path.join(dir, n), 'utf8')])
+    .filter(([, text]) => text.trim() !== '')
+    .map(([n, text]) => `---- ${path.join(dir, n)}\n${text}`);
+  // In the error log: each report line and the stack lines after it.
+  const blocks = [];
+  let block = null;
+  for (const line of readLog(root).split('\n')) {
+    if (/runtime error:|[A-Za-z]+Sanitizer/.test(line)) {
+      block = [line];
+      blocks.push(block);
+    } else if (block && /^\s+#\d+ /.test(line)) {
+      block.push(line);
+    } else {
+      block = null;
+    }
+  }
+  if (blocks.length) {
+    files.push(`---- ${path.join(root, 'error.log')}\n${blocks.map((b) => b.join('\n')).join('\n')}`);
+  }
+  return files.join('\n');
+}
+
 // ---- httpd -------------------------------------------------------------------
 
 export function moduleLines(mpm, extraModules = []) {
@@ -145,6 +223,9 @@ LogLevel ${logLevel}
 ${modules}
 ${asRoot ? 'User www-data\nGroup www-data' : ''}
 TypesConfig /etc/mime.types
+${ASAN_RUNTIME ? `# Children stay readable to themselves after setuid, so that UBSan,
+# which starts in a child at its first report, finds UBSAN_OPTIONS.
+CoreDumpDirectory "${root}/run"` : ''}
 DocumentRoot "${htdocs}"
 DirectoryIndex index.html
 <IfModule cgid_module>
@@ -212,12 +293,14 @@ ${extraConf}
 `;
   const confPath = path.join(root, 'httpd.conf');
   fs.writeFileSync(confPath, conf);
+  const env = httpdEnv(root);
   const run = (args) => execFileSync(HTTPD, ['-d', root, '-f', confPath, ...args],
-    { stdio: 'pipe', encoding: 'utf8' });
+    { stdio: 'pipe', encoding: 'utf8', env });
   try {
     run(['-k', 'start']);
   } catch (e) {
-    throw new Error(`httpd did not start: ${e.stderr || e.message}\n${readLog(root)}`);
+    throw new Error(`httpd did not start: ${e.stderr || e.message}\n${readLog(root)}`
+      + `\n${sanitizerReports(root)}`);
   }
   await waitForPort(port);
   const origin = `http://127.0.0.1:${port}`;
@@ -278,7 +361,8 @@ export function configtest(conf) {
   fs.writeFileSync(confPath, `ServerRoot "${root}"\nListen 127.0.0.1:1\nServerName localhost\n`
     + `ErrorLog "${root}/error.log"\nPidFile "${root}/httpd.pid"\n${moduleLines('event', [])}\n`
     + `LoadModule authnz_oidc_module "${MODULE_SO}"\n${conf}\n`);
-  const r = spawnSync(HTTPD, ['-d', root, '-f', confPath, '-t'], { encoding: 'utf8' });
+  const r = spawnSync(HTTPD, ['-d', root, '-f', confPath, '-t'],
+    { encoding: 'utf8', env: httpdEnv(root) });
   return { ok: r.status === 0, output: `${r.stdout}${r.stderr}` };
 }
 
