@@ -5,6 +5,7 @@
 // the test scripted for that login (it knows the login's nonce).
 import crypto from 'node:crypto';
 import http from 'node:http';
+import net from 'node:net';
 import assert from 'node:assert/strict';
 import { CLIENT_SECRET } from './harness.mjs';
 
@@ -183,4 +184,59 @@ export function logSince(h, mark) {
 // httpd children that crashed leave this in the error log.
 export function assertNoCrash(h) {
   assert.doesNotMatch(h.errorLog(), /exit signal|Segmentation fault|AH00052|child pid \d+ exit signal/);
+}
+
+// ---- raw HTTP ----------------------------------------------------------------
+
+// Sends these exact bytes on a new connection and reads until the server
+// closes it (the test httpds run with KeepAlive Off). Returns every response
+// in the stream, each with its status, headers (name -> [values]) and body.
+export function rawHttp(port, bytes, { timeout = 10000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    const sock = net.connect(port, '127.0.0.1', () => sock.end(Buffer.from(bytes, 'latin1')));
+    sock.setTimeout(timeout, () => sock.destroy(new Error('raw request timed out')));
+    sock.on('data', (c) => chunks.push(c));
+    sock.on('error', (e) => (e.code === 'ECONNRESET' ? resolve(parseResponses(Buffer.concat(chunks))) : reject(e)));
+    sock.on('close', () => resolve(parseResponses(Buffer.concat(chunks))));
+  });
+}
+
+function parseResponses(buf) {
+  const text = buf.toString('latin1');
+  const out = [];
+  let rest = text;
+  while (rest.startsWith('HTTP/')) {
+    const end = rest.indexOf('\r\n\r\n');
+    if (end < 0) break;
+    const [statusLine, ...lines] = rest.slice(0, end).split('\r\n');
+    const headers = {};
+    for (const l of lines) {
+      const i = l.indexOf(':');
+      const k = l.slice(0, i).trim().toLowerCase();
+      (headers[k] ||= []).push(l.slice(i + 1).trim());
+    }
+    rest = rest.slice(end + 4);
+    let body;
+    if (headers['content-length']) {
+      const n = Number(headers['content-length'][0]);
+      body = rest.slice(0, n);
+      rest = rest.slice(n);
+    } else if (/chunked/i.test(headers['transfer-encoding']?.[0] || '')) {
+      body = '';
+      for (;;) {
+        const le = rest.indexOf('\r\n');
+        const n = parseInt(rest.slice(0, le), 16);
+        rest = rest.slice(le + 2);
+        if (!n) { rest = rest.slice(rest.indexOf('\r\n') + 2); break; }
+        body += rest.slice(0, n);
+        rest = rest.slice(n + 2);
+      }
+    } else {
+      body = rest;
+      rest = '';
+    }
+    out.push({ status: Number(statusLine.split(' ')[1]), statusLine, headers, body });
+  }
+  return { responses: out, raw: text, first: out[0] };
 }
