@@ -57,14 +57,14 @@ ScriptAlias /bearer-cgi/ "\${HTDOCS}/cgi/"
 });
 
 after(async () => {
-  for (const h of [httpd, prefixed]) {
-    if (!h) continue;
-    assertNoCrash(h);
-    assert.deepEqual(unexpectedErrors(h.errorLog(), [/AH00561: Size of a request header field exceeds/]), [], h.root);
-    await h.stop();
-  }
+  const servers = [httpd, prefixed].filter(Boolean);
+  for (const h of servers) await h.stop();
   backend?.close();
   op?.stop();
+  for (const h of servers) {
+    assertNoCrash(h);
+    assert.deepEqual(unexpectedErrors(h.errorLog(), [/AH00561: Size of a request header field exceeds/]), [], h.root);
+  }
 });
 
 // Spoofed names: the claim prefix and the token variables in every case,

@@ -25,11 +25,12 @@ before(async () => {
 });
 
 after(async () => {
+  if (!httpd) return;
+  await httpd.stop();
+  op?.stop();
   assertNoCrash(httpd);
   // authz_core logs the Require denial of the 403 test.
   assert.deepEqual(unexpectedErrors(httpd.errorLog(), [/AH01631: user alice: authorization failure/]), []);
-  await httpd.stop();
-  op?.stop();
 });
 
 function assertLoginRequired(res, what) {
