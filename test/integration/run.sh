@@ -17,5 +17,5 @@ if [ ! -d "$top/test/op/node_modules/oidc-provider" ]; then
     (cd "$top/test/op" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 cd "$here"
-files=$(ls ${1:-}[0-9][0-9][0-9]-*.test.mjs)
+files=$(ls ${1:-[0-9]}*-*.test.mjs)
 exec node --test --test-concurrency=1 --test-reporter=tap $files
