@@ -187,6 +187,7 @@ apr_array_header_t *oidc_flow_evictions(apr_pool_t *p,
                                         const char *base, apr_time_t now)
 {
     apr_array_header_t *evict = apr_array_make(p, 4, sizeof(const char *));
+    apr_array_header_t *dead = apr_array_make(p, 4, sizeof(const char *));
     apr_array_header_t *live = apr_array_make(p, 4, sizeof(flow_cookie_t));
     const char *prefix = apr_pstrcat(p, base, FLOW_COOKIE_INFIX, NULL);
     apr_size_t plen = strlen(prefix);
@@ -203,7 +204,7 @@ apr_array_header_t *oidc_flow_evictions(apr_pool_t *p,
         }
         sec = value_created_sec(c->value, &rest);
         if (sec < 0 || now_sec - sec > apr_time_sec(OIDC_FLOW_MAX_AGE)) {
-            APR_ARRAY_PUSH(evict, const char *) = c->name;
+            APR_ARRAY_PUSH(dead, const char *) = c->name;
         }
         else {
             flow_cookie_t *fc = apr_array_push(live);
@@ -214,9 +215,15 @@ apr_array_header_t *oidc_flow_evictions(apr_pool_t *p,
     /* Keep room for the flow about to be added. */
     qsort(live->elts, (size_t)live->nelts, sizeof(flow_cookie_t),
           newest_first);
-    for (i = OIDC_FLOW_MAX_PER_BROWSER - 1; i < live->nelts; i++) {
+    for (i = OIDC_FLOW_MAX_PER_BROWSER - 1;
+         i < live->nelts && evict->nelts < OIDC_FLOW_MAX_EVICTIONS; i++) {
         APR_ARRAY_PUSH(evict, const char *) =
             APR_ARRAY_IDX(live, i, flow_cookie_t).name;
+    }
+    for (i = 0; i < dead->nelts && evict->nelts < OIDC_FLOW_MAX_EVICTIONS;
+         i++) {
+        APR_ARRAY_PUSH(evict, const char *) = APR_ARRAY_IDX(dead, i,
+                                                            const char *);
     }
     return evict;
 }

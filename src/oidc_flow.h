@@ -15,6 +15,10 @@
 
 #define OIDC_FLOW_STATE_LEN 43    /* 32 random bytes, base64url */
 #define OIDC_FLOW_MAX_PER_BROWSER 4
+/* Set-Cookie headers that clear flow cookies, at most, in one response: a
+ * browser stuffed with junk ones is cleaned over several logins rather than
+ * answered with headers a proxy in front could not take. */
+#define OIDC_FLOW_MAX_EVICTIONS 16
 #define OIDC_FLOW_MAX_AGE apr_time_from_sec(600)
 
 typedef struct {
@@ -50,8 +54,8 @@ oidc_flow_status_t oidc_flow_open(apr_pool_t *p, const unsigned char *key,
                                   apr_time_t now, oidc_flow_t **flow);
 
 /* Names of this browser's flow cookies to delete before one more is added:
- * the unreadable and expired ones, and the oldest beyond the per-browser
- * bound. */
+ * the oldest beyond the per-browser bound, then the unreadable and expired
+ * ones; at most OIDC_FLOW_MAX_EVICTIONS. */
 apr_array_header_t *oidc_flow_evictions(apr_pool_t *p,
                                         const apr_array_header_t *cookies,
                                         const char *base, apr_time_t now);

@@ -312,6 +312,34 @@ START_TEST(evictions)
 }
 END_TEST
 
+/* A browser stuffed with junk flow cookies gets a bounded answer, live
+ * overflow first, and the rest at its next logins. */
+START_TEST(evictions_bounded)
+{
+    apr_time_t now = T0 + apr_time_from_sec(100);
+    const char *header = "a=1", *oldest = NULL;
+    apr_array_header_t *ev;
+    int i;
+
+    for (i = 0; i < 100; i++) {
+        header = apr_psprintf(unit_pool, "%s; " BASE "_flow_junk%d=x", header,
+                              i);
+    }
+    for (i = 0; i < OIDC_FLOW_MAX_PER_BROWSER; i++) {
+        oidc_flow_t *f = new_flow(now - apr_time_from_sec(50 - i));
+        const char *name = oidc_flow_cookie_name(unit_pool, BASE, f->state);
+        oldest = oldest ? oldest : name;
+        header = apr_pstrcat(unit_pool, header, "; ", name, "=",
+                             oidc_flow_seal(unit_pool, flow_key, f), NULL);
+    }
+    ev = oidc_flow_evictions(unit_pool, oidc_cookies_parse(unit_pool, header),
+                             BASE, now);
+    ck_assert_int_eq(ev->nelts, OIDC_FLOW_MAX_EVICTIONS);
+    ck_assert_str_eq(APR_ARRAY_IDX(ev, 0, const char *), oldest);
+    ck_assert_str_eq(APR_ARRAY_IDX(ev, 1, const char *), BASE "_flow_junk0");
+}
+END_TEST
+
 START_TEST(evictions_room_for_one_more)
 {
     apr_time_t now = T0;
@@ -360,6 +388,7 @@ Suite *flow_suite(void)
     tcase_add_test(tc, future_dated);
     tcase_add_test(tc, evictions);
     tcase_add_test(tc, evictions_room_for_one_more);
+    tcase_add_test(tc, evictions_bounded);
     suite_add_tcase(s, tc);
     return s;
 }
