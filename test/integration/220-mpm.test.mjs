@@ -2,7 +2,9 @@
 // under the prefork, worker and event MPMs alike, across every child process.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startOP, startHttpd, oidcConf, freePort, Browser, unexpectedErrors, OFFLINE_LOCATION } from './lib/harness.mjs';
+import {
+  startOP, startHttpd, oidcConf, freePort, Browser, rawRequest, unexpectedErrors, OFFLINE_LOCATION,
+} from './lib/harness.mjs';
 
 const TTL = 3;                 // the OP's access token lifetime, seconds
 const sleep = (ms) => new Promise((r) => { setTimeout(r, ms); });
@@ -19,7 +21,7 @@ for (const mpm of ['prefork', 'worker', 'event']) {
     const op = await startOP({ accessTokenTTL: TTL, redirectUris: [`http://127.0.0.1:${port}/oidc/callback`] });
     running.push({ stop: async () => op.stop() });
     const httpd = await startHttpd({ name: `mpm-${mpm}`, port, mpm, locations,
-      oidc: oidcConf(op, { extra: 'AuthOIDCRefreshBeforeExpiry 0' }),
+      oidc: oidcConf(op, { extra: 'AuthOIDCRefreshBeforeExpiry 0\nAuthOIDCLogoutURI /oidc/logout\nAuthOIDCIdPLogout Off' }),
       // Enough prefork children for the storm below: queued connections
       // here wait in whole seconds, and the access token lives three.
       extraConf: 'KeepAlive Off\n<IfModule mpm_prefork_module>\n  StartServers 40\n'
@@ -34,6 +36,23 @@ for (const mpm of ['prefork', 'worker', 'event']) {
     const statuses = results.map((r) => r.status);
     assert.deepEqual([...new Set(statuses)], [200]);
     assert.ok(results.every((r) => r.json().REMOTE_USER === 'alice'));
+
+    // Every process (and thread) now keeps the opened record of these
+    // sessions. A logout in one of them is seen by all at once: the old
+    // cookie, replayed by 40 concurrent requests, opens nothing.
+    const gone = browsers[0];
+    const cookie = `oidc_session=${gone.cookies(httpd.origin).get('oidc_session')}`;
+    const warm = await Promise.all(Array.from({ length: 40 }, () =>
+      rawRequest(`${httpd.origin}/app/cgi/env.cgi`, { headers: { Cookie: cookie } })));
+    assert.deepEqual([...new Set(warm.map((r) => r.status))], [200]);
+    const out = await rawRequest(`${httpd.origin}/oidc/logout`, { headers: { Cookie: cookie } });
+    assert.equal(out.status, 302);
+    const replay = await Promise.all(Array.from({ length: 40 }, () =>
+      rawRequest(`${httpd.origin}/app/cgi/env.cgi`, { headers: { Cookie: cookie } })));
+    assert.ok(replay.every((r) => r.status === 302 && !r.body.includes('alice')),
+      `after logout: ${[...new Set(replay.map((r) => r.status))]}`);
+    // The other sessions live on.
+    assert.equal((await browsers[1].fetch(`${httpd.origin}/app/cgi/env.cgi`)).json().REMOTE_USER, 'alice');
 
     // The refresh lock: 32 requests after the access token expired, spread
     // over the child processes, make one refresh at the OP.
