@@ -16,14 +16,14 @@ import {
   makeTempDir, rawRequest, Browser, serverRoot, serverPreamble, moduleLines,
 } from '../test/integration/lib/harness.mjs';
 
-const SECONDS = Number(process.env.BENCH_SECONDS || 10);
+const SECONDS = Number(process.env.BENCH_SECONDS || 12);
 // A login costs about a millisecond of httpd CPU and the counters tick every
 // 10 ms: a few hundred logins keep that rounding small.
 const LOGINS = Number(process.env.BENCH_LOGINS || 300);
 const KEEP = process.env.BENCH_KEEP === '1';    // keep the httpd roots (configs, logs)
 const WARMUP_SECONDS = 2;
 // The scenarios of one step take turns in this many slices of the duration.
-const ROUNDS = Number(process.env.BENCH_ROUNDS || 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS || 6);
 const SLICE = Math.max(1, Math.round(SECONDS / ROUNDS));   // wrk takes whole seconds
 const FILLS = [1000, 100000];            // live sessions for scenario 6
 const OUT = process.env.BENCH_OUT || path.join(TOP, 'bench/out');

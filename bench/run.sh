@@ -4,8 +4,8 @@
 # is missing, builds the module unless MODULE_SO exists, runs every
 # scenario in one go, and writes bench/out/results.{txt,csv,png} and
 # bench/out/memory.csv.
-#   BENCH_SECONDS=10   seconds of load per scenario (after 2 s of warm-up)
-#   BENCH_ROUNDS=2     turns the scenarios take in alternation
+#   BENCH_SECONDS=12   seconds of load per scenario (after 2 s of warm-up)
+#   BENCH_ROUNDS=6     turns the scenarios take in alternation
 #   BENCH_LOGINS=300   full logins per module
 #   BENCH_KEEP=1       keep the httpd roots (configuration, error log)
 #   MODULE_SO=...      the module to measure (default: the tree's .libs/)
