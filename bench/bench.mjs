@@ -13,7 +13,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import {
   TOP, MODULE_SO, CLIENT_SECRET, SESSION_KEY, startOP, startStore, oidcConf,
-  makeTempDir, rawRequest, Browser, serverRoot, serverPreamble, moduleLines,
+  makeTempDir, rawRequest, Browser, serverRoot, serverPreamble, moduleLines, freePort,
 } from '../test/integration/lib/harness.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS || 12);
@@ -97,28 +97,6 @@ ${conf}
       }
     },
   };
-}
-
-// A free port below the kernel's ephemeral range: until our server binds it,
-// no port-0 bind nor outgoing connection (a test suite running beside us,
-// our own stores) can take it, as happens with the harness's freePort.
-const taken = new Set();
-async function quietPort() {
-  const range = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8');
-  const low = Number(range.split(/\s+/)[0]) || 32768;
-  for (;;) {
-    const port = 10000 + crypto.randomInt(Math.max(1000, low - 10000));
-    if (taken.has(port)) continue;
-    const free = await new Promise((resolve) => {
-      const srv = net.createServer();
-      srv.once('error', () => resolve(false));
-      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-    });
-    if (free) {
-      taken.add(port);
-      return port;
-    }
-  }
 }
 
 // Every process: pid, ppid and /proc/PID/stat fields by number.
@@ -394,10 +372,10 @@ async function main() {
   // The OP learns every redirect URI at start, so all ports come first.
   const names = ['static', 'shmcb', 'memcache', 'redis', 'mao-shm', 'mao-redis'];
   const ports = {};
-  for (const n of names) ports[n] = await quietPort();
+  for (const n of names) ports[n] = await freePort();
   const callback = (n) => `http://127.0.0.1:${ports[n]}/oidc/callback`;
   const op = await startOP({
-    port: await quietPort(), redirectUris: names.filter((n) => n !== 'static').map(callback),
+    port: await freePort(), redirectUris: names.filter((n) => n !== 'static').map(callback),
   });
   cleanups.push(() => {
     op.stop();

@@ -20,16 +20,29 @@ const HTDOCS_SRC = path.join(TOP, 'test/integration/htdocs');
 export const CLIENT_SECRET = 'test-secret-0123456789abcdef';
 export const SESSION_KEY = 'integration-session-key-0123456789abcdef-XYZ';
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
+// A free port below the kernel's ephemeral range: a port-0 bind hands out
+// ports that any outgoing connection (to the OP, redis, memcached) may take
+// before httpd binds it, which made "Address already in use" flakes. Below
+// the range, only another listener can, and a port this process handed out
+// is not handed out again.
+const handedOut = new Set();
+export async function freePort() {
+  const range = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8');
+  const low = Number(range.split(/\s+/)[0]) || 32768;
+  for (;;) {
+    const port = 10000 + Math.floor(Math.random() * Math.max(1000, low - 10000));
+    if (handedOut.has(port)) continue;
+    const free = await new Promise((resolve) => {
+      const srv = net.createServer();
+      srv.unref();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
     });
-  });
+    if (free) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 async function waitForPort(port, ms = 10000) {
