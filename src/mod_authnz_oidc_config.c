@@ -655,7 +655,7 @@ const command_rec oidc_directives[] = {
         "CA certificates file to verify the OP with"),
     AP_INIT_TAKE1("AuthOIDCHTTPTimeout", set_http_timeout, NULL, SRV,
         "Seconds to wait for the OP (default 5)"),
-    { NULL }
+    { NULL, { NULL }, NULL, 0, RAW_ARGS, NULL }   /* the end */
 };
 
 /* ---- whole-config checks --------------------------------------------------- */
