@@ -14,15 +14,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 . "$top/scripts/deps.sh"
 
-missing=""
-for pkg in wrk libapache2-mod-auth-openidc gnuplot-nox; do
-    dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
-done
-if [ -n "$missing" ]; then
-    echo "installing Debian packages:$missing"
-    as_root apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq $missing >/dev/null
-fi
+install_packages wrk libapache2-mod-auth-openidc gnuplot-nox
 # After ours: it also stops the apache2 service a package may have started.
 install_deps
 

@@ -10,9 +10,10 @@ as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-install_deps() {
+# Installs those of the Debian packages given that are missing.
+install_packages() {
     missing=""
-    for pkg in $DEBIAN_PACKAGES; do
+    for pkg in "$@"; do
         # nodejs/npm may come from elsewhere (the image's own Node.js).
         case $pkg in
         nodejs) command -v node >/dev/null 2>&1 && continue ;;
@@ -25,6 +26,10 @@ install_deps() {
         as_root apt-get update -qq
         DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq $missing >/dev/null
     fi
+}
+
+install_deps() {
+    install_packages $DEBIAN_PACKAGES
     # The distribution's apache2 service is not ours to run.
     if command -v systemctl >/dev/null 2>&1; then
         as_root systemctl disable --now apache2 >/dev/null 2>&1 || true
@@ -41,15 +46,7 @@ install_deps() {
 FUZZ_PACKAGES="clang libclang-rt-dev"
 
 install_fuzz_deps() {
-    missing=""
-    for pkg in $FUZZ_PACKAGES; do
-        dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
-    done
-    if [ -n "$missing" ]; then
-        echo "installing Debian packages for fuzzing:$missing"
-        as_root apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq $missing >/dev/null
-    fi
+    install_packages $FUZZ_PACKAGES
 }
 
 build() {
