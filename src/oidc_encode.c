@@ -104,6 +104,31 @@ const char *oidc_hex_encode(apr_pool_t *p, const unsigned char *d,
     return out;
 }
 
+static int lower_hex_value(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0'
+         : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+apr_status_t oidc_hex_decode(const char *s, apr_size_t len,
+                             unsigned char *out, apr_size_t *out_len)
+{
+    apr_size_t i;
+
+    if (len % 2 != 0) {
+        return APR_EINVAL;
+    }
+    for (i = 0; i < len; i += 2) {
+        int hi = lower_hex_value(s[i]), lo = lower_hex_value(s[i + 1]);
+        if (hi < 0 || lo < 0) {
+            return APR_EINVAL;
+        }
+        out[i / 2] = (unsigned char)(hi << 4 | lo);
+    }
+    *out_len = len / 2;
+    return APR_SUCCESS;
+}
+
 static int is_unreserved(unsigned char c)
 {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')

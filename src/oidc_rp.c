@@ -130,8 +130,9 @@ oidc_rp_lookup_t oidc_rp_load_session(const oidc_rp_ctx_t *ctx,
     if (cfg->cache != NULL && ctx->store->generation != NULL) {
         /* Taken before the lookup: a write after it makes the copy stale. */
         gen = ctx->store->generation(ctx->store, key, sizeof(key));
-        if (oidc_session_cache_get(cfg->cache, key, sizeof(key), gen,
-                                   ctx->pool, &plain, &plain_len)) {
+        if (gen != 0
+            && oidc_session_cache_get(cfg->cache, key, sizeof(key), gen,
+                                      ctx->pool, &plain, &plain_len)) {
             return opened_session(ctx, key, plain, plain_len, out);
         }
     }
@@ -161,7 +162,7 @@ oidc_rp_lookup_t oidc_rp_load_session(const oidc_rp_ctx_t *ctx,
                  "changed, or the record was altered)");
         return LOOKUP_NONE;
     }
-    if (cfg->cache != NULL && ctx->store->generation != NULL) {
+    if (cfg->cache != NULL && gen != 0) {
         oidc_session_cache_put(cfg->cache, key, sizeof(key), gen, plain,
                                plain_len);
     }

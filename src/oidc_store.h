@@ -29,10 +29,11 @@ typedef struct oidc_store_t {
     apr_status_t (*unclaim)(const struct oidc_store_t *s, apr_pool_t *p,
                             const unsigned char *key, apr_size_t key_len,
                             apr_interval_time_t hold);
-    /* NULL for stores shared between nodes. Otherwise a number for key
-     * that every put and del of it, in any process, changes afterwards:
-     * while it stands, a record read before it was taken is still the one
-     * stored (oidc_session_cache). */
+    /* NULL when the store cannot tell. Otherwise a number for key that
+     * every put and del of it, in any process of any node, changes
+     * afterwards: while it stands, a record read before it was taken is
+     * still the one stored (oidc_session_cache). 0 while the store cannot
+     * vouch for that (its change feed is down): read it, keep nothing. */
     apr_uint64_t (*generation)(const struct oidc_store_t *s,
                                const unsigned char *key, apr_size_t key_len);
     void *baton;

@@ -121,6 +121,24 @@ START_TEST(hex)
 }
 END_TEST
 
+START_TEST(hex_decode)
+{
+    unsigned char out[8];
+    apr_size_t n = 99;
+
+    ck_assert_int_eq(oidc_hex_decode("00017f80abff", 12, out, &n),
+                     APR_SUCCESS);
+    ck_assert_uint_eq(n, 6);
+    ck_assert(memcmp(out, "\x00\x01\x7f\x80\xab\xff", 6) == 0);
+    ck_assert_int_eq(oidc_hex_decode("", 0, out, &n), APR_SUCCESS);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_int_eq(oidc_hex_decode("abc", 3, out, &n), APR_EINVAL);
+    ck_assert_int_eq(oidc_hex_decode("AB", 2, out, &n), APR_EINVAL);
+    ck_assert_int_eq(oidc_hex_decode("g0", 2, out, &n), APR_EINVAL);
+    ck_assert_int_eq(oidc_hex_decode("0:", 2, out, &n), APR_EINVAL);
+}
+END_TEST
+
 START_TEST(url_encode)
 {
     ck_assert_str_eq(oidc_url_encode(unit_pool, "AZaz09-._~"), "AZaz09-._~");
@@ -200,6 +218,7 @@ Suite *encode_suite(void)
     tcase_add_test(tc, b64url_round_trip);
     tcase_add_test(tc, b64url_strict);
     tcase_add_test(tc, hex);
+    tcase_add_test(tc, hex_decode);
     tcase_add_test(tc, url_encode);
     tcase_add_test(tc, url_decode);
     tcase_add_test(tc, html_escape);

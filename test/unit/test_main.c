@@ -65,6 +65,7 @@ int main(void)
     srunner_add_suite(sr, session_suite());
     srunner_add_suite(sr, claims_suite());
     srunner_add_suite(sr, rp_suite());
+    srunner_add_suite(sr, resp_suite());
 
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);

@@ -117,6 +117,7 @@ typedef struct fake_store_t {
     apr_status_t claim_rv;   /* forced answer of claim, when not SUCCESS */
     int claims, unclaims;
     apr_uint64_t generation;  /* changed by every put and del */
+    int cannot_vouch;         /* generation answers 0 */
     /* Called before each get: lets a test play another process. */
     void (*before_get)(struct fake_store_t *fs);
 } fake_store_t;
@@ -186,7 +187,9 @@ static apr_uint64_t store_generation(const oidc_store_t *s,
                                      const unsigned char *key,
                                      apr_size_t key_len)
 {
-    return ((fake_store_t *)s->baton)->generation;
+    const fake_store_t *f = s->baton;
+
+    return f->cannot_vouch ? 0 : f->generation + 1;
 }
 
 static apr_status_t store_claim(const oidc_store_t *s, apr_pool_t *p,
@@ -772,6 +775,33 @@ START_TEST(cached_session_follows_every_write)
     oidc_rp_authenticate(&ctx, browser("/", cookie), &dir, &res);
     ck_assert_int_eq(fs.gets, gets);
     ck_assert_int_eq(res.kind, OIDC_RP_REDIRECT);
+}
+END_TEST
+
+/* While the store cannot vouch for its records (a shared store whose
+ * change feed is down), every request reads it and nothing is kept. */
+START_TEST(cached_session_needs_a_voucher)
+{
+    const char *cookie;
+    oidc_rp_result_t res;
+    int gets, i;
+
+    store.generation = store_generation;
+    cfg.cache = oidc_session_cache_create(unit_pool, 8, 8192);
+    cookie = apr_pstrcat(unit_pool, COOKIE "=", login(), NULL);
+    fs.cannot_vouch = 1;
+    gets = fs.gets;
+    for (i = 1; i <= 3; i++) {
+        oidc_rp_authenticate(&ctx, browser("/", cookie), &dir, &res);
+        ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
+        ck_assert_int_eq(fs.gets, gets + i);
+    }
+    /* Back: nothing read meanwhile was kept, so one read, then kept. */
+    fs.cannot_vouch = 0;
+    oidc_rp_authenticate(&ctx, browser("/", cookie), &dir, &res);
+    oidc_rp_authenticate(&ctx, browser("/", cookie), &dir, &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
+    ck_assert_int_eq(fs.gets, gets + 4);
 }
 END_TEST
 
@@ -1649,6 +1679,7 @@ Suite *rp_suite(void)
     tcase_add_test(tc, userinfo_refreshed_after_interval);
     tcase_add_test(tc, session_touched_after_a_while);
     tcase_add_test(tc, cached_session_follows_every_write);
+    tcase_add_test(tc, cached_session_needs_a_voucher);
     tcase_add_test(tc, cached_session_too_large_for_a_slot);
     tcase_add_test(tc, unknown_or_malformed_session_cookie);
     tcase_add_test(tc, session_fixation);

@@ -32,6 +32,7 @@ Suite *idtoken_suite(void);
 Suite *session_suite(void);
 Suite *claims_suite(void);
 Suite *rp_suite(void);
+Suite *resp_suite(void);
 
 /* The per-test pool: made by unit_setup, destroyed by unit_teardown. */
 extern apr_pool_t *unit_pool;
