@@ -32,9 +32,13 @@ typedef struct {
     ap_socache_instance_t *instance;
     apr_global_mutex_t *mutex;    /* NOTMPSAFE providers, local claims */
     struct oidc_claim_client_t *claims;   /* memcache, redis: NULL else */
-    /* shmcb: per-key-hash write counters in shared memory, so that each
-     * process may keep records it opened (oidc_session_cache); else NULL. */
+    /* Per-key-hash write counters, so that each process may keep records
+     * it opened (oidc_session_cache): in shared memory for shmcb, bumped by
+     * every write on the node; per process for redis, bumped as redis
+     * reports changes (watch). NULL for memcache. */
     volatile apr_uint64_t *generations;
+    struct oidc_watch_t *watch;   /* redis */
+    int keep_records;             /* some provider keeps records (child_init) */
     server_rec *server;
     oidc_store_t store;           /* the core's view of it */
 } oidc_glue_store_t;
@@ -51,6 +55,7 @@ typedef struct {
     apr_interval_time_t inactivity;
     apr_interval_time_t max_age;
     apr_int64_t max_session_size;
+    int session_cache;                /* -1 unset, 0 off, 1 on */
     const char *cookie_name;
     const char *claim_prefix;
     int ssl_verify;
@@ -114,6 +119,20 @@ oidc_glue_store_t *oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,
                                    server_rec *s, const char *spec,
                                    apr_size_t max_record, const char **err);
 void oidc_store_child_init(apr_pool_t *p, server_rec *s);
+
+/* watch: redis reports to each process the session keys that changed */
+typedef struct oidc_watch_t oidc_watch_t;
+/* key NULL: any key may have changed. */
+typedef void (*oidc_watch_changed_fn)(void *baton, const unsigned char *key,
+                                      apr_size_t len);
+oidc_watch_t *oidc_watch_make(apr_pool_t *pconf, server_rec *s,
+                              const char *servers, const char *prefix,
+                              oidc_watch_changed_fn changed, void *baton,
+                              const char **err);
+void oidc_watch_child_init(oidc_watch_t *w, apr_pool_t *pchild);
+/* Nonzero when every change redis has sent this process so far is known:
+ * records kept under unchanged generations are still the stored ones. */
+int oidc_watch_current(oidc_watch_t *w);
 
 /* claim: atomic claims on memcache and redis servers */
 typedef struct oidc_claim_client_t oidc_claim_client_t;

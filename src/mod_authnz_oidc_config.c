@@ -45,6 +45,7 @@ void *oidc_create_server_config(apr_pool_t *p, server_rec *s)
     c->http_timeout = -1;
     c->idp_logout = -1;
     c->userinfo = -1;
+    c->session_cache = -1;
     c->userinfo_interval = -1;
     c->refresh_before = -1;
     c->refresh_failure = -1;
@@ -80,6 +81,7 @@ void *oidc_merge_server_config(apr_pool_t *p, void *base_, void *add_)
     MERGE_PTR(post_logout_uri);
     MERGE_NUM(idp_logout);
     MERGE_NUM(userinfo);
+    MERGE_NUM(session_cache);
     MERGE_NUM(userinfo_interval);
     MERGE_NUM(refresh_before);
     MERGE_NUM(refresh_failure);
@@ -516,6 +518,12 @@ static const char *set_post_logout_uri(cmd_parms *cmd, void *dc,
     return NULL;
 }
 
+static const char *set_session_cache(cmd_parms *cmd, void *dc, int flag)
+{
+    server_conf(cmd)->session_cache = flag;
+    return NULL;
+}
+
 static const char *set_userinfo(cmd_parms *cmd, void *dc, int flag)
 {
     server_conf(cmd)->userinfo = flag;
@@ -615,6 +623,9 @@ const command_rec oidc_directives[] = {
         "Seconds after login at which a session ends regardless"),
     AP_INIT_TAKE1("AuthOIDCSessionMaxSize", set_max_session_size, NULL, SRV,
         "Largest stored session record, in bytes"),
+    AP_INIT_FLAG("AuthOIDCSessionCache", set_session_cache, NULL, SRV,
+        "Keep opened sessions in each process while the store vouches for "
+        "them (shmcb, redis); default On"),
     AP_INIT_TAKE1("AuthOIDCCookieName", set_cookie_name, NULL, SRV,
         "Name of the session cookie"),
     AP_INIT_TAKE1("AuthOIDCRemoteUserClaim", set_remote_user_claim, NULL, DIR,
@@ -818,9 +829,10 @@ int oidc_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
             }
             apr_hash_set(stores, spec, APR_HASH_KEY_STRING, c->store);
         }
-        if (c->store->store.generation != NULL) {
+        if (c->store->store.generation != NULL && c->session_cache != 0) {
             rp->cache = oidc_session_cache_create(pconf, SESSION_CACHE_SLOTS,
                                                   SESSION_CACHE_RECORD);
+            c->store->keep_records = 1;
         }
         rp->userinfo = c->userinfo == 1;
         rp->userinfo_interval = c->userinfo_interval > 0

@@ -140,22 +140,42 @@ static volatile apr_uint64_t *generation_of(const oidc_glue_store_t *g,
     return &g->generations[h % GENERATION_SLOTS];
 }
 
+/* Never 0, which says "cannot vouch" (oidc_store.h). */
 static apr_uint64_t store_generation(const oidc_store_t *st,
                                      const unsigned char *key,
                                      apr_size_t key_len)
 {
     const oidc_glue_store_t *g = ((const store_baton_t *)st->baton)->g;
 
-    return apr_atomic_read64(generation_of(g, key, key_len));
+    if (g->watch != NULL && !oidc_watch_current(g->watch)) {
+        return 0;
+    }
+    return apr_atomic_read64(generation_of(g, key, key_len)) | 1;
 }
 
 /* After the write: a reader that took the old number may have read either
- * record, and will not trust it again. */
+ * record, and will not trust it again. Steps of 2 keep the numbers odd. */
 static void written(const oidc_glue_store_t *g, const unsigned char *key,
                     apr_size_t key_len)
 {
     if (g->generations != NULL) {
-        apr_atomic_inc64(generation_of(g, key, key_len));
+        apr_atomic_add64(generation_of(g, key, key_len), 2);
+    }
+}
+
+/* What redis reports, in this process: a key, or every key. */
+static void redis_changed(void *baton, const unsigned char *key,
+                          apr_size_t key_len)
+{
+    const oidc_glue_store_t *g = baton;
+    apr_size_t i;
+
+    if (key != NULL) {
+        written(g, key, key_len);
+        return;
+    }
+    for (i = 0; i < GENERATION_SLOTS; i++) {
+        apr_atomic_add64(&g->generations[i], 2);
     }
 }
 
@@ -334,6 +354,16 @@ oidc_glue_store_t *oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,
         g->generations = apr_shm_baseaddr_get(shm);
         memset((void *)g->generations, 0, bytes);
     }
+    else if (strcmp(name, "redis") == 0) {
+        /* Each child changes its own copy, as its connection reports. */
+        g->generations = apr_pcalloc(pconf, GENERATION_SLOTS
+                                            * sizeof(apr_uint64_t));
+        g->watch = oidc_watch_make(pconf, s, arg, STORE_NAMESPACE ":",
+                                   redis_changed, g, err);
+        if (g->watch == NULL) {
+            return NULL;
+        }
+    }
 
     b->g = g;
     b->max_record = max_record;
@@ -361,6 +391,9 @@ void oidc_store_child_init(apr_pool_t *p, server_rec *s)
         if (g->mutex != NULL) {
             apr_global_mutex_child_init(&g->mutex,
                 apr_global_mutex_lockfile(g->mutex), p);
+        }
+        if (g->watch != NULL && g->keep_records) {
+            oidc_watch_child_init(g->watch, p);
         }
     }
 }
