@@ -35,7 +35,9 @@
 #define DEFAULT_PORT 6379
 #define PING_EVERY apr_time_from_msec(500)
 #define LIVENESS apr_time_from_msec(1500)
-#define RETRY_EVERY apr_time_from_sec(2)
+/* Retries back off from the first to the second while they keep failing. */
+#define RETRY_FIRST apr_time_from_sec(2)
+#define RETRY_MAX apr_time_from_sec(60)
 #define SETUP_TIMEOUT apr_time_from_sec(1)
 /* Redis sends every key written in one turn of its loop in one message; a
  * message larger than this costs a reconnect (and the kept records). */
@@ -53,6 +55,7 @@ typedef struct {
 
 struct oidc_watch_t {
     server_rec *s;
+    const char *servers;          /* as configured, for the log */
     const char *prefix;
     oidc_watch_changed_fn changed;
     void *baton;
@@ -67,6 +70,7 @@ struct oidc_watch_t {
     volatile int stopping;
     int live;                     /* every connection set up; under mutex */
     int warned;                   /* down since the last warning */
+    apr_interval_time_t retry;    /* the thread's next wait after a failure */
 };
 
 oidc_watch_t *oidc_watch_make(apr_pool_t *pconf, server_rec *s,
@@ -78,6 +82,7 @@ oidc_watch_t *oidc_watch_make(apr_pool_t *pconf, server_rec *s,
     char *list = apr_pstrdup(pconf, servers ? servers : ""), *last, *item;
 
     w->s = s;
+    w->servers = apr_pstrdup(pconf, servers ? servers : "");
     w->prefix = prefix;
     w->changed = changed;
     w->baton = baton;
@@ -112,13 +117,15 @@ static void key_changed(void *data, const char *text, apr_size_t len)
     oidc_watch_t *w = data;
     apr_size_t plen = strlen(w->prefix);
     unsigned char key[MAX_KEY_BYTES];
-    apr_size_t key_len;
+    apr_size_t key_len, hex_len;
 
-    /* Other names under the prefix (claims) are not session records. */
-    if (len <= plen || memcmp(text, w->prefix, plen) != 0
-        || (len - plen) % 2 != 0 || (len - plen) / 2 > sizeof(key)
-        || oidc_hex_decode(text + plen, len - plen, key, &key_len)
-               != APR_SUCCESS) {
+    if (len <= plen || memcmp(text, w->prefix, plen) != 0) {
+        return;
+    }
+    /* Counters go by the first bytes of a key: a longer key is cut. Other
+     * names under the prefix (claims) are not hex and not records. */
+    hex_len = len - plen < 2 * sizeof(key) ? len - plen : 2 * sizeof(key);
+    if (oidc_hex_decode(text + plen, hex_len, key, &key_len) != APR_SUCCESS) {
         return;
     }
     w->changed(w->baton, key, key_len);
@@ -317,7 +324,8 @@ static int connect_all(oidc_watch_t *w)
     }
     if (rv != APR_SUCCESS) {
         if (!w->warned) {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, rv, w->s,
+            ap_log_error(APLOG_MARK, APLOG_WARNING,
+                         rv == APR_EGENERAL ? 0 : rv, w->s,
                          "[oidc-store] redis %s:%d: cannot follow session "
                          "changes (%s); every request reads the store "
                          "until it can", w->conn[i - 1].host,
@@ -343,8 +351,8 @@ static int connect_all(oidc_watch_t *w)
     w->live = 1;
     apr_thread_mutex_unlock(w->mutex);
     ap_log_error(APLOG_MARK, w->warned ? APLOG_NOTICE : APLOG_DEBUG, 0, w->s,
-                 "[oidc-store] redis: following session changes; opened "
-                 "sessions are kept in each process");
+                 "[oidc-store] redis %s: following session changes; "
+                 "opened sessions are kept in each process", w->servers);
     w->warned = 0;
     return 1;
 }
@@ -354,6 +362,7 @@ static void *APR_THREAD_FUNC watch_thread(apr_thread_t *t, void *data)
     oidc_watch_t *w = data;
     apr_time_t last_ping = 0;
 
+    w->retry = RETRY_FIRST;
     while (!w->stopping) {
         const apr_pollfd_t *ready;
         apr_int32_t nready;
@@ -367,16 +376,19 @@ static void *APR_THREAD_FUNC watch_thread(apr_thread_t *t, void *data)
             /* Found broken here or by a request: sockets still open. */
             if (w->conn[0].sock != NULL) {
                 ap_log_error(APLOG_MARK, APLOG_WARNING, 0, w->s,
-                             "[oidc-store] redis: lost the connection that "
-                             "follows session changes; every request reads "
-                             "the store until it is back");
+                             "[oidc-store] redis %s: lost the connection "
+                             "that follows session changes; every request "
+                             "reads the store until it is back", w->servers);
                 w->warned = 1;
             }
             tear_down(w);
             if (!connect_all(w)) {
-                apr_pollset_poll(w->pollset, RETRY_EVERY, &nready, &ready);
+                apr_pollset_poll(w->pollset, w->retry, &nready, &ready);
+                w->retry = w->retry * 2 > RETRY_MAX ? RETRY_MAX
+                                                    : w->retry * 2;
                 continue;
             }
+            w->retry = RETRY_FIRST;
         }
         apr_pollset_poll(w->pollset, PING_EVERY, &nready, &ready);
         now = apr_time_now();
@@ -433,8 +445,9 @@ void oidc_watch_child_init(oidc_watch_t *w, apr_pool_t *pchild)
     }
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, rv, w->s,
-                     "[oidc-store] redis: cannot start following session "
-                     "changes; every request reads the store");
+                     "[oidc-store] redis %s: cannot start following "
+                     "session changes; every request reads the store",
+                     w->servers);
         w->mutex = NULL;
         return;
     }
@@ -448,9 +461,9 @@ void oidc_watch_child_init(oidc_watch_t *w, apr_pool_t *pchild)
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, rv, w->s,
-                     "[oidc-store] redis: cannot start the thread that "
+                     "[oidc-store] redis %s: cannot start the thread that "
                      "follows session changes; every request reads the "
-                     "store");
+                     "store", w->servers);
         return;
     }
     /* Before pchild's subpools go, the thread's among them. */

@@ -488,7 +488,7 @@ export function unexpectedErrors(log, allowed = []) {
 
 // Starts memcached or redis on a free port; stop() and start() again keep the
 // port, to test an outage and the recovery after it.
-export async function startStore(kind) {
+export async function startStore(kind, { args = [] } = {}) {
   const port = await freePort();
   const dir = makeTempDir(kind);
   let child = null;
@@ -496,7 +496,7 @@ export async function startStore(kind) {
     ? ['memcached', ['-l', '127.0.0.1', '-p', String(port), '-U', '0', '-m', '64',
       ...(process.getuid && process.getuid() === 0 ? ['-u', 'nobody'] : [])]]
     : ['redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '',
-      '--appendonly', 'no', '--dir', dir]];
+      '--appendonly', 'no', '--dir', dir, ...args]];
   const store = {
     kind, port, spec: `${kind}:127.0.0.1:${port}`, module: `socache_${kind}`,
     async start() {
