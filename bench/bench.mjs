@@ -370,7 +370,7 @@ async function main() {
   fs.copyFileSync(MODULE_SO, ourSo);
 
   // The OP learns every redirect URI at start, so all ports come first.
-  const names = ['static', 'shmcb', 'memcache', 'redis', 'mao-shm', 'mao-redis'];
+  const names = ['static', 'shmcb', 'memcache', 'redis', 'redis-off', 'mao-shm', 'mao-redis'];
   const ports = {};
   for (const n of names) ports[n] = await freePort();
   const callback = (n) => `http://127.0.0.1:${ports[n]}/oidc/callback`;
@@ -401,8 +401,8 @@ async function main() {
 
   // mod_authnz_oidc. UserInfo on, because mod_auth_openidc always calls the
   // UserInfo endpoint at login when the OP has one: same work at login.
-  const ours = (store) => {
-    const storeLine = store ? `AuthOIDCSessionStore ${store.spec}` : '';
+  const ours = (store, extra = '') => {
+    const storeLine = store ? `AuthOIDCSessionStore ${store.spec}\n${extra}` : extra;
     const storeLoad = store ? [`LoadModule ${store.module}_module ${MODDIR}/mod_${store.module}.so`] : [];
     return {
       loads: [`LoadModule authnz_oidc_module "${ourSo}"`, ...storeLoad],
@@ -457,6 +457,9 @@ ${cache}
   await start('shmcb', ours(null));
   await start('memcache', ours(memcache));
   await start('redis', ours(redisOurs));
+  // The same store read on every request, as before each process kept the
+  // records it opened: what a store round trip costs.
+  await start('redis-off', ours(redisOurs, 'AuthOIDCSessionCache Off'));
   await start('mao-shm', mao('mao-shm', 'OIDCCacheType shm'));
   await start('mao-redis', mao('mao-redis',
     `OIDCCacheType redis\nOIDCRedisCacheServer 127.0.0.1:${redisMao.port}`));
@@ -470,6 +473,7 @@ ${cache}
   sessions['mao-shm'] = (await login(servers['mao-shm'], MAO)).cookie;
   const real = await newRecord(redisOurs, () => login(servers.redis, OURS));
   sessions.redis = real.result.cookie;
+  sessions['redis-off'] = sessions.redis;    // one store, one session key
   const maoReal = await newRecord(redisMao, () => login(servers['mao-redis'], MAO));
   sessions['mao-redis'] = maoReal.result.cookie;
 
@@ -486,6 +490,7 @@ ${cache}
     protectedPage('shmcb', 'mod_authnz_oidc (shmcb)'),
     protectedPage('memcache', 'mod_authnz_oidc (memcache)'),
     protectedPage('redis', 'mod_authnz_oidc (redis)', redisOurs),
+    protectedPage('redis-off', 'mod_authnz_oidc (redis, cache off)', redisOurs),
     protectedPage('mao-shm', 'mod_auth_openidc (shm)'),
     protectedPage('mao-redis', 'mod_auth_openidc (redis)', redisMao),
   ]);
@@ -524,8 +529,13 @@ ${cache}
     const k = `${total / 1000}k`;
     memory.push([`redis_bytes_per_session_${k}`, Math.round(perSession), 'INFO used_memory delta / '
       + `sessions added, filling to ${total} (DBSIZE ${redis(redisOurs, 'DBSIZE')})`]);
-    await measure([protectedPage('redis', `mod_authnz_oidc (redis) + ${k} sessions`, redisOurs,
-      `redis-${k}`)]);
+    // Kept records make the store's size irrelevant to the first; the
+    // second reads redis on every request.
+    await measure([
+      protectedPage('redis', `mod_authnz_oidc (redis) + ${k} sessions`, redisOurs, `redis-${k}`),
+      protectedPage('redis-off', `mod_authnz_oidc (redis, cache off) + ${k} sessions`, redisOurs,
+        `redis-off-${k}`),
+    ]);
   }
 
   for (const s of Object.values(servers)) {
@@ -552,12 +562,13 @@ function report(memory) {
   const ratio = (a, b) => `CPU ${(byId[a].cpuUs / byId[b].cpuUs).toFixed(2)}, `
     + `throughput ${(byId[a].rate / byId[b].rate).toFixed(2)}`;
   lines.push('protected ÷ static:');
-  for (const id of ['shmcb', 'memcache', 'redis', 'mao-shm', 'mao-redis']) {
-    lines.push(`  ${byId[id].label.padEnd(28)} ${ratio(id, 'static')}`);
+  for (const id of ['shmcb', 'memcache', 'redis', 'redis-off', 'mao-shm', 'mao-redis']) {
+    lines.push(`  ${byId[id].label.padEnd(36)} ${ratio(id, 'static')}`);
   }
   lines.push('mod_authnz_oidc ÷ mod_auth_openidc:');
   lines.push(`  shm (shmcb vs shm)           ${ratio('shmcb', 'mao-shm')}`);
   lines.push(`  redis                        ${ratio('redis', 'mao-redis')}`);
+  lines.push(`  redis, cache off             ${ratio('redis-off', 'mao-redis')}`);
   lines.push(`  login                        ${ratio('login', 'mao-login')}`);
   lines.push('redis commands per request:');
   for (const r of results.filter((x) => x.storeCmds != null)) {
