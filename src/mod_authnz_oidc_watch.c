@@ -288,6 +288,17 @@ static apr_status_t set_up(oidc_watch_t *w, watch_conn_t *c,
     return APR_SUCCESS;
 }
 
+static apr_pollfd_t readable(apr_socket_t *sock)
+{
+    apr_pollfd_t pfd;
+
+    memset(&pfd, 0, sizeof(pfd));
+    pfd.desc_type = APR_POLL_SOCKET;
+    pfd.desc.s = sock;
+    pfd.reqevents = APR_POLLIN;
+    return pfd;
+}
+
 /* Closes every connection; the kept records stop being trusted at once. */
 static void tear_down(oidc_watch_t *w)
 {
@@ -297,11 +308,7 @@ static void tear_down(oidc_watch_t *w)
     w->live = 0;
     for (i = 0; i < w->n; i++) {
         if (w->conn[i].sock != NULL) {
-            apr_pollfd_t pfd;
-            memset(&pfd, 0, sizeof(pfd));
-            pfd.desc_type = APR_POLL_SOCKET;
-            pfd.desc.s = w->conn[i].sock;
-            pfd.reqevents = APR_POLLIN;
+            apr_pollfd_t pfd = readable(w->conn[i].sock);
             apr_pollset_remove(w->pollset, &pfd);
             apr_socket_close(w->conn[i].sock);
             w->conn[i].sock = NULL;
@@ -338,11 +345,7 @@ static int connect_all(oidc_watch_t *w)
     now = apr_time_now();
     apr_thread_mutex_lock(w->mutex);
     for (i = 0; i < w->n; i++) {
-        apr_pollfd_t pfd;
-        memset(&pfd, 0, sizeof(pfd));
-        pfd.desc_type = APR_POLL_SOCKET;
-        pfd.desc.s = w->conn[i].sock;
-        pfd.reqevents = APR_POLLIN;
+        apr_pollfd_t pfd = readable(w->conn[i].sock);
         apr_pollset_add(w->pollset, &pfd);
         w->conn[i].last_pong = now;
     }
