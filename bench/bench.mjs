@@ -490,7 +490,7 @@ ${cache}
     protectedPage('shmcb', 'mod_authnz_oidc (shmcb)'),
     protectedPage('memcache', 'mod_authnz_oidc (memcache)'),
     protectedPage('redis', 'mod_authnz_oidc (redis)', redisOurs),
-    protectedPage('redis-off', 'mod_authnz_oidc (redis, cache off)', redisOurs),
+    protectedPage('redis-off', 'mod_authnz_oidc (redis; cache off)', redisOurs),
     protectedPage('mao-shm', 'mod_auth_openidc (shm)'),
     protectedPage('mao-redis', 'mod_auth_openidc (redis)', redisMao),
   ]);
@@ -533,7 +533,7 @@ ${cache}
     // second reads redis on every request.
     await measure([
       protectedPage('redis', `mod_authnz_oidc (redis) + ${k} sessions`, redisOurs, `redis-${k}`),
-      protectedPage('redis-off', `mod_authnz_oidc (redis, cache off) + ${k} sessions`, redisOurs,
+      protectedPage('redis-off', `mod_authnz_oidc (redis; cache off) + ${k} sessions`, redisOurs,
         `redis-off-${k}`),
     ]);
   }
@@ -580,6 +580,8 @@ function report(memory) {
   }
   console.log(lines.join('\n'));
 
+  // chart.gp splits on every comma: a label must not hold one.
+  if (results.some((r) => r.label.includes(','))) throw new Error('a scenario label holds a comma');
   const csv = ['id,scenario,kind,count,seconds,per_second,cpu_ticks,cpu_us,cpu_ratio_to_static,'
     + 'redis_cmds_per_request',
     ...results.map((r) => [r.id, r.label, r.kind, r.count, r.seconds.toFixed(2), r.rate.toFixed(2),

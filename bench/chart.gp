@@ -1,6 +1,6 @@
 # CPU time per request (left) and per login (right), from results.csv.
 # run.sh calls: gnuplot -e "csv='bench/out/results.csv'; png='bench/out/results.png'" bench/chart.gp
-set terminal pngcairo size 1400,680 font ",10" noenhanced
+set terminal pngcairo size 1400,760 font ",10" noenhanced
 set output png
 set datafile separator ","
 set style data histograms
@@ -11,7 +11,7 @@ set grid ytics
 set key off
 set yrange [0:*]
 set xtics rotate by 30 right nomirror
-set bmargin 11
+set bmargin 15
 set tmargin 4
 set offsets 0, 0, graph 0.1, 0
 # Rows of one kind only; the header line has no kind.

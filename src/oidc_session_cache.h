@@ -1,14 +1,15 @@
 /*
  * oidc_session_cache.h: opened session records kept in process memory, for
- * stores that live on this node alone (shmcb).
+ * stores that can vouch for them (shmcb; redis while it reports changes).
  *
  * A record read from such a store is decrypted once and kept, with the
  * store's generation number for its key as read before the store lookup.
- * Every put or delete on the node, in any process, changes that number, so
- * a kept record is used only while the store still holds exactly it: a
- * logout, a refresh or a touch anywhere on the node is seen by the very next
- * request. Stores shared between nodes have no such number and are read
- * every time.
+ * Every put or delete of the key, by any process of any node, changes that
+ * number (shmcb: a counter in the node's shared memory; redis: a counter of
+ * this process, moved when redis reports the key changed), so a kept record
+ * is used only while the store still holds exactly it: a logout, a refresh
+ * or a touch anywhere is seen by the next request. memcache has no such
+ * number and is read every time.
  */
 #ifndef OIDC_SESSION_CACHE_H
 #define OIDC_SESSION_CACHE_H
