@@ -128,7 +128,7 @@ START_TEST(bounds_and_garbage)
         "?\r\n", "$x\r\n", "$-2\r\n", "$99999999999\r\n", "*-5\r\n",
         "$65537\r\n", "*1048577\r\n", "$3\r\nabcXY", "+OK\rX", "$1\r\n",
     };
-    char deep[64], *line;
+    char *deep, *line;
     apr_size_t i, used;
     seen_t seen;
 
@@ -138,12 +138,9 @@ START_TEST(bounds_and_garbage)
         ck_assert_msg(f == OIDC_RESP_BAD || (f == OIDC_RESP_MORE && i == 9),
                       "input %u read as %d", (unsigned)i, f);
     }
-    /* Nesting deeper than the bound. */
-    memset(deep, 0, sizeof(deep));
-    for (i = 0; i < 10; i++) {
-        strcat(deep, "*1\r\n");
-    }
-    strcat(deep, ":1\r\n");
+    /* Nesting deeper than the bound: ten arrays of one, then a number. */
+    deep = apr_pstrcat(unit_pool, "*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n",
+                       "*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n:1\r\n", NULL);
     ck_assert_int_eq(read_all(deep, &used, &seen), OIDC_RESP_BAD);
     /* A line that never ends is refused once past the bound, not buffered
      * for ever. */
