@@ -119,14 +119,27 @@ oidc_glue_store_t *oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,
                                    server_rec *s, const char *spec,
                                    apr_size_t max_record, const char **err);
 void oidc_store_child_init(apr_pool_t *p, server_rec *s);
+/* The servers of a memcache or redis spec ("host[:port],..."). */
+#define OIDC_STORE_MAX_SERVERS 16
+typedef struct {
+    const char *host;
+    apr_port_t port;
+} oidc_store_server_t;
+/* An array of oidc_store_server_t, a missing port being default_port;
+ * NULL with *err when the list is empty, too long or malformed. */
+apr_array_header_t *oidc_store_servers(apr_pool_t *p, const char *list,
+                                       apr_port_t default_port,
+                                       const char **err);
 
 /* watch: redis reports to each process the session keys that changed */
 typedef struct oidc_watch_t oidc_watch_t;
 /* key NULL: any key may have changed. */
 typedef void (*oidc_watch_changed_fn)(void *baton, const unsigned char *key,
                                       apr_size_t len);
+/* servers: oidc_store_server_t; label names them in the log. */
 oidc_watch_t *oidc_watch_make(apr_pool_t *pconf, server_rec *s,
-                              const char *servers, const char *prefix,
+                              const apr_array_header_t *servers,
+                              const char *label, const char *prefix,
                               oidc_watch_changed_fn changed, void *baton,
                               const char **err);
 void oidc_watch_child_init(oidc_watch_t *w, apr_pool_t *pchild);
@@ -137,9 +150,10 @@ int oidc_watch_current(oidc_watch_t *w);
 /* claim: atomic claims on memcache and redis servers */
 typedef struct oidc_claim_client_t oidc_claim_client_t;
 int oidc_claim_client_wanted(const char *provider_name);
+/* servers: oidc_store_server_t */
 oidc_claim_client_t *oidc_claim_client_make(apr_pool_t *pconf,
                                             const char *provider_name,
-                                            const char *servers,
+                                            const apr_array_header_t *servers,
                                             const char **err);
 apr_status_t oidc_claim_take(oidc_claim_client_t *c, apr_pool_t *p,
                              const unsigned char *key, apr_size_t key_len,

@@ -23,9 +23,6 @@
 #include "oidc_encode.h"
 
 #define KEY_PREFIX "authnz_oidc:claim:"
-#define MAX_SERVERS 16
-#define DEFAULT_MEMCACHE_PORT 11211
-#define DEFAULT_REDIS_PORT 6379
 #define CONN_TTL apr_time_from_sec(15)
 #define REDIS_RW_TIMEOUT_SEC 5
 
@@ -55,40 +52,29 @@ int oidc_claim_client_wanted(const char *provider_name)
 
 oidc_claim_client_t *oidc_claim_client_make(apr_pool_t *pconf,
                                             const char *provider_name,
-                                            const char *servers,
+                                            const apr_array_header_t *servers,
                                             const char **err)
 {
     oidc_claim_client_t *c = apr_pcalloc(pconf, sizeof(*c));
     int redis = strcmp(provider_name, "redis") == 0;
-    char *list = apr_pstrdup(pconf, servers ? servers : ""), *last, *item;
-    int threads = 1, count = 0;
+    int threads = 1, i;
     apr_status_t rv;
 
     ap_mpm_query(AP_MPMQ_HARD_LIMIT_THREADS, &threads);
     threads = threads < 1 ? 1 : threads;
-    rv = redis ? apr_redis_create(pconf, MAX_SERVERS, 0, &c->rc)
-               : apr_memcache_create(pconf, MAX_SERVERS, 0, &c->mc);
+    rv = redis ? apr_redis_create(pconf, OIDC_STORE_MAX_SERVERS, 0, &c->rc)
+               : apr_memcache_create(pconf, OIDC_STORE_MAX_SERVERS, 0,
+                                     &c->mc);
     if (rv != APR_SUCCESS) {
         *err = "cannot create a client for atomic claims";
         return NULL;
     }
-    for (item = apr_strtok(list, ",", &last); item != NULL;
-         item = apr_strtok(NULL, ",", &last)) {
-        char *host, *scope;
-        apr_port_t port;
-
-        if (++count > MAX_SERVERS
-            || apr_parse_addr_port(&host, &scope, &port, item, pconf)
-                   != APR_SUCCESS
-            || host == NULL) {
-            *err = apr_psprintf(pconf, "'%s' is not host:port (at most %d "
-                                "servers)", item, MAX_SERVERS);
-            return NULL;
-        }
+    for (i = 0; i < servers->nelts; i++) {
+        const oidc_store_server_t *sv = &APR_ARRAY_IDX(servers, i,
+                                                       oidc_store_server_t);
         if (redis) {
             apr_redis_server_t *rs;
-            rv = apr_redis_server_create(pconf, host,
-                                         port ? port : DEFAULT_REDIS_PORT, 0,
+            rv = apr_redis_server_create(pconf, sv->host, sv->port, 0,
                                          (apr_uint32_t)threads,
                                          (apr_uint32_t)threads, CONN_TTL,
                                          REDIS_RW_TIMEOUT_SEC, &rs);
@@ -98,10 +84,8 @@ oidc_claim_client_t *oidc_claim_client_make(apr_pool_t *pconf,
         }
         else {
             apr_memcache_server_t *ms;
-            rv = apr_memcache_server_create(pconf, host,
-                                            port ? port
-                                                 : DEFAULT_MEMCACHE_PORT,
-                                            0, (apr_uint32_t)threads,
+            rv = apr_memcache_server_create(pconf, sv->host, sv->port, 0,
+                                            (apr_uint32_t)threads,
                                             (apr_uint32_t)threads, CONN_TTL,
                                             &ms);
             if (rv == APR_SUCCESS) {
@@ -109,13 +93,10 @@ oidc_claim_client_t *oidc_claim_client_make(apr_pool_t *pconf,
             }
         }
         if (rv != APR_SUCCESS) {
-            *err = apr_psprintf(pconf, "cannot use the server '%s'", item);
+            *err = apr_psprintf(pconf, "cannot use the server '%s:%d'",
+                                sv->host, sv->port);
             return NULL;
         }
-    }
-    if (count == 0) {
-        *err = "no servers named";
-        return NULL;
     }
     return c;
 }

@@ -18,6 +18,8 @@
 /* Write counters for shmcb keys: a key shares its counter with 1/N of the
  * others, which costs them a needless re-read now and then, nothing more. */
 #define GENERATION_SLOTS 16384
+#define DEFAULT_MEMCACHE_PORT 11211
+#define DEFAULT_REDIS_PORT 6379
 
 /* Every store made in this configuration cycle, for child_init. */
 static apr_array_header_t *all_stores;
@@ -47,6 +49,39 @@ static void split_spec(apr_pool_t *p, const char *spec, const char **name,
 
     *name = colon ? apr_pstrmemdup(p, spec, (apr_size_t)(colon - spec)) : spec;
     *arg = colon ? colon + 1 : NULL;
+}
+
+apr_array_header_t *oidc_store_servers(apr_pool_t *p, const char *list,
+                                       apr_port_t default_port,
+                                       const char **err)
+{
+    apr_array_header_t *out = apr_array_make(p, 2,
+                                             sizeof(oidc_store_server_t));
+    char *copy = apr_pstrdup(p, list ? list : ""), *last, *item;
+
+    for (item = apr_strtok(copy, ",", &last); item != NULL;
+         item = apr_strtok(NULL, ",", &last)) {
+        oidc_store_server_t *sv;
+        char *host, *scope;
+        apr_port_t port;
+
+        if (out->nelts == OIDC_STORE_MAX_SERVERS
+            || apr_parse_addr_port(&host, &scope, &port, item, p)
+                   != APR_SUCCESS
+            || host == NULL) {
+            *err = apr_psprintf(p, "'%s' is not host:port (at most %d "
+                                "servers)", item, OIDC_STORE_MAX_SERVERS);
+            return NULL;
+        }
+        sv = apr_array_push(out);
+        sv->host = host;
+        sv->port = port ? port : default_port;
+    }
+    if (out->nelts == 0) {
+        *err = "no servers named";
+        return NULL;
+    }
+    return out;
 }
 
 const char *oidc_store_check_spec(apr_pool_t *p, const char *spec)
@@ -296,6 +331,7 @@ oidc_glue_store_t *oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,
     store_baton_t *b = apr_pcalloc(pconf, sizeof(*b));
     struct ap_socache_hints hints;
     const char *name, *arg;
+    apr_array_header_t *servers = NULL;
     apr_status_t rv;
 
     split_spec(pconf, spec, &name, &arg);
@@ -317,7 +353,13 @@ oidc_glue_store_t *oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,
         return NULL;
     }
     if (oidc_claim_client_wanted(name)) {
-        g->claims = oidc_claim_client_make(pconf, name, arg, err);
+        servers = oidc_store_servers(pconf, arg, strcmp(name, "redis") == 0
+                                     ? DEFAULT_REDIS_PORT
+                                     : DEFAULT_MEMCACHE_PORT, err);
+        if (servers == NULL) {
+            return NULL;
+        }
+        g->claims = oidc_claim_client_make(pconf, name, servers, err);
         if (g->claims == NULL) {
             return NULL;
         }
@@ -358,7 +400,8 @@ oidc_glue_store_t *oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,
         /* Each child changes its own copy, as its connection reports. */
         g->generations = apr_pcalloc(pconf, GENERATION_SLOTS
                                             * sizeof(apr_uint64_t));
-        g->watch = oidc_watch_make(pconf, s, arg, STORE_NAMESPACE ":",
+        g->watch = oidc_watch_make(pconf, s, servers, arg,
+                                   STORE_NAMESPACE ":",
                                    redis_changed, g, err);
         if (g->watch == NULL) {
             return NULL;

@@ -31,8 +31,7 @@
 #include "oidc_encode.h"
 #include "oidc_resp.h"
 
-#define MAX_SERVERS 16
-#define DEFAULT_PORT 6379
+#define MAX_SERVERS OIDC_STORE_MAX_SERVERS
 #define PING_EVERY apr_time_from_msec(500)
 #define LIVENESS apr_time_from_msec(1500)
 /* Retries back off from the first to the second while they keep failing. */
@@ -57,6 +56,7 @@ struct oidc_watch_t {
     server_rec *s;
     const char *servers;          /* as configured, for the log */
     const char *prefix;
+    apr_size_t prefix_len;
     oidc_watch_changed_fn changed;
     void *baton;
     int n;
@@ -74,38 +74,28 @@ struct oidc_watch_t {
 };
 
 oidc_watch_t *oidc_watch_make(apr_pool_t *pconf, server_rec *s,
-                              const char *servers, const char *prefix,
+                              const apr_array_header_t *servers,
+                              const char *label, const char *prefix,
                               oidc_watch_changed_fn changed, void *baton,
                               const char **err)
 {
     oidc_watch_t *w = apr_pcalloc(pconf, sizeof(*w));
-    char *list = apr_pstrdup(pconf, servers ? servers : ""), *last, *item;
 
+    if (servers->nelts > MAX_SERVERS) {
+        *err = "too many servers";
+        return NULL;
+    }
     w->s = s;
-    w->servers = apr_pstrdup(pconf, servers ? servers : "");
+    w->servers = label;
     w->prefix = prefix;
+    w->prefix_len = strlen(prefix);
     w->changed = changed;
     w->baton = baton;
-    for (item = apr_strtok(list, ",", &last); item != NULL;
-         item = apr_strtok(NULL, ",", &last)) {
-        char *host, *scope;
-        apr_port_t port;
-
-        if (w->n == MAX_SERVERS
-            || apr_parse_addr_port(&host, &scope, &port, item, pconf)
-                   != APR_SUCCESS
-            || host == NULL) {
-            *err = apr_psprintf(pconf, "'%s' is not host:port (at most %d "
-                                "servers)", item, MAX_SERVERS);
-            return NULL;
-        }
-        w->conn[w->n].host = host;
-        w->conn[w->n].port = port ? port : DEFAULT_PORT;
-        w->n++;
-    }
-    if (w->n == 0) {
-        *err = "no servers named";
-        return NULL;
+    for (w->n = 0; w->n < servers->nelts; w->n++) {
+        const oidc_store_server_t *sv = &APR_ARRAY_IDX(servers, w->n,
+                                                       oidc_store_server_t);
+        w->conn[w->n].host = sv->host;
+        w->conn[w->n].port = sv->port;
     }
     return w;
 }
@@ -115,7 +105,7 @@ oidc_watch_t *oidc_watch_make(apr_pool_t *pconf, server_rec *s,
 static void key_changed(void *data, const char *text, apr_size_t len)
 {
     oidc_watch_t *w = data;
-    apr_size_t plen = strlen(w->prefix);
+    apr_size_t plen = w->prefix_len;
     unsigned char key[MAX_KEY_BYTES];
     apr_size_t key_len, hex_len;
 
