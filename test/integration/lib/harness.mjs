@@ -383,7 +383,7 @@ export function configtest(conf) {
 
 // One HTTP/1.1 request; headers given as an object (or an array of
 // [name, value] pairs, to send a name twice).
-export function rawRequest(url, { method = 'GET', headers = {}, body } = {}) {
+export function rawRequest(url, { method = 'GET', headers = {}, body, agent = false } = {}) {
   const u = new URL(url);
   if (Array.isArray(headers)) {
     headers = [['Host', u.host], ...headers];
@@ -393,7 +393,7 @@ export function rawRequest(url, { method = 'GET', headers = {}, body } = {}) {
   return new Promise((resolve, reject) => {
     const req = http.request({
       host: u.hostname, port: u.port, method, path: u.pathname + u.search,
-      headers: Array.isArray(headers) ? headers.flat() : headers, agent: false,
+      headers: Array.isArray(headers) ? headers.flat() : headers, agent,
     }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
@@ -418,8 +418,11 @@ export function rawRequest(url, { method = 'GET', headers = {}, body } = {}) {
 // ---- a browser ---------------------------------------------------------------
 
 export class Browser {
-  constructor(headers = {}) {
+  // agent: an http.Agent to keep connections alive between requests, as a
+  // browser does; by default every request has a connection of its own.
+  constructor(headers = {}, { agent = false } = {}) {
     this.jar = new Map();          // "host:port" -> Map(name -> value)
+    this.agent = agent;
     // What a browser sends for a top-level navigation.
     this.headers = { Accept: 'text/html,application/xhtml+xml', 'Sec-Fetch-Mode': 'navigate', ...headers };
   }
@@ -451,7 +454,7 @@ export class Browser {
   async fetch(url, { method = 'GET', headers = {}, body } = {}) {
     const cookie = this.cookieHeader(url);
     const res = await rawRequest(url, {
-      method, body,
+      method, body, agent: this.agent,
       headers: { ...this.headers, ...(cookie ? { Cookie: cookie } : {}), ...headers },
     });
     this.keep(url, res.setCookies);
