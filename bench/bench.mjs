@@ -8,6 +8,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import crypto from 'node:crypto';
@@ -17,10 +18,11 @@ import {
 } from '../test/integration/lib/harness.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS || 12);
-// A login costs about a millisecond of httpd CPU and the counters tick every
-// 10 ms: a few hundred logins keep that rounding small.
+// Logins per scenario, in ROUNDS turns: a few hundred milliseconds of httpd
+// CPU each.
 const LOGINS = Number(process.env.BENCH_LOGINS || 300);
-const KEEP = process.env.BENCH_KEEP === '1';    // keep the httpd roots (configs, logs)
+const KEEP = process.env.BENCH_KEEP === '1';
+const LOGINS_ONLY = process.env.BENCH_ONLY === 'login';   // scenario 5 alone, to iterate on it    // keep the httpd roots (configs, logs)
 const WARMUP_SECONDS = 2;
 // The scenarios of one step take turns in this many slices of the duration.
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 6);
@@ -113,18 +115,34 @@ function processes() {
   return list;
 }
 
-// CPU time (clock ticks) of an httpd instance: its parent and the parent's
-// children, from /proc/PID/stat fields 14-15 (utime, stime). The parent's
-// fields 16-17 (cutime, cstime) hold the children it has reaped, so a child
-// that exits between two samples still counts.
-function cpuTicks(server) {
+// CPU time of an httpd instance, in µs: its parent and the parent's
+// children. Each thread's scheduler runtime (/proc/PID/task/TID/schedstat,
+// in ns) is exact, where /proc/PID/stat rounds down to clock ticks (10 ms:
+// a tenth of a slice of 50 logins). A thread that ends mid-slice takes its
+// runtime with it, so then the slice falls back to the tick counts of
+// /proc/PID/stat fields 14-17, whose cutime and cstime keep the children
+// the parent has reaped.
+function cpuSample(server) {
   const parent = Number(fs.readFileSync(server.pidFile, 'utf8'));
-  let ticks = 0;
+  const sample = { ticks: 0, ns: 0, threads: new Set() };
   for (const { pid, ppid, field } of processes()) {
-    if (pid === parent) ticks += field(14) + field(15) + field(16) + field(17);
-    else if (ppid === parent) ticks += field(14) + field(15);
+    if (pid !== parent && ppid !== parent) continue;
+    sample.ticks += field(14) + field(15) + (pid === parent ? field(16) + field(17) : 0);
+    let tids = [];
+    try { tids = fs.readdirSync(`/proc/${pid}/task`); } catch { continue; }
+    for (const tid of tids) {
+      try {
+        sample.ns += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+        sample.threads.add(tid);
+      } catch { /* ended meanwhile */ }
+    }
   }
-  return ticks;
+  return sample;
+}
+
+function cpuSpentUs(before, after) {
+  const whole = [...before.threads].every((t) => after.threads.has(t));
+  return whole ? (after.ns - before.ns) / 1e3 : (after.ticks - before.ticks) * TICK_US;
 }
 
 // ---- load and checks -----------------------------------------------------------
@@ -177,10 +195,16 @@ async function checkPage(url, cookie, expect = PROTECTED) {
   if (anon.status === 200) throw new Error(`${url} answers 200 without a session: not protected`);
 }
 
-async function login(server, cookieName, url = `${server.origin}/app/`, expect = PROTECTED) {
+// keepAlive: the browser sends its three requests to httpd (the page, the
+// callback, the page again) on one connection, as browsers do; else on a
+// connection each.
+async function login(server, cookieName, url = `${server.origin}/app/`, expect = PROTECTED,
+  { keepAlive = false } = {}) {
   checkInterrupt();
-  const browser = new Browser();
-  const res = await browser.get(url);
+  const agent = keepAlive ? new http.Agent({ keepAlive: true, maxSockets: 1 }) : false;
+  const browser = new Browser({}, { agent });
+  let res;
+  try { res = await browser.get(url); } finally { if (agent) agent.destroy(); }
   const value = browser.cookies(server.origin).get(cookieName);
   if (res.status !== 200 || !res.body.includes(expect) || !value) {
     throw new Error(`login at ${url} ended with ${res.status} and ${value ? 'a' : 'no'} `
@@ -201,14 +225,14 @@ async function measure(scenarios) {
     s.headers = s.cookie ? [`Cookie: ${s.cookie}`] : [];
     await checkPage(s.url, s.cookie, s.expect);
     await wrk(s.url, WARMUP_SECONDS, s.headers);
-    Object.assign(s, { requests: 0, seconds: 0, ticks: 0, cmds: 0 });
+    Object.assign(s, { requests: 0, seconds: 0, cpu: 0, cmds: 0 });
   }
   for (let round = 0; round < ROUNDS; round++) {
     for (const s of scenarios) {
       const cmds0 = s.store && redisCommands(s.store);
-      const before = cpuTicks(s.server);
+      const before = cpuSample(s.server);
       const w = await wrk(s.url, SLICE, s.headers);
-      s.ticks += cpuTicks(s.server) - before;
+      s.cpu += cpuSpentUs(before, cpuSample(s.server));
       if (s.store) s.cmds += redisCommands(s.store) - cmds0 - 1;   // less our own INFO
       if (w.bad || w.errors) {
         throw new Error(`${s.label}: ${w.bad} non-2xx/3xx responses, ${w.errors} socket errors\n${w.out}`);
@@ -221,7 +245,7 @@ async function measure(scenarios) {
     await checkPage(s.url, s.cookie, s.expect);   // a session lost mid-run would mean redirects were timed
     const row = {
       id: s.id, label: s.label, kind: 'request', count: s.requests, seconds: s.seconds,
-      rate: s.requests / s.seconds, ticks: s.ticks, cpuUs: (s.ticks * TICK_US) / s.requests,
+      rate: s.requests / s.seconds, cpuTotalUs: s.cpu, cpuUs: s.cpu / s.requests,
       storeCmds: s.store ? s.cmds / s.requests : null,
     };
     results.push(row);
@@ -231,20 +255,33 @@ async function measure(scenarios) {
 
 // Full logins, one after the other, each with a fresh browser: redirect to
 // the OP, its (form-less) login, the callback, the first page. Only httpd's
-// CPU is counted, not the OP's nor this client's.
-async function measureLogins(id, label, server, cookieName) {
-  await login(server, cookieName);   // discovery and keys are fetched once, not per login
-  const before = cpuTicks(server);
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < LOGINS; i++) await login(server, cookieName);
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const ticks = cpuTicks(server) - before;
-  const row = {
-    id, label, kind: 'login', count: LOGINS, seconds, rate: LOGINS / seconds,
-    ticks, cpuUs: (ticks * TICK_US) / LOGINS,
-  };
-  results.push(row);
-  log(`${label}: ${row.rate.toFixed(1)} logins/s, ${row.cpuUs.toFixed(0)} µs CPU/login`);
+// CPU is counted, not the OP's nor this client's. Scenarios { id, label,
+// server, cookieName, keepAlive } take ROUNDS turns, like measure()'s.
+async function measureLogins(scenarios) {
+  const per = Math.max(1, Math.round(LOGINS / ROUNDS));
+  for (const s of scenarios) {
+    // Discovery and keys are fetched once, not per login.
+    await login(s.server, s.cookieName, undefined, undefined, s);
+    Object.assign(s, { count: 0, seconds: 0, cpu: 0 });
+  }
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const s of scenarios) {
+      const before = cpuSample(s.server);
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < per; i++) await login(s.server, s.cookieName, undefined, undefined, s);
+      s.seconds += Number(process.hrtime.bigint() - t0) / 1e9;
+      s.cpu += cpuSpentUs(before, cpuSample(s.server));
+      s.count += per;
+    }
+  }
+  for (const s of scenarios) {
+    const row = {
+      id: s.id, label: s.label, kind: 'login', count: s.count, seconds: s.seconds,
+      rate: s.count / s.seconds, cpuTotalUs: s.cpu, cpuUs: s.cpu / s.count,
+    };
+    results.push(row);
+    log(`${s.label}: ${row.rate.toFixed(1)} logins/s, ${row.cpuUs.toFixed(0)} µs CPU/login`);
+  }
 }
 
 // ---- redis -----------------------------------------------------------------------
@@ -482,7 +519,7 @@ ${cache}
   });
 
   // 1-4: one request each, load from wrk.
-  await measure([
+  if (!LOGINS_ONLY) await measure([
     {
       id: 'static', label: 'static file (no auth)', server: servers.static,
       url: `${servers.static.origin}/public/index.html`, expect: 'public page',
@@ -495,9 +532,24 @@ ${cache}
     protectedPage('mao-redis', 'mod_auth_openidc (redis)', redisMao),
   ]);
 
-  // 5: full logins.
-  await measureLogins('login', 'login: mod_authnz_oidc (shmcb)', servers.shmcb, OURS);
-  await measureLogins('mao-login', 'login: mod_auth_openidc (shm)', servers['mao-shm'], MAO);
+  // 5: full logins, as a browser makes them (its connection to httpd kept
+  // alive), then with a connection per request.
+  await measureLogins([
+    { id: 'login', label: 'login: mod_authnz_oidc (shmcb)', server: servers.shmcb,
+      cookieName: OURS, keepAlive: true },
+    { id: 'mao-login', label: 'login: mod_auth_openidc (shm)', server: servers['mao-shm'],
+      cookieName: MAO, keepAlive: true },
+    { id: 'login-close', label: 'login: mod_authnz_oidc (shmcb) no keep-alive',
+      server: servers.shmcb, cookieName: OURS },
+    { id: 'mao-login-close', label: 'login: mod_auth_openidc (shm) no keep-alive',
+      server: servers['mao-shm'], cookieName: MAO },
+  ]);
+  if (LOGINS_ONLY) {
+    for (const r of results) console.log(`${r.label}: ${r.cpuUs.toFixed(0)} µs/login`);
+    console.log(`login ratio ${(results[0].cpuUs / results[1].cpuUs).toFixed(2)}, `
+      + `per request ${(results[2].cpuUs / results[3].cpuUs).toFixed(2)}`);
+    return;
+  }
 
   // Memory: one real record against the tokens and claims it holds.
   const tokens = await newRecord(redisOurs,
@@ -570,6 +622,13 @@ function report(memory) {
   lines.push(`  redis                        ${ratio('redis', 'mao-redis')}`);
   lines.push(`  redis, cache off             ${ratio('redis-off', 'mao-redis')}`);
   lines.push(`  login                        ${ratio('login', 'mao-login')}`);
+  lines.push(`  login, no keep-alive         ${ratio('login-close', 'mao-login-close')}`);
+  // What each module adds to the floor, side by side: a figure that does not
+  // depend on how light the floor is on this machine.
+  const extra = (a, b) => ((byId[a].cpuUs - staticUs) / (byId[b].cpuUs - staticUs)).toFixed(2);
+  lines.push('CPU added to the static floor, mod_authnz_oidc ÷ mod_auth_openidc:');
+  lines.push(`  shm (shmcb vs shm)           ${extra('shmcb', 'mao-shm')}`);
+  lines.push(`  redis                        ${extra('redis', 'mao-redis')}`);
   lines.push('redis commands per request:');
   for (const r of results.filter((x) => x.storeCmds != null)) {
     lines.push(`  ${r.label.padEnd(40)} ${r.storeCmds.toFixed(2)}`);
@@ -582,10 +641,10 @@ function report(memory) {
 
   // chart.gp splits on every comma: a label must not hold one.
   if (results.some((r) => r.label.includes(','))) throw new Error('a scenario label holds a comma');
-  const csv = ['id,scenario,kind,count,seconds,per_second,cpu_ticks,cpu_us,cpu_ratio_to_static,'
+  const csv = ['id,scenario,kind,count,seconds,per_second,cpu_total_us,cpu_us,cpu_ratio_to_static,'
     + 'redis_cmds_per_request',
     ...results.map((r) => [r.id, r.label, r.kind, r.count, r.seconds.toFixed(2), r.rate.toFixed(2),
-      r.ticks, r.cpuUs.toFixed(2), (r.cpuUs / staticUs).toFixed(3),
+      r.cpuTotalUs.toFixed(0), r.cpuUs.toFixed(2), (r.cpuUs / staticUs).toFixed(3),
       r.storeCmds == null ? '' : r.storeCmds.toFixed(3)].join(','))];
   fs.writeFileSync(path.join(OUT, 'results.csv'), `${csv.join('\n')}\n`);
   fs.writeFileSync(path.join(OUT, 'memory.csv'),

@@ -8,6 +8,7 @@
 #   BENCH_ROUNDS=6     turns the scenarios take in alternation
 #   BENCH_LOGINS=300   full logins per module
 #   BENCH_KEEP=1       keep the httpd roots (configuration, error log)
+#   BENCH_ONLY=login   only the logins (scenario 5), printed, nothing written
 #   MODULE_SO=...      the module to measure (default: the tree's .libs/)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,5 +32,8 @@ export MODULE_SO TOP_SRCDIR="$top"
 out="$top/bench/out"
 mkdir -p "$out"
 node "$top/bench/bench.mjs"
+if [ "${BENCH_ONLY:-}" = login ]; then
+    exit 0      # a look at the logins alone: no table, no chart
+fi
 gnuplot -e "csv='$out/results.csv'; png='$out/results.png'" "$top/bench/chart.gp"
 echo "wrote $out/results.txt, results.csv, memory.csv, results.png"
