@@ -243,7 +243,7 @@ apr_status_t oidc_rp_save_session(const oidc_rp_ctx_t *ctx, const char *id,
 
 /* The session's claims with fresh UserInfo merged under the ID token's.
  * NULL when UserInfo could not be used: the caller keeps what it had. */
-static const char *claims_with_userinfo(const oidc_rp_ctx_t *ctx,
+static const json_t *claims_with_userinfo(const oidc_rp_ctx_t *ctx,
                                         const oidc_provider_snapshot_t *op,
                                         const char *access_token,
                                         const char *sub,
@@ -277,7 +277,8 @@ static void refresh_userinfo(const oidc_rp_ctx_t *ctx, oidc_session_t *s)
 {
     const oidc_rp_config_t *cfg = ctx->cfg;
     const oidc_provider_snapshot_t *op;
-    const char *merged, *token = oidc_session_id_token(ctx->pool, s);
+    const json_t *merged;
+    const char *token = oidc_session_id_token(ctx->pool, s);
     oidc_jwt_t *idt;
 
     s->userinfo_at = ctx->now;
@@ -291,7 +292,7 @@ static void refresh_userinfo(const oidc_rp_ctx_t *ctx, oidc_session_t *s)
     merged = claims_with_userinfo(ctx, op, s->access_token, s->sub,
                                   idt->claims);
     if (merged != NULL) {
-        oidc_session_set_claims(ctx->pool, s, merged);
+        oidc_session_set_claims_doc(ctx->pool, s, merged);
     }
 }
 
@@ -662,7 +663,7 @@ static void callback_with_flow(const oidc_rp_ctx_t *ctx,
     oidc_idtoken_status_t ist;
     oidc_session_t *s;
     int store_down;
-    char *claims_text;
+    const json_t *claims;
 
     if (oidc_rp_provider_failed(ctx, res,
                                 oidc_provider_get(cfg->provider, p, ctx->http,
@@ -744,12 +745,6 @@ static void callback_with_flow(const oidc_rp_ctx_t *ctx,
         return;
     }
 
-    claims_text = json_dumps(idt->claims, JSON_COMPACT);
-    if (claims_text == NULL) {
-        oidc_rp_fail(res, 500, "server_error",
-                     "Sign-in could not be completed.");
-        return;
-    }
     s = apr_pcalloc(p, sizeof(*s));
     s->created = s->last_seen = ctx->now;
     s->access_issued = ctx->now;
@@ -760,15 +755,19 @@ static void callback_with_flow(const oidc_rp_ctx_t *ctx,
     s->id_token = tok.id_token;
     s->access_token = tok.access_token;
     s->refresh_token = tok.refresh_token;
-    oidc_session_set_claims(p, s, apr_pstrdup(p, claims_text));
-    free(claims_text);
+    claims = idt->claims;
     if (cfg->userinfo) {
-        const char *merged = claims_with_userinfo(ctx, op, tok.access_token,
-                                                  idt->sub, idt->claims);
+        const json_t *merged = claims_with_userinfo(ctx, op, tok.access_token,
+                                                    idt->sub, idt->claims);
         s->userinfo_at = ctx->now;
         if (merged != NULL) {
-            oidc_session_set_claims(p, s, merged);
+            claims = merged;
         }
+    }
+    if (oidc_session_set_claims_doc(p, s, claims) != APR_SUCCESS) {
+        oidc_rp_fail(res, 500, "server_error",
+                     "Sign-in could not be completed.");
+        return;
     }
 
     /* A fresh id at every login: a session id planted before login (session

@@ -85,8 +85,8 @@ static oidc_refresh_outcome_t unavailable(const oidc_rp_ctx_t *ctx,
 
 /* The session's claims with a refreshed ID token's laid over them, so that
  * UserInfo claims merged at login stay. NULL on failure. */
-static const char *claims_with(apr_pool_t *p, const char *claims,
-                               const json_t *id_claims)
+static const json_t *claims_with(apr_pool_t *p, const char *claims,
+                                 const json_t *id_claims)
 {
     json_t *before = claims ? oidc_json_parse(p, claims, strlen(claims))
                             : NULL;
@@ -105,7 +105,8 @@ static int accept_id_token(const oidc_rp_ctx_t *ctx,
     oidc_idtoken_t *idt;
     oidc_idtoken_status_t st;
     oidc_jwt_t *original;
-    const char *detail = NULL, *claims;
+    const char *detail = NULL;
+    const json_t *claims;
     const char *original_token = oidc_session_id_token(ctx->pool, s);
 
     memset(&prm, 0, sizeof(prm));
@@ -140,7 +141,7 @@ static int accept_id_token(const oidc_rp_ctx_t *ctx,
         return 0;
     }
     s->id_token = tok->id_token;
-    return oidc_session_set_claims(ctx->pool, s, claims) == APR_SUCCESS;
+    return oidc_session_set_claims_doc(ctx->pool, s, claims) == APR_SUCCESS;
 }
 
 /* Under the lock: the token request, and the new tokens stored. */

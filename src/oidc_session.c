@@ -209,6 +209,22 @@ apr_status_t oidc_session_set_claims(apr_pool_t *p, oidc_session_t *s,
         return APR_EINVAL;
     }
     s->claims = claims;
+    s->claims_doc = doc;
+    s->flat = oidc_claims_flatten(p, doc);
+    return APR_SUCCESS;
+}
+
+apr_status_t oidc_session_set_claims_doc(apr_pool_t *p, oidc_session_t *s,
+                                         const json_t *doc)
+{
+    char *text = json_is_object(doc) ? json_dumps(doc, JSON_COMPACT) : NULL;
+
+    if (text == NULL) {
+        return APR_EINVAL;
+    }
+    s->claims = apr_pstrdup(p, text);
+    free(text);
+    s->claims_doc = doc;
     s->flat = oidc_claims_flatten(p, doc);
     return APR_SUCCESS;
 }
@@ -286,8 +302,13 @@ apr_status_t oidc_session_seal(apr_pool_t *p, const unsigned char *key,
 {
     oidc_record_writer_t w;
     const char *text = oidc_session_claims(p, s);
-    json_t *claims = text ? oidc_json_parse(p, text, strlen(text)) : NULL;
+    const json_t *claims = s->claims_doc;
+    const apr_array_header_t *flat = s->flat;
 
+    if (claims == NULL) {       /* an opened record: its claims as text */
+        claims = text ? oidc_json_parse(p, text, strlen(text)) : NULL;
+        flat = json_is_object(claims) ? oidc_claims_flatten(p, claims) : NULL;
+    }
     if (!json_is_object(claims)) {
         return APR_EINVAL;
     }
@@ -304,9 +325,10 @@ apr_status_t oidc_session_seal(apr_pool_t *p, const unsigned char *key,
     put_id_token(&w, p, s);
     oidc_record_put_str(&w, s->access_token);
     oidc_record_put_str(&w, s->refresh_token);
-    oidc_record_put_str(&w, claims_to_store(p, text, claims,
+    /* jansson iterates over non-const objects only. */
+    oidc_record_put_str(&w, claims_to_store(p, text, (json_t *)claims,
                                             id_token_payload(p, s)));
-    put_flat(&w, p, oidc_claims_flatten(p, claims));
+    put_flat(&w, p, flat);
     if (w.len + OIDC_AEAD_OVERHEAD > max_len) {
         return APR_ENOSPC;
     }

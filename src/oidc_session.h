@@ -9,6 +9,8 @@
 #ifndef OIDC_SESSION_H
 #define OIDC_SESSION_H
 
+#include <jansson.h>
+
 #include "oidc_core.h"
 #include "oidc_store.h"
 
@@ -30,9 +32,12 @@ typedef struct {
     const char *claims;         /* JSON object text; NULL after opening a
                                  * record whose claims are the ID token's:
                                  * read them with oidc_session_claims */
-    /* The claims flattened for export (oidc_claim_t), rebuilt from claims at
-     * every seal, so that requests need no JSON parse. */
+    /* The claims flattened for export (oidc_claim_t), stored with the
+     * record, so that requests need no JSON parse. */
     const apr_array_header_t *flat;
+    /* The claims parsed, when this request set them (a login, a refresh):
+     * spares the seal a parse. NULL in a session opened from a record. */
+    const json_t *claims_doc;
     /* Private to oidc_session.c: after opening a record, the ID token's
      * three parts decoded, and id_token NULL until oidc_session_id_token. */
     const unsigned char *idt_part[3];
@@ -54,6 +59,11 @@ const char *oidc_session_claims(apr_pool_t *p, const oidc_session_t *s);
  * the text is not a JSON object. */
 apr_status_t oidc_session_set_claims(apr_pool_t *p, oidc_session_t *s,
                                      const char *claims);
+
+/* The same from a parsed object, which the session keeps (do not change it
+ * afterwards); APR_EINVAL when doc is not an object or does not serialise. */
+apr_status_t oidc_session_set_claims_doc(apr_pool_t *p, oidc_session_t *s,
+                                         const json_t *doc);
 
 /* APR_ENOSPC when the sealed record would exceed max_len; APR_EINVAL when
  * claims is not a JSON object. */

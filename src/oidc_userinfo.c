@@ -51,22 +51,14 @@ oidc_userinfo_status_t oidc_userinfo_fetch(apr_pool_t *p,
     return OIDC_USERINFO_OK;
 }
 
-const char *oidc_userinfo_merge(apr_pool_t *p, const json_t *userinfo,
-                                const json_t *id_token_claims)
+json_t *oidc_userinfo_merge(apr_pool_t *p, const json_t *userinfo,
+                            const json_t *id_token_claims)
 {
     json_t *merged = oidc_json_pool_own(p, json_deep_copy(userinfo));
-    char *text;
-    const char *out;
 
     if (merged == NULL || json_object_update(merged,
                                              (json_t *)id_token_claims) != 0) {
         return NULL;
     }
-    text = json_dumps(merged, JSON_COMPACT);
-    if (text == NULL) {
-        return NULL;
-    }
-    out = apr_pstrdup(p, text);
-    free(text);
-    return out;
+    return merged;
 }

@@ -24,8 +24,8 @@ oidc_userinfo_status_t oidc_userinfo_fetch(apr_pool_t *p,
                                            const char **detail);
 
 /* The claims applications see: userinfo's, overridden by the ID token's.
- * Returns new JSON text. */
-const char *oidc_userinfo_merge(apr_pool_t *p, const json_t *userinfo,
-                                const json_t *id_token_claims);
+ * Returns a new object that p owns; NULL when out of memory. */
+json_t *oidc_userinfo_merge(apr_pool_t *p, const json_t *userinfo,
+                            const json_t *id_token_claims);
 
 #endif

@@ -374,6 +374,49 @@ START_TEST(flat_claims_roundtrip)
 }
 END_TEST
 
+/* Claims set from the parsed object (a login) seal exactly as the same
+ * claims set from their text (a record opened and sealed again). */
+START_TEST(claims_from_object_seal_as_from_text)
+{
+    const char *id = oidc_session_new_id(unit_pool);
+    const char *text = "{\"sub\":\"x\",\"email\":\"a@example.com\","
+                       "\"groups\":[\"a\",\"b\"]}";
+    oidc_session_t *a = sample(), *b = sample(), *back_a, *back_b;
+    unsigned char *rec;
+    apr_size_t len;
+    int i;
+
+    ck_assert_int_eq(oidc_session_set_claims(unit_pool, a, text),
+                     APR_SUCCESS);
+    ck_assert_int_eq(oidc_session_set_claims_doc(unit_pool, b,
+        oidc_json_parse(unit_pool, text, strlen(text))), APR_SUCCESS);
+    /* Exported before any seal, as the login's first page does. */
+    ck_assert_str_eq(oidc_claims_flat_string(b->flat, "email"),
+                     "a@example.com");
+    seal(key_a, id, a, &rec, &len);
+    ck_assert_int_eq(oidc_session_open(unit_pool, key_a, id, rec, len,
+                                       &back_a), APR_SUCCESS);
+    seal(key_a, id, b, &rec, &len);
+    ck_assert_int_eq(oidc_session_open(unit_pool, key_a, id, rec, len,
+                                       &back_b), APR_SUCCESS);
+    ck_assert_str_eq(oidc_session_claims(unit_pool, back_a),
+                     oidc_session_claims(unit_pool, back_b));
+    ck_assert_int_eq(back_a->flat->nelts, 3);
+    ck_assert_int_eq(back_b->flat->nelts, back_a->flat->nelts);
+    for (i = 0; i < back_a->flat->nelts; i++) {
+        const oidc_claim_t *x = &APR_ARRAY_IDX(back_a->flat, i, oidc_claim_t);
+        const oidc_claim_t *y = &APR_ARRAY_IDX(back_b->flat, i, oidc_claim_t);
+        ck_assert_str_eq(x->name, y->name);
+        ck_assert_str_eq(x->value, y->value);
+    }
+    /* Only an object is claims. */
+    ck_assert_int_eq(oidc_session_set_claims_doc(unit_pool, b,
+        oidc_json_parse(unit_pool, "[1]", 3)), APR_EINVAL);
+    ck_assert_int_eq(oidc_session_set_claims_doc(unit_pool, b, NULL),
+                     APR_EINVAL);
+}
+END_TEST
+
 START_TEST(seal_enospc)
 {
     const char *id = oidc_session_new_id(unit_pool);
@@ -492,6 +535,7 @@ Suite *session_suite(void)
     tcase_add_test(tc, claims_of_the_id_token_stored_once);
     tcase_add_test(tc, id_token_kept_exactly);
     tcase_add_test(tc, claims_beyond_the_id_token);
+    tcase_add_test(tc, claims_from_object_seal_as_from_text);
     tcase_add_test(tc, freshness);
     tcase_add_test(tc, needs_touch);
     tcase_add_test(tc, store_expiry);
