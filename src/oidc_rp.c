@@ -244,10 +244,10 @@ apr_status_t oidc_rp_save_session(const oidc_rp_ctx_t *ctx, const char *id,
 /* The session's claims with fresh UserInfo merged under the ID token's.
  * NULL when UserInfo could not be used: the caller keeps what it had. */
 static const json_t *claims_with_userinfo(const oidc_rp_ctx_t *ctx,
-                                        const oidc_provider_snapshot_t *op,
-                                        const char *access_token,
-                                        const char *sub,
-                                        const json_t *id_claims)
+                                          const oidc_provider_snapshot_t *op,
+                                          const char *access_token,
+                                          const char *sub,
+                                          const json_t *id_claims)
 {
     const char *endpoint = op->meta->userinfo_endpoint, *detail;
     json_t *ui;
