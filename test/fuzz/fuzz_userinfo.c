@@ -19,8 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     apr_pool_t *p = fuzz_pool();
     const char *body = fuzz_cstr(p, data, size);
     fuzz_http_t fh;
-    json_t *claims, *id_claims;
-    const char *detail, *merged;
+    json_t *claims, *id_claims, *merged;
+    const char *detail;
     oidc_session_t s;
 
     memset(&s, 0, sizeof(s));
@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             == OIDC_USERINFO_OK) {
         merged = oidc_userinfo_merge(p, claims, id_claims);
         if (merged != NULL) {
-            (void)oidc_session_set_claims(p, &s, merged);
+            (void)oidc_session_set_claims_doc(p, &s, merged);
         }
     }
     apr_pool_destroy(p);
