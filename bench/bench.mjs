@@ -21,8 +21,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS || 12);
 // Logins per scenario, in ROUNDS turns: a few hundred milliseconds of httpd
 // CPU each.
 const LOGINS = Number(process.env.BENCH_LOGINS || 300);
-const KEEP = process.env.BENCH_KEEP === '1';
-const LOGINS_ONLY = process.env.BENCH_ONLY === 'login';   // scenario 5 alone, to iterate on it    // keep the httpd roots (configs, logs)
+const KEEP = process.env.BENCH_KEEP === '1';    // keep the httpd roots (configs, logs)
+const LOGINS_ONLY = process.env.BENCH_ONLY === 'login';   // scenario 5 alone, to iterate on it
 const WARMUP_SECONDS = 2;
 // The scenarios of one step take turns in this many slices of the duration.
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 6);

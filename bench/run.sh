@@ -6,7 +6,7 @@
 # bench/out/memory.csv.
 #   BENCH_SECONDS=12   seconds of load per scenario (after 2 s of warm-up)
 #   BENCH_ROUNDS=6     turns the scenarios take in alternation
-#   BENCH_LOGINS=300   full logins per module
+#   BENCH_LOGINS=300   full logins per login scenario
 #   BENCH_KEEP=1       keep the httpd roots (configuration, error log)
 #   BENCH_ONLY=login   only the logins (scenario 5), printed, nothing written
 #   MODULE_SO=...      the module to measure (default: the tree's .libs/)
