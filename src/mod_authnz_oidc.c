@@ -5,6 +5,8 @@
  *   quick_handler      answers the module's own endpoints: the redirect
  *                      URI (the OP's callback) and the logout URIs
  *   check_user_id      AuthType oidc: session, or a redirect to the OP
+ *   fixups             hides the module's cookies from the application and
+ *                      marks a user's response private
  *   authz provider     Require oidc-claim (mod_authnz_oidc_authz.c)
  *
  * Pages the module produces go out as httpd error responses (a status and
@@ -240,6 +242,24 @@ static int check_user_id(request_rec *r)
     return OK;
 }
 
+/* A response made for one user must never be stored by a shared cache
+ * and served to another: mod_cache's quick handler answers before any auth
+ * hook runs, and a CDN or proxy does not know who asked. "private" keeps
+ * the browser's own cache working. It goes in err_headers_out, which
+ * survives a proxied or CGI response's own headers and is what mod_cache
+ * reads first. */
+static void mark_private(request_rec *r)
+{
+    const char *cc = apr_table_get(r->err_headers_out, "Cache-Control");
+
+    if (cc == NULL) {
+        apr_table_setn(r->err_headers_out, "Cache-Control", "private");
+    }
+    else if (!ap_find_token(r->pool, cc, "private")) {
+        apr_table_mergen(r->err_headers_out, "Cache-Control", "private");
+    }
+}
+
 /* The session cookie is a bearer credential: applications and proxied
  * backends never see the module's own cookies. */
 static int fixups(request_rec *r)
@@ -249,6 +269,9 @@ static int fixups(request_rec *r)
 
     if (c->rp == NULL) {
         return DECLINED;
+    }
+    if (r->main == NULL && oidc_request_state(r) != NULL) {
+        mark_private(r);
     }
     cookie = apr_table_get(r->headers_in, "Cookie");
     if (cookie != NULL && strstr(cookie, c->rp->cookie_name) != NULL) {
