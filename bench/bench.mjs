@@ -27,7 +27,9 @@ const WARMUP_SECONDS = 2;
 // The scenarios of one step take turns in this many slices of the duration.
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 6);
 const SLICE = Math.max(1, Math.round(SECONDS / ROUNDS));   // wrk takes whole seconds
-const FILLS = [1000, 100000];            // live sessions for scenario 6
+// Live sessions for scenario 6, the smaller then the larger: a redis store
+// each, measured in one step.
+const FILLS = [1000, 100000];
 const OUT = process.env.BENCH_OUT || path.join(TOP, 'bench/out');
 const HTTPD = process.env.HTTPD || '/usr/sbin/apache2';
 const MODDIR = process.env.HTTPD_MODULEDIR || '/usr/lib/apache2/modules';
@@ -407,7 +409,8 @@ async function main() {
   fs.copyFileSync(MODULE_SO, ourSo);
 
   // The OP learns every redirect URI at start, so all ports come first.
-  const names = ['static', 'shmcb', 'memcache', 'redis', 'redis-off', 'mao-shm', 'mao-redis'];
+  const names = ['static', 'shmcb', 'memcache', 'redis', 'redis-off', 'redis-many', 'redis-off-many',
+    'mao-shm', 'mao-redis'];
   const ports = {};
   for (const n of names) ports[n] = await freePort();
   const callback = (n) => `http://127.0.0.1:${ports[n]}/oidc/callback`;
@@ -422,6 +425,10 @@ async function main() {
   cleanups.push(() => memcache.stop());
   const redisOurs = await startStore('redis');
   cleanups.push(() => redisOurs.stop());
+  // Scenario 6's larger fill, beside redisOurs's smaller one: with a store
+  // each, the two take turns in one step.
+  const redisMany = await startStore('redis');
+  cleanups.push(() => redisMany.stop());
   const redisMao = await startStore('redis');   // its own, so memory figures stay apart
   cleanups.push(() => redisMao.stop());
 
@@ -497,6 +504,9 @@ ${cache}
   // The same store read on every request, as before each process kept the
   // records it opened: what a store round trip costs.
   await start('redis-off', ours(redisOurs, 'AuthOIDCSessionCache Off'));
+  // The same two on the store of the larger fill.
+  await start('redis-many', ours(redisMany));
+  await start('redis-off-many', ours(redisMany, 'AuthOIDCSessionCache Off'));
   await start('mao-shm', mao('mao-shm', 'OIDCCacheType shm'));
   await start('mao-redis', mao('mao-redis',
     `OIDCCacheType redis\nOIDCRedisCacheServer 127.0.0.1:${redisMao.port}`));
@@ -511,6 +521,9 @@ ${cache}
   const real = await newRecord(redisOurs, () => login(servers.redis, OURS));
   sessions.redis = real.result.cookie;
   sessions['redis-off'] = sessions.redis;    // one store, one session key
+  const realMany = await newRecord(redisMany, () => login(servers['redis-many'], OURS));
+  sessions['redis-many'] = realMany.result.cookie;
+  sessions['redis-off-many'] = sessions['redis-many'];
   const maoReal = await newRecord(redisMao, () => login(servers['mao-redis'], MAO));
   sessions['mao-redis'] = maoReal.result.cookie;
 
@@ -571,24 +584,28 @@ ${cache}
       + `(key ${maoReal.record.key.replace(/:.*/, ':...')})`],
   ];
 
-  // 6: the redis-backed request with 1k, then 100k live sessions beside it.
-  let added = 0;
-  for (const total of FILLS) {
-    const mem0 = usedMemory(redisOurs);
-    await fillRedis(redisOurs, real.record, total - added);
-    const perSession = (usedMemory(redisOurs) - mem0) / (total - added);
-    added = total;
-    const k = `${total / 1000}k`;
-    memory.push([`redis_bytes_per_session_${k}`, Math.round(perSession), 'INFO used_memory delta / '
-      + `sessions added, filling to ${total} (DBSIZE ${redis(redisOurs, 'DBSIZE')})`]);
-    // Kept records make the store's size irrelevant to the first; the
-    // second reads redis on every request.
-    await measure([
-      protectedPage('redis', `mod_authnz_oidc (redis) + ${k} sessions`, redisOurs, `redis-${k}`),
-      protectedPage('redis-off', `mod_authnz_oidc (redis; cache off) + ${k} sessions`, redisOurs,
-        `redis-off-${k}`),
-    ]);
+  // 6: the redis-backed request with FILLS[0] and FILLS[1] live sessions
+  // beside it, in one step: the difference in question is a few percent, as
+  // large as the drift between two steps minutes apart on this machine.
+  const fills = [
+    { total: FILLS[0], store: redisOurs, like: real.record, on: 'redis', off: 'redis-off' },
+    { total: FILLS[1], store: redisMany, like: realMany.record, on: 'redis-many', off: 'redis-off-many' },
+  ];
+  for (const f of fills) {
+    f.k = `${f.total / 1000}k`;
+    const mem0 = usedMemory(f.store);
+    await fillRedis(f.store, f.like, f.total);
+    memory.push([`redis_bytes_per_session_${f.k}`, Math.round((usedMemory(f.store) - mem0) / f.total),
+      `INFO used_memory delta / sessions added, filling to ${f.total} (DBSIZE ${redis(f.store, 'DBSIZE')})`]);
   }
+  // Kept records make the store's size irrelevant to the first; the
+  // second reads redis on every request.
+  await measure([
+    ...fills.map((f) => protectedPage(f.on, `mod_authnz_oidc (redis) + ${f.k} sessions`, f.store,
+      `redis-${f.k}`)),
+    ...fills.map((f) => protectedPage(f.off, `mod_authnz_oidc (redis; cache off) + ${f.k} sessions`,
+      f.store, `redis-off-${f.k}`)),
+  ]);
 
   for (const s of Object.values(servers)) {
     const errors = s.errorLog().split('\n').filter((l) => /:(error|crit|alert|emerg)\]/.test(l));
@@ -629,10 +646,16 @@ function report(memory) {
   lines.push('CPU added to the static floor, mod_authnz_oidc ÷ mod_auth_openidc:');
   lines.push(`  shm (shmcb vs shm)           ${extra('shmcb', 'mao-shm')}`);
   lines.push(`  redis                        ${extra('redis', 'mao-redis')}`);
+  // Scenario 6: the fills took turns in one step, so their ratio holds
+  // where the same figures from two steps would not.
+  const [few, many] = FILLS.map((n) => `${n / 1000}k`);
+  lines.push(`${many} ÷ ${few} sessions (same step):`);
+  lines.push(`  redis                        ${ratio(`redis-${many}`, `redis-${few}`)}`);
+  lines.push(`  redis, cache off             ${ratio(`redis-off-${many}`, `redis-off-${few}`)}`);
   lines.push('redis commands per request:');
-  for (const r of results.filter((x) => x.storeCmds != null)) {
-    lines.push(`  ${r.label.padEnd(40)} ${r.storeCmds.toFixed(2)}`);
-  }
+  const counted = results.filter((x) => x.storeCmds != null);
+  const labelWidth = Math.max(...counted.map((r) => r.label.length));
+  for (const r of counted) lines.push(`  ${r.label.padEnd(labelWidth)} ${r.storeCmds.toFixed(2)}`);
   lines.push('', 'memory:');
   for (const [name, value, what] of memory) {
     lines.push(`  ${name.padEnd(30)} ${String(value).padStart(7)}  ${what}`);

@@ -10,6 +10,7 @@
 #   BENCH_KEEP=1       keep the httpd roots (configuration, error log)
 #   BENCH_ONLY=login   only the logins (scenario 5), printed, nothing written
 #   MODULE_SO=...      the module to measure (default: the tree's .libs/)
+#   BENCH_OUT=...      where to write the results (default: bench/out)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -29,7 +30,9 @@ if [ ! -f "$MODULE_SO" ]; then
 fi
 export MODULE_SO TOP_SRCDIR="$top"
 
-out="$top/bench/out"
+# bench.mjs writes there, and the chart is drawn from there.
+out=${BENCH_OUT:-$top/bench/out}
+export BENCH_OUT="$out"
 mkdir -p "$out"
 node "$top/bench/bench.mjs"
 if [ "${BENCH_ONLY:-}" = login ]; then
