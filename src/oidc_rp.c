@@ -122,18 +122,25 @@ oidc_rp_lookup_t oidc_rp_load_session(const oidc_rp_ctx_t *ctx,
     unsigned char key[OIDC_SESSION_STORE_KEY_LEN];
     unsigned char *val, *plain;
     apr_size_t len, plain_len;
-    apr_uint64_t gen = 0;
+    apr_uint64_t gen = 0, kept_gen;
+    int keeps = cfg->cache != NULL && ctx->store->generation != NULL;
     apr_status_t rv;
 
     *out = NULL;
-    oidc_session_store_key(id, key);
-    if (cfg->cache != NULL && ctx->store->generation != NULL) {
-        /* Taken before the lookup: a write after it makes the copy stale. */
+    /* The generation is taken before any store lookup: a write after it
+     * makes what that lookup reads stale, and a kept copy is good only
+     * while the generation it was read under still holds. */
+    if (keeps && oidc_session_cache_get(cfg->cache, id, ctx->pool, key,
+                                        &kept_gen, &plain, &plain_len)) {
         gen = ctx->store->generation(ctx->store, key, sizeof(key));
-        if (gen != 0
-            && oidc_session_cache_get(cfg->cache, key, sizeof(key), gen,
-                                      ctx->pool, &plain, &plain_len)) {
+        if (gen != 0 && gen == kept_gen) {
             return opened_session(ctx, key, plain, plain_len, out);
+        }
+    }
+    else {
+        oidc_session_store_key(id, key);
+        if (keeps) {
+            gen = ctx->store->generation(ctx->store, key, sizeof(key));
         }
     }
     rv = ctx->store->get(ctx->store, ctx->pool, key, sizeof(key), &val, &len);
@@ -163,8 +170,7 @@ oidc_rp_lookup_t oidc_rp_load_session(const oidc_rp_ctx_t *ctx,
         return LOOKUP_NONE;
     }
     if (cfg->cache != NULL && gen != 0) {
-        oidc_session_cache_put(cfg->cache, key, sizeof(key), gen, plain,
-                               plain_len);
+        oidc_session_cache_put(cfg->cache, id, key, gen, plain, plain_len);
     }
     return opened_session(ctx, key, plain, plain_len, out);
 }

@@ -1,17 +1,17 @@
 /* oidc_session_cache.c: a direct-mapped table of opened session records.
- * Each key has one slot; a newer record for another key that maps there
- * simply replaces it. Slots copy in and out under a mutex of this process,
+ * Each session id has one slot; a newer record for another id that maps
+ * there simply replaces it. Slots copy in and out under a mutex of this process,
  * so no record is ever shared with a request that could outlive it. */
 #include <string.h>
 #include <apr_thread_mutex.h>
+#include <openssl/crypto.h>
 
 #include "oidc_session_cache.h"
 
-#define CACHE_KEY_MAX 32
-
 typedef struct {
-    unsigned char key[CACHE_KEY_MAX];
-    apr_size_t key_len;        /* 0: empty */
+    char id[OIDC_SESSION_ID_LEN];
+    int used;
+    unsigned char key[OIDC_SESSION_STORE_KEY_LEN];
     apr_uint64_t gen;
     apr_size_t len;
     unsigned char *buf;        /* max_record bytes */
@@ -48,36 +48,43 @@ oidc_session_cache_t *oidc_session_cache_create(apr_pool_t *p,
     return c;
 }
 
-static slot_t *slot_of(const oidc_session_cache_t *c, const unsigned char *key,
-                       apr_size_t key_len)
+/* FNV-1a over the id. An id is random, but its characters are a 64-symbol
+ * alphabet, so its bytes taken as they are would fill few slots. Ids only
+ * get here from sessions this module made, so nobody can pick colliding
+ * ones to evict another user's record. */
+static slot_t *slot_of(const oidc_session_cache_t *c, const char *id)
 {
-    apr_size_t h = 0, i;
+    apr_uint32_t h = 2166136261u;
+    apr_size_t i;
 
-    /* The keys are hashes already: their first bytes spread evenly. */
-    for (i = 0; i < key_len && i < sizeof(apr_uint32_t); i++) {
-        h = (h << 8) | key[i];
+    for (i = 0; i < OIDC_SESSION_ID_LEN; i++) {
+        h = (h ^ (unsigned char)id[i]) * 16777619u;
     }
     return &c->slots[h % c->n];
 }
 
-int oidc_session_cache_get(oidc_session_cache_t *c, const unsigned char *key,
-                           apr_size_t key_len, apr_uint64_t gen,
-                           apr_pool_t *p, unsigned char **val,
+int oidc_session_cache_get(oidc_session_cache_t *c, const char *id,
+                           apr_pool_t *p,
+                           unsigned char key[OIDC_SESSION_STORE_KEY_LEN],
+                           apr_uint64_t *gen, unsigned char **val,
                            apr_size_t *len)
 {
     slot_t *s;
     int hit;
 
-    if (c == NULL || key_len == 0 || key_len > CACHE_KEY_MAX) {
+    if (c == NULL || strnlen(id, OIDC_SESSION_ID_LEN + 1) != OIDC_SESSION_ID_LEN) {
         return 0;
     }
-    s = slot_of(c, key, key_len);
+    s = slot_of(c, id);
     if (apr_thread_mutex_lock(c->mutex) != APR_SUCCESS) {
         return 0;
     }
-    hit = s->key_len == key_len && s->gen == gen
-          && memcmp(s->key, key, key_len) == 0;
+    /* The id is a bearer credential: no early exit on its first
+     * differing byte. */
+    hit = s->used && CRYPTO_memcmp(s->id, id, OIDC_SESSION_ID_LEN) == 0;
     if (hit) {
+        memcpy(key, s->key, OIDC_SESSION_STORE_KEY_LEN);
+        *gen = s->gen;
         *val = apr_palloc(p, s->len + 1);
         memcpy(*val, s->buf, s->len);
         (*val)[s->len] = '\0';
@@ -87,22 +94,24 @@ int oidc_session_cache_get(oidc_session_cache_t *c, const unsigned char *key,
     return hit;
 }
 
-void oidc_session_cache_put(oidc_session_cache_t *c, const unsigned char *key,
-                            apr_size_t key_len, apr_uint64_t gen,
-                            const unsigned char *val, apr_size_t len)
+void oidc_session_cache_put(oidc_session_cache_t *c, const char *id,
+                            const unsigned char key[OIDC_SESSION_STORE_KEY_LEN],
+                            apr_uint64_t gen, const unsigned char *val,
+                            apr_size_t len)
 {
     slot_t *s;
 
-    if (c == NULL || key_len == 0 || key_len > CACHE_KEY_MAX
+    if (c == NULL || strnlen(id, OIDC_SESSION_ID_LEN + 1) != OIDC_SESSION_ID_LEN
         || len > c->max_record) {
         return;
     }
-    s = slot_of(c, key, key_len);
+    s = slot_of(c, id);
     if (apr_thread_mutex_lock(c->mutex) != APR_SUCCESS) {
         return;
     }
-    memcpy(s->key, key, key_len);
-    s->key_len = key_len;
+    memcpy(s->id, id, OIDC_SESSION_ID_LEN);
+    s->used = 1;
+    memcpy(s->key, key, OIDC_SESSION_STORE_KEY_LEN);
     s->gen = gen;
     memcpy(s->buf, val, len);
     s->len = len;

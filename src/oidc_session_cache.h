@@ -15,6 +15,7 @@
 #define OIDC_SESSION_CACHE_H
 
 #include "oidc_core.h"
+#include "oidc_session.h"
 
 typedef struct oidc_session_cache_t oidc_session_cache_t;
 
@@ -25,16 +26,21 @@ oidc_session_cache_t *oidc_session_cache_create(apr_pool_t *p,
                                                 apr_size_t slots,
                                                 apr_size_t max_record);
 
-/* A copy, in p, of the record kept for key under generation gen, NUL-
- * terminated; 0 when there is none. */
-int oidc_session_cache_get(oidc_session_cache_t *c, const unsigned char *key,
-                           apr_size_t key_len, apr_uint64_t gen,
-                           apr_pool_t *p, unsigned char **val,
+/* The record kept for session `id` (compared in constant time): a copy in
+ * p, NUL-terminated, with the store key and the generation it was read
+ * under. Kept by id, so that a request it serves need not hash its id to
+ * find its store key. 0 when there is none. */
+int oidc_session_cache_get(oidc_session_cache_t *c, const char *id,
+                           apr_pool_t *p,
+                           unsigned char key[OIDC_SESSION_STORE_KEY_LEN],
+                           apr_uint64_t *gen, unsigned char **val,
                            apr_size_t *len);
 
-/* Keeps a copy of the record read for key under generation gen. */
-void oidc_session_cache_put(oidc_session_cache_t *c, const unsigned char *key,
-                            apr_size_t key_len, apr_uint64_t gen,
-                            const unsigned char *val, apr_size_t len);
+/* Keeps a copy of the record of session `id`, read from store key `key`
+ * under generation gen. */
+void oidc_session_cache_put(oidc_session_cache_t *c, const char *id,
+                            const unsigned char key[OIDC_SESSION_STORE_KEY_LEN],
+                            apr_uint64_t gen, const unsigned char *val,
+                            apr_size_t len);
 
 #endif

@@ -778,6 +778,52 @@ START_TEST(cached_session_follows_every_write)
 }
 END_TEST
 
+/* A kept record is found by the session id itself: only that exact id
+ * gets it, even from the slot it shares with every other id. */
+START_TEST(cached_session_only_for_its_own_id)
+{
+    const char *id, *cookie;
+    char *forged;
+    oidc_rp_result_t res;
+    int gets;
+
+    store.generation = store_generation;
+    cfg.cache = oidc_session_cache_create(unit_pool, 1, 8192);
+    id = login();
+    cookie = apr_pstrcat(unit_pool, COOKIE "=", id, NULL);
+    oidc_rp_authenticate(&ctx, browser("/", cookie), &dir, &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
+    gets = fs.gets;
+    oidc_rp_authenticate(&ctx, browser("/", cookie), &dir, &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
+    ck_assert_int_eq(fs.gets, gets);              /* kept */
+
+    /* One character off, first or last: a store lookup, which finds
+     * nothing. */
+    forged = apr_pstrdup(unit_pool, id);
+    forged[OIDC_SESSION_ID_LEN - 1] = forged[OIDC_SESSION_ID_LEN - 1] == 'A'
+                                      ? 'B' : 'A';
+    oidc_rp_authenticate(&ctx, browser("/", apr_pstrcat(unit_pool, COOKIE "=",
+                                                         forged, NULL)),
+                         &dir, &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_REDIRECT);
+    ck_assert_int_eq(fs.gets, gets + 1);
+    forged = apr_pstrdup(unit_pool, id);
+    forged[0] = forged[0] == 'A' ? 'B' : 'A';
+    oidc_rp_authenticate(&ctx, browser("/", apr_pstrcat(unit_pool, COOKIE "=",
+                                                         forged, NULL)),
+                         &dir, &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_REDIRECT);
+    ck_assert_int_eq(fs.gets, gets + 2);
+
+    /* The real id still gets its record, from the slot. */
+    oidc_rp_authenticate(&ctx, browser("/", cookie), &dir, &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
+    ck_assert_str_eq(res.session->sub, SUB);
+    ck_assert_int_eq(fs.gets, gets + 2);
+}
+END_TEST
+
 /* While the store cannot vouch for its records (a shared store whose
  * change feed is down), every request reads it and nothing is kept. */
 START_TEST(cached_session_needs_a_voucher)
@@ -1679,6 +1725,7 @@ Suite *rp_suite(void)
     tcase_add_test(tc, userinfo_refreshed_after_interval);
     tcase_add_test(tc, session_touched_after_a_while);
     tcase_add_test(tc, cached_session_follows_every_write);
+    tcase_add_test(tc, cached_session_only_for_its_own_id);
     tcase_add_test(tc, cached_session_needs_a_voucher);
     tcase_add_test(tc, cached_session_too_large_for_a_slot);
     tcase_add_test(tc, unknown_or_malformed_session_cookie);
