@@ -41,6 +41,13 @@ static const char *header_get(const oidc_request_t *req, const char *name)
     return apr_table_get(((request_rec *)req->baton)->headers_in, name);
 }
 
+static const char *origin_of(const oidc_request_t *req)
+{
+    request_rec *r = req->baton;
+
+    return ap_construct_url(r->pool, "", r);
+}
+
 static apr_time_t now_fn(void)
 {
     return apr_time_now();
@@ -51,7 +58,7 @@ void oidc_glue_request_init(oidc_glue_request_t *g, request_rec *r,
 {
     memset(g, 0, sizeof(*g));
     g->view.method = r->method;
-    g->view.origin = ap_construct_url(r->pool, "", r);
+    g->view.origin = origin_of;
     g->view.unparsed_uri = r->unparsed_uri;
     g->view.query = r->args;
     g->view.secure = strcmp(ap_http_scheme(r), "https") == 0;

@@ -67,7 +67,7 @@ const char *oidc_rp_redirect_uri(apr_pool_t *p, const oidc_rp_config_t *cfg,
                                  const oidc_request_t *req)
 {
     if (cfg->redirect_uri[0] == '/') {
-        return apr_pstrcat(p, req->origin, cfg->redirect_uri, NULL);
+        return apr_pstrcat(p, req->origin(req), cfg->redirect_uri, NULL);
     }
     return cfg->redirect_uri;
 }
@@ -372,9 +372,9 @@ static void start_login(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
                                                   ctx->log, ctx->now, &op))) {
         return;
     }
-    return_to = oidc_redirect_target(p, req->unparsed_uri, req->origin);
+    return_to = oidc_redirect_target(p, req->unparsed_uri, req->origin(req));
     if (return_to == NULL) {
-        return_to = apr_pstrcat(p, req->origin, "/", NULL);
+        return_to = apr_pstrcat(p, req->origin(req), "/", NULL);
     }
     redirect_uri = oidc_rp_redirect_uri(p, cfg, req);
     flow = oidc_flow_new(p, return_to, redirect_uri, ctx->now);
@@ -843,7 +843,7 @@ static const char *post_logout_target(const oidc_rp_ctx_t *ctx,
         wanted = apr_table_get(params, "return_to");
     }
     if (wanted != NULL) {
-        target = oidc_redirect_target(p, wanted, req->origin);
+        target = oidc_redirect_target(p, wanted, req->origin(req));
         if (target != NULL) {
             return target;
         }
@@ -851,10 +851,10 @@ static const char *post_logout_target(const oidc_rp_ctx_t *ctx,
                  "return_to refused: not a same-origin target");
     }
     if (conf == NULL) {
-        return apr_pstrcat(p, req->origin, "/", NULL);
+        return apr_pstrcat(p, req->origin(req), "/", NULL);
     }
     /* The admin's own setting may name another site. */
-    return conf[0] == '/' ? apr_pstrcat(p, req->origin, conf, NULL) : conf;
+    return conf[0] == '/' ? apr_pstrcat(p, req->origin(req), conf, NULL) : conf;
 }
 
 void oidc_rp_logout(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,

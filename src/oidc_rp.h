@@ -56,7 +56,9 @@ typedef struct {
 
 typedef struct oidc_request_t {
     const char *method;
-    const char *origin;            /* "https://host[:port]" of this site */
+    /* "https://host[:port]" of this site; made only when a redirect
+     * needs it, which most requests do not. */
+    const char *(*origin)(const struct oidc_request_t *req);
     const char *unparsed_uri;      /* path and query as requested */
     const char *query;             /* NULL when none */
     int secure;                    /* https */

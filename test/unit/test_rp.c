@@ -315,6 +315,12 @@ static void teardown(void)
 
 /* ---- requests --------------------------------------------------------- */
 
+static const char *origin_of(const oidc_request_t *req)
+{
+    (void)req;
+    return ORIGIN;
+}
+
 static const char *header_of(const oidc_request_t *req, const char *name)
 {
     return apr_table_get((apr_table_t *)req->baton, name);
@@ -343,7 +349,7 @@ static oidc_request_t *request(const char *method, const char *uri, ...)
     }
     va_end(ap);
     r->method = method;
-    r->origin = ORIGIN;
+    r->origin = origin_of;
     r->unparsed_uri = uri;
     q = strchr(uri, '?');
     r->query = q ? q + 1 : NULL;
