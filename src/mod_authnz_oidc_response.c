@@ -220,6 +220,7 @@ typedef struct {
     request_rec *r;
     const char *prefix;
     oidc_pass_as_t how;
+    int add_env;          /* no variable to replace: add without a search */
 } export_ctx_t;
 
 /* Header names use '-' where variables use '_': httpd (for CGI) and many
@@ -240,7 +241,10 @@ static void export_one(void *baton, const char *name, const char *value)
     export_ctx_t *x = baton;
     const char *key = apr_pstrcat(x->r->pool, x->prefix, name, NULL);
 
-    if (x->how & OIDC_PASS_ENV) {
+    if (x->add_env) {
+        apr_table_addn(x->r->subprocess_env, key, value);
+    }
+    else if (x->how & OIDC_PASS_ENV) {
         apr_table_setn(x->r->subprocess_env, key, value);
     }
     if (x->how & OIDC_PASS_HEADERS) {
@@ -248,12 +252,47 @@ static void export_one(void *baton, const char *name, const char *value)
     }
 }
 
+/* apr_table_setn compares a new name with every entry that shares its
+ * first four characters, as all of ours do: setting the claims one by one
+ * is quadratic, and was the largest part of the module's work on a
+ * request. Adding them is safe when no variable under the prefix is there
+ * yet (any request but a subrequest or an internal redirect, unless a
+ * SetEnvIf made one) and no two claims become one variable: names of
+ * lowercase letters, digits, '_' and '-' are left as they are by the
+ * export and are distinct, being keys of one JSON object. */
+static int env_needs_no_search(const apr_table_t *env, const char *prefix,
+                               const apr_array_header_t *flat)
+{
+    const apr_array_header_t *arr = apr_table_elts(env);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+    apr_size_t plen = strlen(prefix);
+    int i;
+
+    for (i = 0; i < arr->nelts; i++) {
+        if (e[i].key != NULL && strncasecmp(e[i].key, prefix, plen) == 0) {
+            return 0;
+        }
+    }
+    for (i = 0; i < flat->nelts; i++) {
+        const char *n = APR_ARRAY_IDX(flat, i, oidc_claim_t).name;
+        for (; *n; n++) {
+            if (!((*n >= 'a' && *n <= 'z') || (*n >= '0' && *n <= '9')
+                  || *n == '_' || *n == '-')) {
+                return 0;
+            }
+        }
+    }
+    return 1;
+}
+
 void oidc_export_claims(request_rec *r, const oidc_server_config_t *c,
                         oidc_pass_as_t how, const apr_array_header_t *flat)
 {
-    export_ctx_t x = { r, oidc_claim_prefix(c), how };
+    export_ctx_t x = { r, oidc_claim_prefix(c), how, 0 };
 
     if (how != OIDC_PASS_NONE) {
+        x.add_env = (how & OIDC_PASS_ENV)
+                    && env_needs_no_search(r->subprocess_env, x.prefix, flat);
         oidc_claims_export_flat(r->pool, flat, export_one, &x);
     }
 }

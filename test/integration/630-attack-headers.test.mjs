@@ -46,11 +46,24 @@ ScriptAlias /bearer-cgi/ "\${HTDOCS}/cgi/"
   Require valid-user
   ProxyPass ${be}
 </Location>
+ScriptAlias /setenv-cgi/ "\${HTDOCS}/cgi/"
+Alias /setenv-page "\${HTDOCS}/public"
+Alias /seen-page "\${HTDOCS}/public"
+<LocationMatch "^/(setenv|seen)-">
+  AuthType oidc
+  Require valid-user
+  # A static page reads the variable as any module does (the first of its
+  # name); a CGI's environment is compressed (the last).
+  Header always set X-Seen-Email "%{OIDC_CLAIM_email}e"
+</LocationMatch>
+<LocationMatch "^/setenv-">
+  SetEnvIf Request_URI "^/setenv-" OIDC_CLAIM_email=SPOOF-setenvif OIDC_CLAIM_extra=admin-set
+</LocationMatch>
 <Location /open-proxied/>
   ProxyPass ${be}
 </Location>`;
   httpd = await startHttpd({ name: 'attack-hdr', port: await freePort(), oidc: oidcConf(op),
-    extraModules: ['proxy', 'proxy_http'], locations });
+    extraModules: ['proxy', 'proxy_http', 'setenvif', 'headers'], locations });
   prefixed = await startHttpd({ name: 'attack-hdr-prefix', port: await freePort(),
     oidc: oidcConf(op, { extra: 'AuthOIDCClaimPrefix X_USER_' }),
     locations: '<Location /app>\n  AuthOIDCPassClaimsAs both\n</Location>' });
@@ -201,6 +214,35 @@ test('header smuggling shapes: obs-fold and chunked trailers carry no claim head
   const seen = Object.fromEntries(lastSeen.flatMap((v, i) => (i % 2 ? [] : [[v, lastSeen[i + 1]]])));
   assert.equal(seen['OIDC-CLAIM-email'], 'alice@example.com');
   assert.doesNotMatch(JSON.stringify(lastSeen), /SPOOF/);
+});
+
+test('a claim variable is set once, replacing one set before it; claims that fold to one name make one', async () => {
+  // Plain names: the claims are added to an environment that has none.
+  let b = await session();
+  let env = (await b.fetch(`${httpd.origin}/app/cgi/env.cgi`)).json();
+  assert.equal(env.OIDC_CLAIM_email, 'alice@example.com');
+  assert.equal(env.environ_dups, '');
+  assert.equal((await b.fetch(`${httpd.origin}/seen-page/index.html`)).headers.get('x-seen-email'),
+    'alice@example.com');
+  // A variable under the prefix set before authentication (SetEnvIf): the
+  // claim replaces it, for every reader; one that no claim names stays.
+  env = (await b.fetch(`${httpd.origin}/setenv-cgi/env.cgi`)).json();
+  assert.equal(env.OIDC_CLAIM_email, 'alice@example.com');
+  assert.equal(env.OIDC_CLAIM_extra, 'admin-set');
+  assert.equal(env.environ_dups, '');
+  assert.equal((await b.fetch(`${httpd.origin}/setenv-page/index.html`)).headers.get('x-seen-email'),
+    'alice@example.com');
+  // Names that differ only in case, or in a character a variable cannot
+  // hold: one variable each, the same for every reader.
+  b = await session(httpd, { Email: 'CAPITAL@example.com', 'a.b': 'dot', a_b: 'underscore' });
+  env = (await b.fetch(`${httpd.origin}/app/cgi/env.cgi`)).json();
+  assert.equal(env.environ_dups, '');
+  const emails = Object.keys(env).filter((k) => /^OIDC_CLAIM_email$/i.test(k));
+  assert.equal(emails.length, 1);
+  assert.equal(Object.keys(env).filter((k) => k === 'OIDC_CLAIM_a_b').length, 1);
+  assert.equal(env.OIDC_CLAIM_sub, 'alice');
+  assert.equal((await b.fetch(`${httpd.origin}/seen-page/index.html`)).headers.get('x-seen-email'),
+    env[emails[0]]);
 });
 
 test('CR/LF and other controls in claim names and values split no header, in a CGI or behind a proxy', async () => {
