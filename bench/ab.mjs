@@ -1,0 +1,111 @@
+// Two builds of the module side by side: what each adds to a static page.
+//
+//   node bench/ab.mjs A.so B.so      (after bench/run.sh has installed wrk)
+//
+// Each build gets an httpd of its own (the test harness's configuration,
+// KeepAlive On, one process of 32 threads) and a session from the test OP.
+// In every round, each build serves its static page then its protected
+// page under wrk, the builds taking turns in alternating order; CPU is the
+// scheduler's run time of the instance's threads. Each build's protected
+// page is compared with its own static page, so a difference between the
+// two instances does not enter the figures. For a change to the per-request
+// path, where the whole effect is a few µs and instances of one
+// configuration differ by more.
+//
+// AB_ROUNDS (10) rounds of AB_SECONDS (4) per page.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const [aSo, bSo] = process.argv.slice(2);
+if (!aSo || !bSo) {
+  console.error('usage: node bench/ab.mjs A.so B.so');
+  process.exit(2);
+}
+const ROUNDS = Number(process.env.AB_ROUNDS || 10);
+const SECONDS = Number(process.env.AB_SECONDS || 4);
+const harnessUrl = pathToFileURL(path.resolve(path.dirname(new URL(import.meta.url).pathname),
+  '../test/integration/lib/harness.mjs')).href;
+
+// The harness reads MODULE_SO when it loads: one copy of it per build.
+async function harnessFor(so) {
+  const copy = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ab-')), 'mod_authnz_oidc.so');
+  fs.copyFileSync(so, copy);     // a rebuild meanwhile does not change what is measured
+  process.env.MODULE_SO = copy;
+  return import(`${harnessUrl}?${encodeURIComponent(copy)}`);
+}
+
+// CPU time of every thread of the instance, in µs.
+function cpuUs(h) {
+  const parent = Number(fs.readFileSync(path.join(h.root, 'httpd.pid'), 'utf8'));
+  let ns = 0;
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (Number(pid) !== parent && ppid !== parent) continue;
+      for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+        ns += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      }
+    } catch { /* gone meanwhile */ }
+  }
+  return ns / 1000;
+}
+
+function wrk(url, seconds, cookie) {
+  const out = execFileSync('wrk', ['-t2', '-c16', `-d${seconds}s`,
+    ...(cookie ? ['-H', `Cookie: ${cookie}`] : []), url]).toString();
+  if (/Non-2xx|Socket errors/.test(out)) throw new Error(`${url}: errors under load\n${out}`);
+  return Number(out.match(/(\d+) requests in/)[1]);
+}
+
+const builds = [{ name: 'A', so: aSo }, { name: 'B', so: bSo }];
+for (const b of builds) {
+  b.harness = await harnessFor(b.so);
+  b.port = await b.harness.freePort();
+}
+const { startOP, oidcConf, Browser } = builds[0].harness;
+const op = await startOP({ redirectUris: builds.map((b) => `http://127.0.0.1:${b.port}/oidc/callback`) });
+const extraConf = `KeepAlive On
+MaxKeepAliveRequests 0
+StartServers 1
+ServerLimit 1
+ThreadsPerChild 32
+MinSpareThreads 1
+MaxSpareThreads 64
+MaxRequestWorkers 32`;
+try {
+  for (const b of builds) {
+    b.httpd = await b.harness.startHttpd({ name: `ab-${b.name}`, port: b.port, oidc: oidcConf(op),
+      logLevel: 'authnz_oidc:warn', extraConf });
+    const browser = new Browser();
+    await browser.get(`${b.httpd.origin}/app/`);
+    b.cookie = `oidc_session=${browser.cookies(b.httpd.origin).get('oidc_session')}`;
+    b.us = { static: [], protected: [] };
+  }
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const b of round % 2 ? [...builds].reverse() : builds) {
+      for (const [page, url, cookie] of [['static', '/public/index.html', null],
+        ['protected', '/app/index.html', b.cookie]]) {
+        wrk(`${b.httpd.origin}${url}`, 1, cookie);                // warm-up
+        const before = cpuUs(b.httpd);
+        const n = wrk(`${b.httpd.origin}${url}`, SECONDS, cookie);
+        b.us[page].push((cpuUs(b.httpd) - before) / n);
+      }
+    }
+  }
+  const mean = (xs) => xs.reduce((x, y) => x + y, 0) / xs.length;
+  for (const b of builds) {
+    const s = mean(b.us.static);
+    const p = mean(b.us.protected);
+    console.log(`${b.name} ${b.so}`);
+    console.log(`  static    ${b.us.static.map((x) => x.toFixed(1)).join(' ')}  mean ${s.toFixed(2)} µs`);
+    console.log(`  protected ${b.us.protected.map((x) => x.toFixed(1)).join(' ')}  mean ${p.toFixed(2)} µs`);
+    console.log(`  protected ÷ static ${(p / s).toFixed(3)}, added ${(p - s).toFixed(2)} µs per request`);
+  }
+} finally {
+  for (const b of builds) await b.httpd?.stop();
+  op.stop();
+}
