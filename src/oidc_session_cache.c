@@ -1,7 +1,8 @@
 /* oidc_session_cache.c: a direct-mapped table of opened session records.
  * Each session id has one slot; a newer record for another id that maps
- * there simply replaces it. Slots copy in and out under a mutex of this process,
- * so no record is ever shared with a request that could outlive it. */
+ * there simply replaces it. Slots copy in and out under a mutex of this
+ * process, so no record is ever shared with a request that could outlive
+ * it. */
 #include <string.h>
 #include <apr_thread_mutex.h>
 #include <openssl/crypto.h>
@@ -48,6 +49,11 @@ oidc_session_cache_t *oidc_session_cache_create(apr_pool_t *p,
     return c;
 }
 
+static int id_sized(const char *id)
+{
+    return strnlen(id, OIDC_SESSION_ID_LEN + 1) == OIDC_SESSION_ID_LEN;
+}
+
 /* FNV-1a over the id. An id is random, but its characters are a 64-symbol
  * alphabet, so its bytes taken as they are would fill few slots. Ids only
  * get here from sessions this module made, so nobody can pick colliding
@@ -72,7 +78,7 @@ int oidc_session_cache_get(oidc_session_cache_t *c, const char *id,
     slot_t *s;
     int hit;
 
-    if (c == NULL || strnlen(id, OIDC_SESSION_ID_LEN + 1) != OIDC_SESSION_ID_LEN) {
+    if (c == NULL || !id_sized(id)) {
         return 0;
     }
     s = slot_of(c, id);
@@ -101,8 +107,7 @@ void oidc_session_cache_put(oidc_session_cache_t *c, const char *id,
 {
     slot_t *s;
 
-    if (c == NULL || strnlen(id, OIDC_SESSION_ID_LEN + 1) != OIDC_SESSION_ID_LEN
-        || len > c->max_record) {
+    if (c == NULL || !id_sized(id) || len > c->max_record) {
         return;
     }
     s = slot_of(c, id);
