@@ -784,46 +784,52 @@ START_TEST(cached_session_follows_every_write)
 }
 END_TEST
 
+/* One request with session cookie `id`. */
+static void authenticate_as(const char *id, oidc_rp_result_t *res)
+{
+    oidc_rp_authenticate(&ctx, browser("/", apr_pstrcat(unit_pool, COOKIE "=",
+                                                         id, NULL)),
+                         &dir, res);
+}
+
+/* An id one character off at position at. */
+static const char *one_off(const char *id, int at)
+{
+    char *forged = apr_pstrdup(unit_pool, id);
+
+    forged[at] = forged[at] == 'A' ? 'B' : 'A';
+    return forged;
+}
+
 /* A kept record is found by the session id itself: only that exact id
  * gets it, even from the slot it shares with every other id. */
 START_TEST(cached_session_only_for_its_own_id)
 {
-    const char *id, *cookie;
-    char *forged;
+    const char *id;
     oidc_rp_result_t res;
     int gets;
 
     store.generation = store_generation;
     cfg.cache = oidc_session_cache_create(unit_pool, 1, 8192);
     id = login();
-    cookie = apr_pstrcat(unit_pool, COOKIE "=", id, NULL);
-    oidc_rp_authenticate(&ctx, browser("/", cookie), &dir, &res);
+    authenticate_as(id, &res);
     ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
     gets = fs.gets;
-    oidc_rp_authenticate(&ctx, browser("/", cookie), &dir, &res);
+    authenticate_as(id, &res);
     ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
     ck_assert_int_eq(fs.gets, gets);              /* kept */
 
-    /* One character off, first or last: a store lookup, which finds
+    /* One character off, last or first: a store lookup, which finds
      * nothing. */
-    forged = apr_pstrdup(unit_pool, id);
-    forged[OIDC_SESSION_ID_LEN - 1] = forged[OIDC_SESSION_ID_LEN - 1] == 'A'
-                                      ? 'B' : 'A';
-    oidc_rp_authenticate(&ctx, browser("/", apr_pstrcat(unit_pool, COOKIE "=",
-                                                         forged, NULL)),
-                         &dir, &res);
+    authenticate_as(one_off(id, OIDC_SESSION_ID_LEN - 1), &res);
     ck_assert_int_eq(res.kind, OIDC_RP_REDIRECT);
     ck_assert_int_eq(fs.gets, gets + 1);
-    forged = apr_pstrdup(unit_pool, id);
-    forged[0] = forged[0] == 'A' ? 'B' : 'A';
-    oidc_rp_authenticate(&ctx, browser("/", apr_pstrcat(unit_pool, COOKIE "=",
-                                                         forged, NULL)),
-                         &dir, &res);
+    authenticate_as(one_off(id, 0), &res);
     ck_assert_int_eq(res.kind, OIDC_RP_REDIRECT);
     ck_assert_int_eq(fs.gets, gets + 2);
 
     /* The real id still gets its record, from the slot. */
-    oidc_rp_authenticate(&ctx, browser("/", cookie), &dir, &res);
+    authenticate_as(id, &res);
     ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
     ck_assert_str_eq(res.session->sub, SUB);
     ck_assert_int_eq(fs.gets, gets + 2);
