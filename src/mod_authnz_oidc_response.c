@@ -236,10 +236,9 @@ static const char *header_name(apr_pool_t *p, const char *var)
     return h;
 }
 
-static void export_one(void *baton, const char *name, const char *value)
+static void export_one(void *baton, const char *key, const char *value)
 {
     export_ctx_t *x = baton;
-    const char *key = apr_pstrcat(x->r->pool, x->prefix, name, NULL);
 
     if (x->add_env) {
         apr_table_addn(x->r->subprocess_env, key, value);
@@ -293,7 +292,7 @@ void oidc_export_claims(request_rec *r, const oidc_server_config_t *c,
     if (how != OIDC_PASS_NONE) {
         x.add_env = (how & OIDC_PASS_ENV)
                     && env_needs_no_search(r->subprocess_env, x.prefix, flat);
-        oidc_claims_export_flat(r->pool, flat, export_one, &x);
+        oidc_claims_export_flat(r->pool, flat, x.prefix, export_one, &x);
     }
 }
 

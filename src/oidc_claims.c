@@ -8,22 +8,26 @@
 #define MAX_VALUE_LEN (16 * 1024)
 #define MAX_PATH_DEPTH 8
 
-static const char *safe_name(apr_pool_t *p, const char *name)
+/* prefix, then name with every character other than [A-Za-z0-9_-] made
+ * '_', in one allocation; NULL for a name empty or too long. */
+static const char *safe_name(apr_pool_t *p, const char *prefix,
+                             apr_size_t prefix_len, const char *name)
 {
     apr_size_t n = strlen(name), i;
-    char *out;
+    char *out, *o;
 
     if (n == 0 || n > MAX_NAME_LEN) {
         return NULL;
     }
-    out = apr_pstrmemdup(p, name, n);
+    out = apr_palloc(p, prefix_len + n + 1);
+    memcpy(out, prefix, prefix_len);
+    o = out + prefix_len;
     for (i = 0; i < n; i++) {
-        char c = out[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
-              || (c >= '0' && c <= '9') || c == '_' || c == '-')) {
-            out[i] = '_';
-        }
+        char c = name[i];
+        o[i] = ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+                || (c >= '0' && c <= '9') || c == '_' || c == '-') ? c : '_';
     }
+    o[n] = '\0';
     return out;
 }
 
@@ -81,10 +85,11 @@ apr_array_header_t *oidc_claims_flatten(apr_pool_t *p, const json_t *claims)
     json_t *value;
 
     json_object_foreach((json_t *)claims, key, value) {
+        apr_size_t key_len = strlen(key);
         oidc_claim_t *c;
         char *text;
 
-        if (safe_name(p, key) == NULL) {
+        if (key_len == 0 || key_len > MAX_NAME_LEN) {     /* as safe_name */
             continue;
         }
         if (out->nelts >= OIDC_MAX_CLAIMS) {
@@ -103,13 +108,15 @@ apr_array_header_t *oidc_claims_flatten(apr_pool_t *p, const json_t *claims)
 }
 
 void oidc_claims_export_flat(apr_pool_t *p, const apr_array_header_t *flat,
-                             oidc_claim_fn fn, void *baton)
+                             const char *prefix, oidc_claim_fn fn,
+                             void *baton)
 {
+    apr_size_t prefix_len = strlen(prefix);
     int i;
 
     for (i = 0; i < flat->nelts; i++) {
         const oidc_claim_t *c = &APR_ARRAY_IDX(flat, i, oidc_claim_t);
-        const char *name = safe_name(p, c->name);
+        const char *name = safe_name(p, prefix, prefix_len, c->name);
         if (name != NULL) {
             fn(baton, name, c->value);
         }
@@ -119,7 +126,7 @@ void oidc_claims_export_flat(apr_pool_t *p, const apr_array_header_t *flat,
 void oidc_claims_export(apr_pool_t *p, const json_t *claims, oidc_claim_fn fn,
                         void *baton)
 {
-    oidc_claims_export_flat(p, oidc_claims_flatten(p, claims), fn, baton);
+    oidc_claims_export_flat(p, oidc_claims_flatten(p, claims), "", fn, baton);
 }
 
 const char *oidc_claims_flat_string(const apr_array_header_t *flat,

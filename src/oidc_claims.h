@@ -27,8 +27,10 @@ typedef struct {
 
 /* The claims oidc_claims_export would give, as an array of oidc_claim_t. */
 apr_array_header_t *oidc_claims_flatten(apr_pool_t *p, const json_t *claims);
+/* oidc_claims_export from the flat form, each name after `prefix`. */
 void oidc_claims_export_flat(apr_pool_t *p, const apr_array_header_t *flat,
-                             oidc_claim_fn fn, void *baton);
+                             const char *prefix, oidc_claim_fn fn,
+                             void *baton);
 /* oidc_claims_string for a top-level name, from the flat form. */
 const char *oidc_claims_flat_string(const apr_array_header_t *flat,
                                     const char *name);

@@ -57,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     (void)oidc_claims_string(p, claims, path);
     flat = oidc_claims_flatten(p, claims);
     (void)oidc_claims_flat_string(flat, path);
-    oidc_claims_export_flat(p, flat, export_one, NULL);
+    oidc_claims_export_flat(p, flat, "OIDC_CLAIM_", export_one, NULL);
     apr_pool_destroy(p);
     return 0;
 }

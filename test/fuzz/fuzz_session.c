@@ -39,7 +39,7 @@ static void use_session(apr_pool_t *p, const oidc_session_t *s)
     (void)oidc_session_refresh_due(s, FUZZ_NOW, apr_time_from_sec(60));
     (void)oidc_session_store_expiry(s, apr_time_from_sec(3600),
                                     apr_time_from_sec(8 * 3600));
-    oidc_claims_export_flat(p, s->flat, export_one, NULL);
+    oidc_claims_export_flat(p, s->flat, "OIDC_CLAIM_", export_one, NULL);
     (void)oidc_claims_flat_string(s->flat, "sub");
     text = oidc_session_claims(p, s);
     claims = text ? oidc_json_parse(p, text, strlen(text)) : NULL;

@@ -80,6 +80,21 @@ START_TEST(export_names)
 }
 END_TEST
 
+/* From the flat form, each name comes after the prefix; the prefix
+ * itself is not made safe (the admin's directive checked it). */
+START_TEST(export_flat_with_prefix)
+{
+    apr_table_t *t = apr_table_make(unit_pool, 4);
+    const apr_array_header_t *flat = oidc_claims_flatten(
+        unit_pool, load("{\"a.b\":\"1\",\"email\":\"e@x\"}"));
+
+    oidc_claims_export_flat(unit_pool, flat, "OIDC_CLAIM_", collect, t);
+    ck_assert_str_eq(apr_table_get(t, "OIDC_CLAIM_a_b"), "1");
+    ck_assert_str_eq(apr_table_get(t, "OIDC_CLAIM_email"), "e@x");
+    ck_assert_int_eq(apr_table_elts(t)->nelts, 2);
+}
+END_TEST
+
 START_TEST(export_scrubs_control_chars)
 {
     apr_table_t *t = export(
@@ -198,6 +213,7 @@ Suite *claims_suite(void)
 
     tcase_add_test(tc, export_values);
     tcase_add_test(tc, export_names);
+    tcase_add_test(tc, export_flat_with_prefix);
     tcase_add_test(tc, export_scrubs_control_chars);
     tcase_add_test(tc, export_bounded);
     tcase_add_test(tc, lookup);
