@@ -11,6 +11,8 @@
 #   BENCH_ONLY=login   only the logins (scenario 5), printed, nothing written
 #   MODULE_SO=...      the module to measure (default: the tree's .libs/)
 #   BENCH_OUT=...      where to write the results (default: bench/out)
+#   BENCH_PIN=0        leave httpd unpinned (default: httpd alone on the
+#                      last CPU, everything else on the others)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
