@@ -44,7 +44,7 @@ const sh = (cmd, args) => execFileSync(cmd, args, { encoding: 'utf8' }).trim();
 // script share the others. Unpinned on 2 cores, httpd's threads were
 // charged for migrations and for the caches wrk and the OP had just used:
 // one page measured 12 % apart on two identical instances of one step, and
-// within 1.5 % pinned. BENCH_PIN=0 measures as before.
+// within 2 % pinned. BENCH_PIN=0 measures as before.
 const CPUS = os.cpus().length;
 const PIN = process.env.BENCH_PIN !== '0' && CPUS >= 2;
 const HTTPD_CPUS = String(CPUS - 1);
