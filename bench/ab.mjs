@@ -5,8 +5,8 @@
 // Each build gets an httpd of its own (the test harness's configuration,
 // KeepAlive On, one process of 32 threads) and a session from the test OP.
 // In every round, each build serves its static page then its protected
-// page under wrk, the builds taking turns in alternating order; CPU is the
-// scheduler's run time of the instance's threads. Each build's protected
+// page under wrk, the builds taking turns in alternating order; CPU is
+// counted as bench.mjs counts it (cpu.mjs). Each build's protected
 // page is compared with its own static page, so a difference between the
 // two instances does not enter the figures. For a change to the per-request
 // path, where the whole effect is a few µs and instances of one
@@ -18,6 +18,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { cpuSample, cpuSpentUs } from './cpu.mjs';
 
 const [aSo, bSo] = process.argv.slice(2);
 if (!aSo || !bSo) {
@@ -35,23 +36,6 @@ async function harnessFor(so) {
   fs.copyFileSync(so, copy);     // a rebuild meanwhile does not change what is measured
   process.env.MODULE_SO = copy;
   return import(`${harnessUrl}?${encodeURIComponent(copy)}`);
-}
-
-// CPU time of every thread of the instance, in µs.
-function cpuUs(h) {
-  const parent = Number(fs.readFileSync(path.join(h.root, 'httpd.pid'), 'utf8'));
-  let ns = 0;
-  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (Number(pid) !== parent && ppid !== parent) continue;
-      for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
-        ns += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-      }
-    } catch { /* gone meanwhile */ }
-  }
-  return ns / 1000;
 }
 
 function wrk(url, seconds, cookie) {
@@ -90,9 +74,10 @@ try {
       for (const [page, url, cookie] of [['static', '/public/index.html', null],
         ['protected', '/app/index.html', b.cookie]]) {
         wrk(`${b.httpd.origin}${url}`, 1, cookie);                // warm-up
-        const before = cpuUs(b.httpd);
+        const pidFile = path.join(b.httpd.root, 'httpd.pid');
+        const before = cpuSample(pidFile);
         const n = wrk(`${b.httpd.origin}${url}`, SECONDS, cookie);
-        b.us[page].push((cpuUs(b.httpd) - before) / n);
+        b.us[page].push(cpuSpentUs(before, cpuSample(pidFile)) / n);
       }
     }
   }

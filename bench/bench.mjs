@@ -17,6 +17,7 @@ import {
   TOP, MODULE_SO, CLIENT_SECRET, SESSION_KEY, startOP, startStore, oidcConf,
   makeTempDir, rawRequest, Browser, serverRoot, serverPreamble, moduleLines, freePort,
 } from '../test/integration/lib/harness.mjs';
+import { cpuSample, cpuSpentUs, processes } from './cpu.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS || 12);
 // Logins per scenario, in ROUNDS turns: a few hundred milliseconds of httpd
@@ -35,7 +36,6 @@ const OUT = process.env.BENCH_OUT || path.join(TOP, 'bench/out');
 const HTTPD = process.env.HTTPD || '/usr/sbin/apache2';
 const MODDIR = process.env.HTTPD_MODULEDIR || '/usr/lib/apache2/modules';
 const MAO_SO = process.env.MOD_AUTH_OPENIDC_SO || path.join(MODDIR, 'mod_auth_openidc.so');
-const TICK_US = 1e6 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
 const PROTECTED = 'PROTECTED-CONTENT';
 
 const sh = (cmd, args) => execFileSync(cmd, args, { encoding: 'utf8' }).trim();
@@ -114,50 +114,6 @@ ${conf}
       }
     },
   };
-}
-
-// Every process: pid, ppid and /proc/PID/stat fields by number.
-function processes() {
-  const list = [];
-  for (const ent of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(ent)) continue;
-    let stat;
-    try { stat = fs.readFileSync(`/proc/${ent}/stat`, 'utf8'); } catch { continue; }
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');   // f[0] is field 3
-    const field = (n) => Number(f[n - 3]);
-    list.push({ pid: Number(ent), ppid: field(4), field });
-  }
-  return list;
-}
-
-// CPU time of an httpd instance, in µs: its parent and the parent's
-// children. Each thread's scheduler runtime (/proc/PID/task/TID/schedstat,
-// in ns) is exact, where /proc/PID/stat rounds down to clock ticks (10 ms:
-// a tenth of a slice of 50 logins). A thread that ends mid-slice takes its
-// runtime with it, so then the slice falls back to the tick counts of
-// /proc/PID/stat fields 14-17, whose cutime and cstime keep the children
-// the parent has reaped.
-function cpuSample(server) {
-  const parent = Number(fs.readFileSync(server.pidFile, 'utf8'));
-  const sample = { ticks: 0, ns: 0, threads: new Set() };
-  for (const { pid, ppid, field } of processes()) {
-    if (pid !== parent && ppid !== parent) continue;
-    sample.ticks += field(14) + field(15) + (pid === parent ? field(16) + field(17) : 0);
-    let tids = [];
-    try { tids = fs.readdirSync(`/proc/${pid}/task`); } catch { continue; }
-    for (const tid of tids) {
-      try {
-        sample.ns += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-        sample.threads.add(tid);
-      } catch { /* ended meanwhile */ }
-    }
-  }
-  return sample;
-}
-
-function cpuSpentUs(before, after) {
-  const whole = [...before.threads].every((t) => after.threads.has(t));
-  return whole ? (after.ns - before.ns) / 1e3 : (after.ticks - before.ticks) * TICK_US;
 }
 
 // ---- load and checks -----------------------------------------------------------
@@ -245,9 +201,9 @@ async function measure(scenarios) {
   for (let round = 0; round < ROUNDS; round++) {
     for (const s of scenarios) {
       const cmds0 = s.store && redisCommands(s.store);
-      const before = cpuSample(s.server);
+      const before = cpuSample(s.server.pidFile);
       const w = await wrk(s.url, SLICE, s.headers);
-      s.cpu += cpuSpentUs(before, cpuSample(s.server));
+      s.cpu += cpuSpentUs(before, cpuSample(s.server.pidFile));
       if (s.store) s.cmds += redisCommands(s.store) - cmds0 - 1;   // less our own INFO
       if (w.bad || w.errors) {
         throw new Error(`${s.label}: ${w.bad} non-2xx/3xx responses, ${w.errors} socket errors\n${w.out}`);
@@ -281,11 +237,11 @@ async function measureLogins(scenarios) {
   }
   for (let round = 0; round < ROUNDS; round++) {
     for (const s of scenarios) {
-      const before = cpuSample(s.server);
+      const before = cpuSample(s.server.pidFile);
       const t0 = process.hrtime.bigint();
       for (let i = 0; i < per; i++) await login(s.server, s.cookieName, undefined, undefined, s);
       s.seconds += Number(process.hrtime.bigint() - t0) / 1e9;
-      s.cpu += cpuSpentUs(before, cpuSample(s.server));
+      s.cpu += cpuSpentUs(before, cpuSample(s.server.pidFile));
       s.count += per;
     }
   }
