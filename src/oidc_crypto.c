@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/rand.h>
@@ -49,14 +50,34 @@ static const EVP_CIPHER *fetched_aes_gcm(void)
     return c;
 }
 
-/* Contexts each thread keeps for the per-request digest and decryption:
+/* Random bytes a thread draws at once: a login takes six small draws
+ * (state, nonce, verifier, session id, two nonces), and each RAND_bytes
+ * call costs more, on a cold path, than drawing them all together. */
+#define RANDOM_POOL_LEN 256
+#define RANDOM_POOL_MAX_DRAW 64
+
+/* An AES-GCM context with its key schedule and GHASH table set up for
+ * one key, in one direction; each use only sets a new nonce. */
+typedef struct {
+    EVP_CIPHER_CTX *ctx;
+    unsigned char key[OIDC_KEY_LEN];
+    int keyed;                     /* ctx holds key */
+} gcm_slot_t;
+
+/* Keys a thread keeps contexts for, per direction: a login seals and
+ * opens under two (the login state's and the session's). */
+#define GCM_SLOTS 2
+
+/* Contexts each thread keeps for the per-request digest and AES-GCM:
  * making one per call, and expanding the AES key and GCM tables each time,
  * cost more than the work itself. Freed when the thread ends. */
 typedef struct {
     EVP_MD_CTX *md;
-    EVP_CIPHER_CTX *gcm_open;
-    unsigned char gcm_open_key[OIDC_KEY_LEN];
-    int gcm_open_keyed;            /* gcm_open holds gcm_open_key */
+    gcm_slot_t gcm[2][GCM_SLOTS];  /* [0] open, [1] seal */
+    unsigned gcm_next[2];          /* the slot a new key takes */
+    unsigned char random_pool[RANDOM_POOL_LEN];
+    apr_size_t random_left;        /* unused bytes at the pool's end */
+    pid_t random_pid;              /* the process that filled the pool */
 } thread_ctx_t;
 
 static pthread_key_t thread_ctx_key;
@@ -67,9 +88,16 @@ static void thread_ctx_free(void *data)
 {
     thread_ctx_t *t = data;
 
+    int enc, i;
+
     EVP_MD_CTX_free(t->md);
-    EVP_CIPHER_CTX_free(t->gcm_open);
-    OPENSSL_cleanse(t->gcm_open_key, sizeof(t->gcm_open_key));
+    for (enc = 0; enc < 2; enc++) {
+        for (i = 0; i < GCM_SLOTS; i++) {
+            EVP_CIPHER_CTX_free(t->gcm[enc][i].ctx);
+        }
+    }
+    OPENSSL_cleanse(t->gcm, sizeof(t->gcm));
+    OPENSSL_cleanse(t->random_pool, sizeof(t->random_pool));
     free(t);
 }
 
@@ -94,8 +122,7 @@ static thread_ctx_t *thread_ctx(void)
             return NULL;
         }
         t->md = EVP_MD_CTX_new();
-        t->gcm_open = EVP_CIPHER_CTX_new();
-        if (t->md == NULL || t->gcm_open == NULL
+        if (t->md == NULL
             || pthread_setspecific(thread_ctx_key, t) != 0) {
             thread_ctx_free(t);
             return NULL;
@@ -104,9 +131,32 @@ static thread_ctx_t *thread_ctx(void)
     return t;
 }
 
+/* Each byte is handed out once and wiped as it goes. A pool filled in
+ * another process (the thread that forked this child) is never used: the
+ * parent, or a sibling child, would hand out the same bytes. */
 apr_status_t oidc_random(unsigned char *buf, apr_size_t len)
 {
-    return RAND_bytes(buf, (int)len) == 1 ? APR_SUCCESS : APR_EGENERAL;
+    thread_ctx_t *t = len <= RANDOM_POOL_MAX_DRAW ? thread_ctx() : NULL;
+    unsigned char *from;
+    pid_t pid;
+
+    if (t == NULL) {
+        return RAND_bytes(buf, (int)len) == 1 ? APR_SUCCESS : APR_EGENERAL;
+    }
+    pid = getpid();
+    if (t->random_left < len || t->random_pid != pid) {
+        t->random_left = 0;
+        if (RAND_bytes(t->random_pool, RANDOM_POOL_LEN) != 1) {
+            return APR_EGENERAL;
+        }
+        t->random_left = RANDOM_POOL_LEN;
+        t->random_pid = pid;
+    }
+    from = t->random_pool + (RANDOM_POOL_LEN - t->random_left);
+    memcpy(buf, from, len);
+    OPENSSL_cleanse(from, len);
+    t->random_left -= len;
+    return APR_SUCCESS;
 }
 
 const char *oidc_random_token(apr_pool_t *p, apr_size_t bytes)
@@ -170,12 +220,73 @@ apr_status_t oidc_hkdf(const unsigned char *ikm, apr_size_t ikm_len,
     return ok ? APR_SUCCESS : APR_EGENERAL;
 }
 
+/* A context for `key` in direction enc (1 seals), set to nonce iv: the
+ * thread's for that key when it has one, else a slot re-keyed; *slot is
+ * that slot, or NULL for a context of the caller's own to free. */
+static EVP_CIPHER_CTX *gcm_begin(int enc, const unsigned char *key,
+                                 const unsigned char *iv, gcm_slot_t **slot)
+{
+    thread_ctx_t *t = thread_ctx();
+    const EVP_CIPHER *aes = fetched_aes_gcm();
+    EVP_CIPHER_CTX *ctx;
+    gcm_slot_t *s;
+    int i;
+
+    *slot = NULL;
+    if (aes == NULL) {
+        return NULL;
+    }
+    if (t == NULL) {
+        ctx = EVP_CIPHER_CTX_new();
+        if (ctx != NULL && EVP_CipherInit_ex(ctx, aes, NULL, key, iv, enc) != 1) {
+            EVP_CIPHER_CTX_free(ctx);
+            ctx = NULL;
+        }
+        return ctx;
+    }
+    for (i = 0; i < GCM_SLOTS; i++) {
+        s = &t->gcm[enc][i];
+        if (s->keyed && CRYPTO_memcmp(s->key, key, OIDC_KEY_LEN) == 0) {
+            *slot = s;
+            /* Same key: only the nonce changes, the key schedule stays. */
+            return EVP_CipherInit_ex(s->ctx, NULL, NULL, NULL, iv, enc) == 1
+                ? s->ctx : NULL;
+        }
+    }
+    s = &t->gcm[enc][t->gcm_next[enc]];
+    t->gcm_next[enc] = (t->gcm_next[enc] + 1) % GCM_SLOTS;
+    s->keyed = 0;
+    if (s->ctx == NULL && (s->ctx = EVP_CIPHER_CTX_new()) == NULL) {
+        return NULL;
+    }
+    *slot = s;
+    if (EVP_CipherInit_ex(s->ctx, aes, NULL, key, iv, enc) != 1) {
+        return NULL;
+    }
+    memcpy(s->key, key, OIDC_KEY_LEN);
+    s->keyed = 1;
+    return s->ctx;
+}
+
+/* After gcm_begin's context was used: a failure leaves a slot to be set up
+ * from scratch next time, and a context of the caller's own is freed. */
+static void gcm_end(EVP_CIPHER_CTX *ctx, gcm_slot_t *slot, int ok)
+{
+    if (slot == NULL) {
+        EVP_CIPHER_CTX_free(ctx);
+    }
+    else if (!ok) {
+        slot->keyed = 0;
+    }
+}
+
 apr_status_t oidc_aead_seal(apr_pool_t *p, const unsigned char *key,
                             const void *aad, apr_size_t aad_len,
                             const unsigned char *plain, apr_size_t len,
                             unsigned char **out, apr_size_t *out_len)
 {
     EVP_CIPHER_CTX *ctx;
+    gcm_slot_t *slot;
     unsigned char *buf = apr_palloc(p, len + OIDC_AEAD_OVERHEAD);
     unsigned char *ct = buf + OIDC_AEAD_NONCE_LEN;
     int n = 0, fin = 0, ok;
@@ -183,18 +294,14 @@ apr_status_t oidc_aead_seal(apr_pool_t *p, const unsigned char *key,
     if (oidc_random(buf, OIDC_AEAD_NONCE_LEN) != APR_SUCCESS) {
         return APR_EGENERAL;
     }
-    ctx = EVP_CIPHER_CTX_new();
-    if (ctx == NULL) {
-        return APR_ENOMEM;
-    }
-    ok = fetched_aes_gcm() != NULL
-        && EVP_EncryptInit_ex(ctx, fetched_aes_gcm(), NULL, key, buf) == 1
+    ctx = gcm_begin(1, key, buf, &slot);
+    ok = ctx != NULL
         && EVP_EncryptUpdate(ctx, NULL, &n, aad, (int)aad_len) == 1
         && EVP_EncryptUpdate(ctx, ct, &n, plain, (int)len) == 1
         && EVP_EncryptFinal_ex(ctx, ct + n, &fin) == 1
         && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, OIDC_AEAD_TAG_LEN,
                                ct + n + fin) == 1;
-    EVP_CIPHER_CTX_free(ctx);
+    gcm_end(ctx, slot, ok);
     if (!ok) {
         return APR_EGENERAL;
     }
@@ -208,8 +315,8 @@ apr_status_t oidc_aead_open(apr_pool_t *p, const unsigned char *key,
                             const unsigned char *in, apr_size_t len,
                             unsigned char **plain, apr_size_t *plain_len)
 {
-    thread_ctx_t *t;
     EVP_CIPHER_CTX *ctx;
+    gcm_slot_t *slot;
     const unsigned char *ct = in + OIDC_AEAD_NONCE_LEN;
     apr_size_t ct_len;
     unsigned char *buf;
@@ -220,33 +327,14 @@ apr_status_t oidc_aead_open(apr_pool_t *p, const unsigned char *key,
     }
     ct_len = len - OIDC_AEAD_OVERHEAD;
     buf = apr_palloc(p, ct_len + 1);
-    t = thread_ctx();
-    ctx = t ? t->gcm_open : EVP_CIPHER_CTX_new();
-    if (ctx == NULL) {
-        return APR_ENOMEM;
-    }
-    if (t != NULL && t->gcm_open_keyed
-        && memcmp(t->gcm_open_key, key, OIDC_KEY_LEN) == 0) {
-        /* Same key: only the nonce changes, the key schedule stays. */
-        ok = EVP_DecryptInit_ex(ctx, NULL, NULL, NULL, in) == 1;
-    }
-    else {
-        ok = fetched_aes_gcm() != NULL
-            && EVP_DecryptInit_ex(ctx, fetched_aes_gcm(), NULL, key, in) == 1;
-        if (t != NULL) {
-            memcpy(t->gcm_open_key, key, OIDC_KEY_LEN);
-            t->gcm_open_keyed = ok;
-        }
-    }
-    ok = ok
+    ctx = gcm_begin(0, key, in, &slot);
+    ok = ctx != NULL
         && EVP_DecryptUpdate(ctx, NULL, &n, aad, (int)aad_len) == 1
         && EVP_DecryptUpdate(ctx, buf, &n, ct, (int)ct_len) == 1
         && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, OIDC_AEAD_TAG_LEN,
                                (void *)(ct + ct_len)) == 1
         && EVP_DecryptFinal_ex(ctx, buf + n, &fin) == 1;
-    if (t == NULL) {
-        EVP_CIPHER_CTX_free(ctx);
-    }
+    gcm_end(ctx, slot, ok);
     if (!ok) {
         return APR_EGENERAL;
     }

@@ -1,4 +1,9 @@
 /* test_crypto.c: hashing, HKDF, AES-256-GCM sealing and randomness. */
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
 #include "unit.h"
 #include "oidc_crypto.h"
 #include "oidc_encode.h"
@@ -100,6 +105,60 @@ START_TEST(aead_keys_alternate)
                          APR_SUCCESS);
         ck_assert_str_eq((const char *)plain, plain_text);
         ck_assert_int_eq(open_(key_b, "context", under_a, len_a), APR_EGENERAL);
+    }
+}
+END_TEST
+
+/* Decrypts with a context of its own: what a thread's kept contexts seal
+ * must be plain AES-256-GCM under the key given. */
+static int independent_open(const unsigned char *key, const char *aad,
+                            const unsigned char *in, apr_size_t len,
+                            unsigned char *out)
+{
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    const unsigned char *ct = in + OIDC_AEAD_NONCE_LEN;
+    int ct_len = (int)(len - OIDC_AEAD_OVERHEAD), n = 0, fin = 0, ok;
+
+    ok = EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, in) == 1
+        && EVP_DecryptUpdate(ctx, NULL, &n, (const unsigned char *)aad,
+                             (int)strlen(aad)) == 1
+        && EVP_DecryptUpdate(ctx, out, &n, ct, ct_len) == 1
+        && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, OIDC_AEAD_TAG_LEN,
+                               (void *)(ct + ct_len)) == 1
+        && EVP_DecryptFinal_ex(ctx, out + n, &fin) == 1;
+    EVP_CIPHER_CTX_free(ctx);
+    return ok ? n + fin : -1;
+}
+
+/* More keys than a thread keeps contexts for, interleaved with failed
+ * opens: every record is still sealed under its own key and opens. */
+START_TEST(aead_many_keys_interleaved)
+{
+    static const unsigned char key_c[OIDC_KEY_LEN] = "another key, thirty-two bytes..";
+    const unsigned char *keys[3] = { key_a, key_b, key_c };
+    unsigned char *sealed[12], *plain, out[128];
+    apr_size_t len[12], plain_len;
+    char text[64];
+    int i;
+
+    for (i = 0; i < 12; i++) {
+        snprintf(text, sizeof(text), "record %d", i);
+        ck_assert_int_eq(oidc_aead_seal(unit_pool, keys[i % 3], "aad", 3,
+                                        (const unsigned char *)text,
+                                        strlen(text), &sealed[i], &len[i]),
+                         APR_SUCCESS);
+        ck_assert_int_eq(independent_open(keys[i % 3], "aad", sealed[i],
+                                          len[i], out), (int)strlen(text));
+        ck_assert_mem_eq(out, text, strlen(text));
+        ck_assert_int_eq(open_(keys[(i + 1) % 3], "aad", sealed[i], len[i]),
+                         APR_EGENERAL);
+    }
+    for (i = 11; i >= 0; i--) {
+        snprintf(text, sizeof(text), "record %d", i);
+        ck_assert_int_eq(oidc_aead_open(unit_pool, keys[i % 3], "aad", 3,
+                                        sealed[i], len[i], &plain,
+                                        &plain_len), APR_SUCCESS);
+        ck_assert_str_eq((const char *)plain, text);
     }
 }
 END_TEST
@@ -229,6 +288,63 @@ START_TEST(random_token)
 }
 END_TEST
 
+/* Draws of every size, across several refills of a thread's pool, never
+ * hand out the same bytes twice. */
+START_TEST(random_draws_distinct)
+{
+    static const apr_size_t sizes[] = { 12, 32, 1, 64, 65, 200, 7 };
+    unsigned char draws[120][32];
+    unsigned char big[200];
+    int i, j;
+
+    for (i = 0; i < 120; i++) {
+        apr_size_t n = sizes[i % 7] < 32 ? sizes[i % 7] : 32;
+
+        memset(draws[i], 0, sizeof(draws[i]));
+        ck_assert_int_eq(oidc_random(draws[i], n), APR_SUCCESS);
+        if (sizes[i % 7] > 32) {          /* a draw past the pool's limit */
+            ck_assert_int_eq(oidc_random(big, sizes[i % 7]), APR_SUCCESS);
+        }
+    }
+    for (i = 0; i < 120; i++) {
+        for (j = i + 1; j < 120; j++) {
+            if (sizes[i % 7] >= 12 && sizes[j % 7] >= 12) {
+                ck_assert_int_ne(memcmp(draws[i], draws[j], 12), 0);
+            }
+        }
+    }
+}
+END_TEST
+
+/* A child forked from a thread that holds drawn-ahead bytes must not hand
+ * out the bytes its parent will: httpd forks its children from the thread
+ * that read the configuration, which draws random keys. */
+START_TEST(random_not_shared_across_fork)
+{
+    unsigned char first[1], mine[32], childs[32];
+    int fds[2], status;
+    pid_t pid;
+
+    ck_assert_int_eq(oidc_random(first, sizeof(first)), APR_SUCCESS);
+    ck_assert_int_eq(pipe(fds), 0);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int ok = oidc_random(mine, sizeof(mine)) == APR_SUCCESS
+            && write(fds[1], mine, sizeof(mine)) == (ssize_t)sizeof(mine);
+        _exit(ok ? 0 : 1);
+    }
+    close(fds[1]);
+    ck_assert_int_eq(oidc_random(mine, sizeof(mine)), APR_SUCCESS);
+    ck_assert_int_eq(read(fds[0], childs, sizeof(childs)),
+                     (ssize_t)sizeof(childs));
+    close(fds[0]);
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ck_assert_int_ne(memcmp(mine, childs, sizeof(mine)), 0);
+}
+END_TEST
+
 Suite *crypto_suite(void)
 {
     Suite *s = suite_create("crypto");
@@ -238,6 +354,7 @@ Suite *crypto_suite(void)
     tcase_add_test(tc, aead_round_trip);
     tcase_add_test(tc, aead_empty);
     tcase_add_test(tc, aead_keys_alternate);
+    tcase_add_test(tc, aead_many_keys_interleaved);
     tcase_add_test(tc, aead_wrong_key);
     tcase_add_test(tc, aead_wrong_aad);
     tcase_add_test(tc, aead_tampered);
@@ -246,6 +363,8 @@ Suite *crypto_suite(void)
     tcase_add_test(tc, hkdf_rfc5869);
     tcase_add_test(tc, hkdf_deterministic_and_separated);
     tcase_add_test(tc, random_token);
+    tcase_add_test(tc, random_draws_distinct);
+    tcase_add_test(tc, random_not_shared_across_fork);
     suite_add_tcase(s, tc);
     return s;
 }
