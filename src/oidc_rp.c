@@ -759,6 +759,7 @@ static void callback_with_flow(const oidc_rp_ctx_t *ctx,
     s->sub = idt->sub;
     s->sid = idt->sid;
     s->id_token = tok.id_token;
+    s->id_claims = idt->claims;
     s->access_token = tok.access_token;
     s->refresh_token = tok.refresh_token;
     claims = idt->claims;

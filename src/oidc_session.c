@@ -62,6 +62,20 @@ static const char *id_token_payload(apr_pool_t *p, const oidc_session_t *s)
     return (const char *)raw;     /* NUL-terminated by the decoder */
 }
 
+/* The claims object as text, in p; NULL if it does not serialise. */
+static const char *claims_text(apr_pool_t *p, const json_t *claims)
+{
+    char *text = json_dumps(claims, JSON_COMPACT);
+    const char *out;
+
+    if (text == NULL) {
+        return NULL;
+    }
+    out = apr_pstrdup(p, text);
+    free(text);
+    return out;
+}
+
 /* Stored claims beyond the ID token's start with this mark. */
 #define CLAIMS_EXTRA '+'
 
@@ -69,11 +83,12 @@ const char *oidc_session_claims(apr_pool_t *p, const oidc_session_t *s)
 {
     const char *payload;
     json_t *claims, *token;
-    char *text;
-    const char *out;
 
     if (s->claims != NULL && s->claims[0] != CLAIMS_EXTRA) {
         return s->claims;
+    }
+    if (s->claims_doc != NULL) {
+        return claims_text(p, s->claims_doc);
     }
     payload = id_token_payload(p, s);
     if (s->claims == NULL || payload == NULL) {
@@ -87,53 +102,54 @@ const char *oidc_session_claims(apr_pool_t *p, const oidc_session_t *s)
         || json_object_update(claims, token) != 0) {
         return NULL;
     }
-    text = json_dumps(claims, JSON_COMPACT);
-    if (text == NULL) {
-        return NULL;
-    }
-    out = apr_pstrdup(p, text);
-    free(text);
-    return out;
+    return claims_text(p, claims);
 }
 
-/* How the record keeps claims: NULL when they are the ID token's; the mark
- * and the claims the token lacks when the token's are all there as they
- * are in it; else the whole text. */
-static const char *claims_to_store(apr_pool_t *p, const char *text,
-                                   json_t *claims, const char *payload)
+/* How the record keeps claims, in *out: NULL when they are the ID token's;
+ * the mark and the claims the token lacks when the token's are all there
+ * as they are in it; else the whole text (`text` when the caller has it).
+ * APR_EINVAL when the claims do not serialise. */
+static apr_status_t claims_to_store(apr_pool_t *p, const oidc_session_t *s,
+                                    const char *text, json_t *claims,
+                                    const char **out)
 {
-    json_t *token = payload ? oidc_json_parse(p, payload, strlen(payload))
-                            : NULL;
+    const char *payload = s->id_claims ? NULL : id_token_payload(p, s);
+    json_t *token = s->id_claims ? (json_t *)s->id_claims
+                  : payload ? oidc_json_parse(p, payload, strlen(payload))
+                  : NULL;
     json_t *extra, *v;
     const char *k;
     char *dump;
-    const char *out;
 
+    *out = NULL;
     if (!json_is_object(token)) {
-        return text;
+        goto whole;
     }
     json_object_foreach(token, k, v) {
         if (!json_equal(json_object_get(claims, k), v)) {
-            return text;
+            goto whole;
         }
     }
     extra = oidc_json_pool_own(p, json_object());
     json_object_foreach(claims, k, v) {
         if (json_object_get(token, k) == NULL
             && json_object_set(extra, k, v) != 0) {
-            return text;
+            goto whole;
         }
     }
     if (json_object_size(extra) == 0) {
-        return NULL;
+        return APR_SUCCESS;
     }
     dump = json_dumps(extra, JSON_COMPACT);
     if (dump == NULL) {
-        return text;
+        goto whole;
     }
-    out = apr_psprintf(p, "%c%s", CLAIMS_EXTRA, dump);
+    *out = apr_psprintf(p, "%c%s", CLAIMS_EXTRA, dump);
     free(dump);
-    return out;
+    return APR_SUCCESS;
+whole:
+    *out = text ? text : claims_text(p, claims);
+    return *out ? APR_SUCCESS : APR_EINVAL;
 }
 
 /* The ID token in three byte fields, its parts decoded, when encoding them
@@ -217,13 +233,10 @@ apr_status_t oidc_session_set_claims(apr_pool_t *p, oidc_session_t *s,
 apr_status_t oidc_session_set_claims_doc(apr_pool_t *p, oidc_session_t *s,
                                          const json_t *doc)
 {
-    char *text = json_is_object(doc) ? json_dumps(doc, JSON_COMPACT) : NULL;
-
-    if (text == NULL) {
+    if (!json_is_object(doc)) {
         return APR_EINVAL;
     }
-    s->claims = apr_pstrdup(p, text);
-    free(text);
+    s->claims = NULL;       /* the text is made when asked for, if ever */
     s->claims_doc = doc;
     s->flat = oidc_claims_flatten(p, doc);
     return APR_SUCCESS;
@@ -301,15 +314,19 @@ apr_status_t oidc_session_seal(apr_pool_t *p, const unsigned char *key,
                                apr_size_t *out_len)
 {
     oidc_record_writer_t w;
-    const char *text = oidc_session_claims(p, s);
+    const char *text = NULL, *stored;
     const json_t *claims = s->claims_doc;
     const apr_array_header_t *flat = s->flat;
 
     if (claims == NULL) {       /* an opened record: its claims as text */
+        text = oidc_session_claims(p, s);
         claims = text ? oidc_json_parse(p, text, strlen(text)) : NULL;
         flat = json_is_object(claims) ? oidc_claims_flatten(p, claims) : NULL;
     }
-    if (!json_is_object(claims)) {
+    /* jansson iterates over non-const objects only. */
+    if (!json_is_object(claims)
+        || claims_to_store(p, s, text, (json_t *)claims, &stored)
+           != APR_SUCCESS) {
         return APR_EINVAL;
     }
     oidc_record_writer_init(&w, p, 4096);
@@ -325,9 +342,7 @@ apr_status_t oidc_session_seal(apr_pool_t *p, const unsigned char *key,
     put_id_token(&w, p, s);
     oidc_record_put_str(&w, s->access_token);
     oidc_record_put_str(&w, s->refresh_token);
-    /* jansson iterates over non-const objects only. */
-    oidc_record_put_str(&w, claims_to_store(p, text, (json_t *)claims,
-                                            id_token_payload(p, s)));
+    oidc_record_put_str(&w, stored);
     put_flat(&w, p, flat);
     if (w.len + OIDC_AEAD_OVERHEAD > max_len) {
         return APR_ENOSPC;

@@ -38,6 +38,9 @@ typedef struct {
     /* The claims parsed, when this request set them (a login, a refresh):
      * spares the seal a parse. NULL in a session opened from a record. */
     const json_t *claims_doc;
+    /* The payload of id_token parsed, when this request validated it (a
+     * login): spares the seal a parse. NULL otherwise. */
+    const json_t *id_claims;
     /* Private to oidc_session.c: after opening a record, the ID token's
      * three parts decoded, and id_token NULL until oidc_session_id_token. */
     const unsigned char *idt_part[3];
@@ -61,7 +64,7 @@ apr_status_t oidc_session_set_claims(apr_pool_t *p, oidc_session_t *s,
                                      const char *claims);
 
 /* The same from a parsed object, which the session keeps (do not change it
- * afterwards); APR_EINVAL when doc is not an object or does not serialise. */
+ * afterwards); APR_EINVAL when doc is not an object. */
 apr_status_t oidc_session_set_claims_doc(apr_pool_t *p, oidc_session_t *s,
                                          const json_t *doc);
 

@@ -54,7 +54,8 @@ oidc_userinfo_status_t oidc_userinfo_fetch(apr_pool_t *p,
 json_t *oidc_userinfo_merge(apr_pool_t *p, const json_t *userinfo,
                             const json_t *id_token_claims)
 {
-    json_t *merged = oidc_json_pool_own(p, json_deep_copy(userinfo));
+    /* A shallow copy: only top-level members are set, values are shared. */
+    json_t *merged = oidc_json_pool_own(p, json_copy((json_t *)userinfo));
 
     if (merged == NULL || json_object_update(merged,
                                              (json_t *)id_token_claims) != 0) {

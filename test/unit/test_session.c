@@ -417,6 +417,54 @@ START_TEST(claims_from_object_seal_as_from_text)
 }
 END_TEST
 
+/* A login's session, which has the ID token's claims parsed and its own
+ * claims as an object, seals to the very record that the same session
+ * without them does: claims beyond the token's, or all of them when they
+ * disagree with it. */
+START_TEST(login_session_seals_as_plain_one)
+{
+    static const char *const texts[] = {
+        "{\"sub\":\"x\",\"email\":\"a@example.com\"}",   /* beyond */
+        "{\"sub\":\"x\"}",                                /* the token's */
+        "{\"sub\":\"other\",\"email\":\"a@example.com\"}" /* disagree */
+    };
+    const char *id = oidc_session_new_id(unit_pool);
+    int i;
+
+    for (i = 0; i < 3; i++) {
+        oidc_session_t *login = sample(), *plain = sample(), *back;
+        unsigned char *rec, *p1, *p2;
+        apr_size_t len, n1, n2;
+
+        /* sample()'s token payload is {"sub":"x"}. */
+        login->id_claims = oidc_json_parse(unit_pool, "{\"sub\":\"x\"}", 11);
+        ck_assert_ptr_nonnull(login->id_claims);
+        ck_assert_int_eq(oidc_session_set_claims_doc(unit_pool, login,
+            oidc_json_parse(unit_pool, texts[i], strlen(texts[i]))),
+            APR_SUCCESS);
+        ck_assert_int_eq(oidc_session_set_claims(unit_pool, plain, texts[i]),
+                         APR_SUCCESS);
+        plain->claims_doc = NULL;   /* as if opened from a record */
+        ck_assert_str_eq(oidc_session_claims(unit_pool, login), texts[i]);
+
+        seal(key_a, id, login, &rec, &len);
+        ck_assert_int_eq(oidc_session_decrypt(unit_pool, key_a, id, rec, len,
+                                              &p1, &n1), APR_SUCCESS);
+        ck_assert_int_eq(oidc_session_open(unit_pool, key_a, id, rec, len,
+                                           &back), APR_SUCCESS);
+        ck_assert(json_equal(oidc_json_parse(unit_pool,
+                                 oidc_session_claims(unit_pool, back),
+                                 strlen(oidc_session_claims(unit_pool, back))),
+                             login->claims_doc));
+        seal(key_a, id, plain, &rec, &len);
+        ck_assert_int_eq(oidc_session_decrypt(unit_pool, key_a, id, rec, len,
+                                              &p2, &n2), APR_SUCCESS);
+        ck_assert_uint_eq(n1, n2);
+        ck_assert_mem_eq(p1, p2, n1);
+    }
+}
+END_TEST
+
 START_TEST(seal_enospc)
 {
     const char *id = oidc_session_new_id(unit_pool);
@@ -536,6 +584,7 @@ Suite *session_suite(void)
     tcase_add_test(tc, id_token_kept_exactly);
     tcase_add_test(tc, claims_beyond_the_id_token);
     tcase_add_test(tc, claims_from_object_seal_as_from_text);
+    tcase_add_test(tc, login_session_seals_as_plain_one);
     tcase_add_test(tc, freshness);
     tcase_add_test(tc, needs_touch);
     tcase_add_test(tc, store_expiry);
