@@ -35,6 +35,39 @@ apr_array_header_t *oidc_cookies_parse(apr_pool_t *p, const char *header)
     return out;
 }
 
+const char *oidc_cookie_find(apr_pool_t *p, const char *header,
+                             const char *name)
+{
+    apr_size_t name_len = strlen(name);
+    const char *s = header;
+    int count = 0;
+
+    while (s != NULL && *s && count < OIDC_MAX_COOKIES) {
+        const char *end = strchr(s, ';');
+        apr_size_t n = end ? (apr_size_t)(end - s) : strlen(s);
+        const char *eq = memchr(s, '=', n);
+
+        if (eq != NULL) {
+            const char *k = s;
+            apr_size_t k_len = (apr_size_t)(eq - s);
+
+            count++;
+            while (k_len > 0 && (*k == ' ' || *k == '\t')) {
+                k++;
+                k_len--;
+            }
+            while (k_len > 0 && (k[k_len - 1] == ' ' || k[k_len - 1] == '\t')) {
+                k_len--;
+            }
+            if (k_len == name_len && memcmp(k, name, name_len) == 0) {
+                return trim(p, eq + 1, n - (apr_size_t)(eq - s) - 1);
+            }
+        }
+        s = end ? end + 1 : NULL;
+    }
+    return NULL;
+}
+
 const char *oidc_cookie_get(const apr_array_header_t *cookies,
                             const char *name)
 {

@@ -17,6 +17,12 @@ apr_array_header_t *oidc_cookies_parse(apr_pool_t *p, const char *header);
 const char *oidc_cookie_get(const apr_array_header_t *cookies,
                             const char *name);
 
+/* The value of the first cookie named `name` in the header, as
+ * oidc_cookie_get(oidc_cookies_parse(p, header), name) finds it, without
+ * copying the others: a request's session lookup. */
+const char *oidc_cookie_find(apr_pool_t *p, const char *header,
+                             const char *name);
+
 /* The Cookie header without the cookies named `name` or starting with
  * `name` + "_flow_" (the module's own), or NULL when nothing else is left.
  * Other cookies are kept verbatim and in order, however many there are. */

@@ -421,8 +421,8 @@ void oidc_rp_authenticate(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
 {
     apr_pool_t *p = ctx->pool;
     const oidc_rp_config_t *cfg = ctx->cfg;
-    apr_array_header_t *cookies = request_cookies(ctx, req);
-    const char *id = oidc_cookie_get(cookies, cfg->cookie_name);
+    const char *id = oidc_cookie_find(p, req->header(req, "Cookie"),
+                                      cfg->cookie_name);
     oidc_session_t *s = NULL;
 
     oidc_rp_result_init(p, res);
@@ -492,7 +492,7 @@ void oidc_rp_authenticate(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
         res->challenge = 1;
         return;
     }
-    start_login(ctx, req, dir, cookies, res);
+    start_login(ctx, req, dir, request_cookies(ctx, req), res);
 }
 
 /* ---- the callback ----------------------------------------------------- */

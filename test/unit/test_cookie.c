@@ -76,6 +76,45 @@ START_TEST(get)
 }
 END_TEST
 
+/* find answers exactly as parse then get, on junk and past the bound. */
+START_TEST(find_as_parse_then_get)
+{
+    static const char *const names[] = {
+        "sess", "Sess", "sessx", "ses", "x", "", "c150", "c0", "a b", NULL
+    };
+    const char *headers[] = {
+        "x=1; sess=first; sess=second; sessx=3; Sess=4",
+        " sess = padded\t;\tx=\t2 ", "sess", "sess=", "=sess; sess=v",
+        "junk;;; ;=;sess==a=b;", "a b=1; sess=2", "", NULL, NULL
+    };
+    const char *many = "c0=v0";
+    int h, n;
+
+    for (h = 1; h < 200; h++) {
+        many = apr_psprintf(unit_pool, "%s; c%d=v%d", many, h, h);
+    }
+    headers[8] = many;
+    for (h = 0; h < 10; h++) {
+        apr_array_header_t *c = oidc_cookies_parse(unit_pool, headers[h]);
+        for (n = 0; names[n] != NULL; n++) {
+            const char *want = oidc_cookie_get(c, names[n]);
+            const char *got = oidc_cookie_find(unit_pool, headers[h], names[n]);
+            if (want == NULL) {
+                ck_assert_ptr_null(got);
+            }
+            else {
+                ck_assert_ptr_nonnull(got);
+                ck_assert_str_eq(got, want);
+            }
+        }
+    }
+    ck_assert_str_eq(oidc_cookie_find(unit_pool, headers[1], "sess"),
+                     "padded");
+    ck_assert_str_eq(oidc_cookie_find(unit_pool, many, "c0"), "v0");
+    ck_assert_ptr_null(oidc_cookie_find(unit_pool, many, "c150"));
+}
+END_TEST
+
 START_TEST(make)
 {
     ck_assert_str_eq(oidc_cookie_make(unit_pool, "n", "v", 0, -1),
@@ -158,6 +197,7 @@ Suite *cookie_suite(void)
     tcase_add_test(tc, parse_junk);
     tcase_add_test(tc, parse_bounded);
     tcase_add_test(tc, get);
+    tcase_add_test(tc, find_as_parse_then_get);
     tcase_add_test(tc, make);
     tcase_add_test(tc, make_delete);
     tcase_add_test(tc, strip_own);
