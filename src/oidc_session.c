@@ -274,14 +274,14 @@ static const apr_array_header_t *get_flat(oidc_record_reader_t *rd,
 {
     apr_size_t len, at = 0;
     const unsigned char *d = oidc_record_get_bytes(rd, &len);
-    char *buf;
+    const char *buf = (const char *)d;
     apr_array_header_t *flat;
 
-    if (d == NULL) {
+    /* Every value ends with a NUL, so names and values point into the
+     * record itself, which lives as long as the session (as idt_part). */
+    if (d == NULL || (len > 0 && d[len - 1] != '\0')) {
         return NULL;
     }
-    /* One copy, NUL-terminated; names and values point into it. */
-    buf = apr_pstrmemdup(p, (const char *)d, len);
     flat = apr_array_make(p, 16, sizeof(oidc_claim_t));
     while (at < len) {
         oidc_claim_t *c;

@@ -86,6 +86,8 @@ apr_status_t oidc_session_decrypt(apr_pool_t *p, const unsigned char *key,
                                   const char *id, const unsigned char *in,
                                   apr_size_t len, unsigned char **plain,
                                   apr_size_t *plain_len);
+/* The session points into plain (the ID token's parts, the flat claims):
+ * plain must live as long as the session does. */
 apr_status_t oidc_session_parse(apr_pool_t *p, const unsigned char *plain,
                                 apr_size_t plain_len, oidc_session_t **out);
 
