@@ -12,6 +12,9 @@
 // path, where the whole effect is a few µs and instances of one
 // configuration differ by more.
 //
+// httpd runs pinned to the last CPU and this script (and wrk) to the first,
+// as in bench.mjs; AB_PIN=0 leaves them unpinned.
+//
 // AB_ROUNDS (10) rounds of AB_SECONDS (4) per page.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -60,6 +63,7 @@ ThreadsPerChild 32
 MinSpareThreads 1
 MaxSpareThreads 64
 MaxRequestWorkers 32`;
+if (process.env.AB_PIN !== '0') execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)]);
 try {
   for (const b of builds) {
     b.httpd = await b.harness.startHttpd({ name: `ab-${b.name}`, port: b.port, oidc: oidcConf(op),
@@ -67,6 +71,12 @@ try {
     const browser = new Browser();
     await browser.get(`${b.httpd.origin}/app/`);
     b.cookie = `oidc_session=${browser.cookies(b.httpd.origin).get('oidc_session')}`;
+    if (process.env.AB_PIN !== '0') {     // httpd on the last CPU, the rest elsewhere
+      const pid = fs.readFileSync(path.join(b.httpd.root, 'httpd.pid'), 'utf8').trim();
+      for (const p of [pid, ...execFileSync('pgrep', ['-P', pid]).toString().trim().split('\n')]) {
+        execFileSync('taskset', ['-a', '-p', '-c', '1', p]);
+      }
+    }
     b.us = { static: [], protected: [] };
   }
   for (let round = 0; round < ROUNDS; round++) {
