@@ -87,7 +87,6 @@ static int thread_ctx_ok;
 static void thread_ctx_free(void *data)
 {
     thread_ctx_t *t = data;
-
     int enc, i;
 
     EVP_MD_CTX_free(t->md);
