@@ -3,15 +3,23 @@
 
 #include "oidc_cookie.h"
 
+/* The n bytes at *s without blanks at either end: moves *s, returns the
+ * length left. */
+static apr_size_t unpadded(const char **s, apr_size_t n)
+{
+    while (n > 0 && (**s == ' ' || **s == '\t')) {
+        (*s)++;
+        n--;
+    }
+    while (n > 0 && ((*s)[n - 1] == ' ' || (*s)[n - 1] == '\t')) {
+        n--;
+    }
+    return n;
+}
+
 static const char *trim(apr_pool_t *p, const char *s, apr_size_t n)
 {
-    while (n > 0 && (*s == ' ' || *s == '\t')) {
-        s++;
-        n--;
-    }
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t')) {
-        n--;
-    }
+    n = unpadded(&s, n);
     return apr_pstrmemdup(p, s, n);
 }
 
@@ -49,16 +57,9 @@ const char *oidc_cookie_find(apr_pool_t *p, const char *header,
 
         if (eq != NULL) {
             const char *k = s;
-            apr_size_t k_len = (apr_size_t)(eq - s);
+            apr_size_t k_len = unpadded(&k, (apr_size_t)(eq - s));
 
             count++;
-            while (k_len > 0 && (*k == ' ' || *k == '\t')) {
-                k++;
-                k_len--;
-            }
-            while (k_len > 0 && (k[k_len - 1] == ' ' || k[k_len - 1] == '\t')) {
-                k_len--;
-            }
             if (k_len == name_len && memcmp(k, name, name_len) == 0) {
                 return trim(p, eq + 1, n - (apr_size_t)(eq - s) - 1);
             }
