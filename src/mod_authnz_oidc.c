@@ -182,7 +182,7 @@ static void export_identity(request_rec *r, const oidc_server_config_t *c,
 {
     r->user = (char *)st->user;
     r->ap_auth_type = (char *)OIDC_AUTH_TYPE;
-    oidc_export_claims(r, c, oidc_pass_claims_as(d), st->session->flat);
+    oidc_export_claims(r, c, oidc_pass_claims_as(d), st->session);
     oidc_export_tokens(r, d, st->session);
 }
 

@@ -183,7 +183,7 @@ void oidc_glue_request_init(oidc_glue_request_t *g, request_rec *r,
 int oidc_respond(request_rec *r, const oidc_glue_request_t *g,
                  const oidc_rp_result_t *res);
 void oidc_export_claims(request_rec *r, const oidc_server_config_t *c,
-                        oidc_pass_as_t how, const apr_array_header_t *flat);
+                        oidc_pass_as_t how, const oidc_session_t *s);
 void oidc_export_tokens(request_rec *r, const oidc_dir_config_t *d,
                         const oidc_session_t *s);
 void oidc_strip_spoofed_headers(request_rec *r, const char *claim_prefix);

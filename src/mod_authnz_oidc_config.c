@@ -834,6 +834,7 @@ int oidc_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                                                   SESSION_CACHE_RECORD);
             c->store->keep_records = 1;
         }
+        rp->claim_prefix = oidc_claim_prefix(c);
         rp->userinfo = c->userinfo == 1;
         rp->userinfo_interval = c->userinfo_interval > 0
             ? c->userinfo_interval : 0;

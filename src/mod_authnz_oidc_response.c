@@ -259,8 +259,7 @@ static void export_one(void *baton, const char *key, const char *value)
  * SetEnvIf made one) and no two claims become one variable: names of
  * lowercase letters, digits, '_' and '-' are left as they are by the
  * export and are distinct, being keys of one JSON object. */
-static int env_needs_no_search(const apr_table_t *env, const char *prefix,
-                               const apr_array_header_t *flat)
+static int env_has_prefix(const apr_table_t *env, const char *prefix)
 {
     const apr_array_header_t *arr = apr_table_elts(env);
     const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
@@ -269,30 +268,36 @@ static int env_needs_no_search(const apr_table_t *env, const char *prefix,
 
     for (i = 0; i < arr->nelts; i++) {
         if (e[i].key != NULL && strncasecmp(e[i].key, prefix, plen) == 0) {
-            return 0;
+            return 1;
         }
     }
-    for (i = 0; i < flat->nelts; i++) {
-        const char *n = APR_ARRAY_IDX(flat, i, oidc_claim_t).name;
-        for (; *n; n++) {
-            if (!((*n >= 'a' && *n <= 'z') || (*n >= '0' && *n <= '9')
-                  || *n == '_' || *n == '-')) {
-                return 0;
-            }
-        }
-    }
-    return 1;
+    return 0;
 }
 
 void oidc_export_claims(request_rec *r, const oidc_server_config_t *c,
-                        oidc_pass_as_t how, const apr_array_header_t *flat)
+                        oidc_pass_as_t how, const oidc_session_t *s)
 {
+    const oidc_claims_names_t *kept = s->export_names;
     export_ctx_t x = { r, oidc_claim_prefix(c), how, 0 };
+    int i;
 
-    if (how != OIDC_PASS_NONE) {
-        x.add_env = (how & OIDC_PASS_ENV)
-                    && env_needs_no_search(r->subprocess_env, x.prefix, flat);
-        oidc_claims_export_flat(r->pool, flat, x.prefix, export_one, &x);
+    if (how == OIDC_PASS_NONE) {
+        return;
+    }
+    if (kept == NULL || strcmp(kept->prefix, x.prefix) != 0) {
+        x.add_env = (how & OIDC_PASS_ENV) && oidc_claims_names_plain(s->flat)
+                    && !env_has_prefix(r->subprocess_env, x.prefix);
+        oidc_claims_export_flat(r->pool, s->flat, x.prefix, export_one, &x);
+        return;
+    }
+    /* A kept session: its export names were made when it was kept. */
+    x.add_env = (how & OIDC_PASS_ENV) && kept->plain
+                && !env_has_prefix(r->subprocess_env, x.prefix);
+    for (i = 0; i < s->flat->nelts; i++) {
+        if (kept->names[i] != NULL) {
+            export_one(&x, kept->names[i],
+                       APR_ARRAY_IDX(s->flat, i, oidc_claim_t).value);
+        }
     }
 }
 

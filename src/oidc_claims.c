@@ -8,12 +8,10 @@
 #define MAX_VALUE_LEN (16 * 1024)
 #define MAX_PATH_DEPTH 8
 
-/* prefix, then name with every character other than [A-Za-z0-9_-] made
- * '_', in one allocation; NULL for a name empty or too long. */
-static const char *safe_name(apr_pool_t *p, const char *prefix,
-                             apr_size_t prefix_len, const char *name)
+const char *oidc_claims_export_name(apr_pool_t *p, const char *prefix,
+                                    const char *name)
 {
-    apr_size_t n = strlen(name), i;
+    apr_size_t prefix_len = strlen(prefix), n = strlen(name), i;
     char *out, *o;
 
     if (n == 0 || n > MAX_NAME_LEN) {
@@ -29,6 +27,22 @@ static const char *safe_name(apr_pool_t *p, const char *prefix,
     }
     o[n] = '\0';
     return out;
+}
+
+int oidc_claims_names_plain(const apr_array_header_t *flat)
+{
+    int i;
+
+    for (i = 0; i < flat->nelts; i++) {
+        const char *n = APR_ARRAY_IDX(flat, i, oidc_claim_t).name;
+        for (; *n; n++) {
+            if (!((*n >= 'a' && *n <= 'z') || (*n >= '0' && *n <= '9')
+                  || *n == '_' || *n == '-')) {
+                return 0;
+            }
+        }
+    }
+    return 1;
 }
 
 static char *scrub(char *s)
@@ -89,7 +103,7 @@ apr_array_header_t *oidc_claims_flatten(apr_pool_t *p, const json_t *claims)
         oidc_claim_t *c;
         char *text;
 
-        if (key_len == 0 || key_len > MAX_NAME_LEN) {     /* as safe_name */
+        if (key_len == 0 || key_len > MAX_NAME_LEN) {  /* as export_name */
             continue;
         }
         if (out->nelts >= OIDC_MAX_CLAIMS) {
@@ -111,12 +125,11 @@ void oidc_claims_export_flat(apr_pool_t *p, const apr_array_header_t *flat,
                              const char *prefix, oidc_claim_fn fn,
                              void *baton)
 {
-    apr_size_t prefix_len = strlen(prefix);
     int i;
 
     for (i = 0; i < flat->nelts; i++) {
         const oidc_claim_t *c = &APR_ARRAY_IDX(flat, i, oidc_claim_t);
-        const char *name = safe_name(p, prefix, prefix_len, c->name);
+        const char *name = oidc_claims_export_name(p, prefix, c->name);
         if (name != NULL) {
             fn(baton, name, c->value);
         }

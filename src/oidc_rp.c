@@ -17,6 +17,7 @@
 #include "oidc_logout_token.h"
 #include "oidc_session_index.h"
 #include "oidc_session_cache.h"
+#include "oidc_session_image.h"
 
 #define STATE_USED_LABEL "mod_authnz_oidc used state"
 
@@ -109,21 +110,21 @@ int oidc_rp_provider_failed(const oidc_rp_ctx_t *ctx, oidc_rp_result_t *res,
 
 /* ---- the session of a request ---------------------------------------- */
 
-static oidc_rp_lookup_t opened_session(const oidc_rp_ctx_t *ctx,
-                                       const unsigned char *key,
-                                       const unsigned char *plain,
-                                       apr_size_t plain_len,
-                                       oidc_session_t **out);
+static oidc_rp_lookup_t fresh_session(const oidc_rp_ctx_t *ctx,
+                                      const unsigned char *key,
+                                      oidc_session_t *s, oidc_session_t **out);
 
 oidc_rp_lookup_t oidc_rp_load_session(const oidc_rp_ctx_t *ctx,
                                       const char *id, oidc_session_t **out)
 {
     const oidc_rp_config_t *cfg = ctx->cfg;
     unsigned char key[OIDC_SESSION_STORE_KEY_LEN];
-    unsigned char *val, *plain;
-    apr_size_t len, plain_len;
+    unsigned char *val, *plain, *image;
+    apr_size_t len, plain_len, image_len;
     apr_uint64_t gen = 0, kept_gen;
     int keeps = cfg->cache != NULL && ctx->store->generation != NULL;
+    oidc_session_t *s;
+    oidc_rp_lookup_t found;
     apr_status_t rv;
 
     *out = NULL;
@@ -131,10 +132,12 @@ oidc_rp_lookup_t oidc_rp_load_session(const oidc_rp_ctx_t *ctx,
      * makes what that lookup reads stale, and a kept copy is good only
      * while the generation it was read under still holds. */
     if (keeps && oidc_session_cache_get(cfg->cache, id, ctx->pool, key,
-                                        &kept_gen, &plain, &plain_len)) {
+                                        &kept_gen, &image, &image_len)) {
         gen = ctx->store->generation(ctx->store, key, sizeof(key));
-        if (gen != 0 && gen == kept_gen) {
-            return opened_session(ctx, key, plain, plain_len, out);
+        s = gen != 0 && gen == kept_gen
+            ? oidc_session_image_open(ctx->pool, image, image_len) : NULL;
+        if (s != NULL) {
+            return fresh_session(ctx, key, s, out);
         }
     }
     else {
@@ -169,28 +172,32 @@ oidc_rp_lookup_t oidc_rp_load_session(const oidc_rp_ctx_t *ctx,
                  "changed, or the record was altered)");
         return LOOKUP_NONE;
     }
-    if (cfg->cache != NULL && gen != 0) {
-        oidc_session_cache_put(cfg->cache, id, key, gen, plain, plain_len);
-    }
-    return opened_session(ctx, key, plain, plain_len, out);
-}
-
-/* The rest of oidc_rp_load_session, for a record decrypted now or before. */
-static oidc_rp_lookup_t opened_session(const oidc_rp_ctx_t *ctx,
-                                       const unsigned char *key,
-                                       const unsigned char *plain,
-                                       apr_size_t plain_len,
-                                       oidc_session_t **out)
-{
-    const oidc_rp_config_t *cfg = ctx->cfg;
-    oidc_session_t *s;
-
     if (oidc_session_parse(ctx->pool, plain, plain_len, &s) != APR_SUCCESS) {
         oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-session",
                  "stored session record is malformed or from an older "
                  "version of the module");
         return LOOKUP_NONE;
     }
+    found = fresh_session(ctx, key, s, out);
+    /* Kept as this store read it, before the request changes anything. */
+    if (found == LOOKUP_FOUND && cfg->cache != NULL && gen != 0) {
+        image = oidc_session_image_make(ctx->pool, s, cfg->claim_prefix,
+                                        &image_len);
+        if (image != NULL) {
+            oidc_session_cache_put(cfg->cache, id, key, gen, image,
+                                   image_len);
+        }
+    }
+    return found;
+}
+
+/* The rest of oidc_rp_load_session, for a record read now or kept. */
+static oidc_rp_lookup_t fresh_session(const oidc_rp_ctx_t *ctx,
+                                      const unsigned char *key,
+                                      oidc_session_t *s, oidc_session_t **out)
+{
+    const oidc_rp_config_t *cfg = ctx->cfg;
+
     switch (oidc_session_freshness(s, ctx->now, cfg->inactivity,
                                    cfg->max_age)) {
     case OIDC_SESSION_VALID:

@@ -46,6 +46,9 @@ typedef struct {
     int idp_logout;                /* -1: when the OP has end_session */
     /* Opened records, when the store has generations; else NULL. */
     struct oidc_session_cache_t *cache;
+    /* What the claims of a kept session are exported after (NULL: their
+     * export names are made per request). */
+    const char *claim_prefix;
 } oidc_rp_config_t;
 
 /* What may differ between protected locations. */

@@ -227,6 +227,7 @@ apr_status_t oidc_session_set_claims(apr_pool_t *p, oidc_session_t *s,
     s->claims = claims;
     s->claims_doc = doc;
     s->flat = oidc_claims_flatten(p, doc);
+    s->export_names = NULL;
     return APR_SUCCESS;
 }
 
@@ -239,6 +240,7 @@ apr_status_t oidc_session_set_claims_doc(apr_pool_t *p, oidc_session_t *s,
     s->claims = NULL;       /* the text is made when asked for, if ever */
     s->claims_doc = doc;
     s->flat = oidc_claims_flatten(p, doc);
+    s->export_names = NULL;
     return APR_SUCCESS;
 }
 

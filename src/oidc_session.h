@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "oidc_claims.h"
 #include "oidc_core.h"
 #include "oidc_store.h"
 
@@ -35,6 +36,10 @@ typedef struct {
     /* The claims flattened for export (oidc_claim_t), stored with the
      * record, so that requests need no JSON parse. */
     const apr_array_header_t *flat;
+    /* The names flat is exported under, when a kept session brought them
+     * (oidc_session_image_open); NULL otherwise, and once the claims
+     * change. */
+    const oidc_claims_names_t *export_names;
     /* The claims parsed, when this request set them (a login, a refresh):
      * spares the seal a parse. NULL in a session opened from a record. */
     const json_t *claims_doc;

@@ -2,8 +2,9 @@
  * oidc_session_cache.h: opened session records kept in process memory, for
  * stores that can vouch for them (shmcb; redis while it reports changes).
  *
- * A record read from such a store is decrypted once and kept, with the
- * store's generation number for its key as read before the store lookup.
+ * A record read from such a store is decrypted and parsed once, and kept
+ * as the image of its session (oidc_session_image), with the store's
+ * generation number for its key as read before the store lookup.
  * Every put or delete of the key, by any process of any node, changes that
  * number (shmcb: a counter in the node's shared memory; redis: a counter of
  * this process, moved when redis reports the key changed), so a kept record

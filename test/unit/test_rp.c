@@ -744,16 +744,22 @@ START_TEST(cached_session_follows_every_write)
 
     store.generation = store_generation;
     cfg.cache = oidc_session_cache_create(unit_pool, 8, 8192);
+    cfg.claim_prefix = "OIDC_CLAIM_";
     id = login();
     cookie = apr_pstrcat(unit_pool, COOKIE "=", id, NULL);
     ctx.now = NOW + apr_time_from_sec(1);
     oidc_rp_authenticate(&ctx, browser("/", cookie), &dir, &res);
     ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
+    ck_assert_ptr_null(res.session->export_names);     /* read, not kept */
     gets = fs.gets;
     oidc_rp_authenticate(&ctx, browser("/", cookie), &dir, &res);
     ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
     ck_assert_str_eq(res.session->sub, SUB);
     ck_assert_int_eq(fs.gets, gets);              /* from the cache */
+    /* Kept with the names its claims are exported under. */
+    ck_assert_ptr_nonnull(res.session->export_names);
+    ck_assert_str_eq(res.session->export_names->prefix, "OIDC_CLAIM_");
+    ck_assert_str_eq(oidc_claims_flat_string(res.session->flat, "sub"), SUB);
 
     /* Someone else's login is a write: read again, then kept again. */
     other = login();

@@ -3,6 +3,7 @@
 #include "oidc_crypto.h"
 #include "oidc_encode.h"
 #include "oidc_session.h"
+#include "oidc_session_image.h"
 #include "oidc_claims.h"
 #include "oidc_jwt.h"
 
@@ -465,6 +466,129 @@ START_TEST(login_session_seals_as_plain_one)
 }
 END_TEST
 
+/* The plaintext record a session seals to, to compare two sessions whole. */
+static const unsigned char *sealed_plain(const char *id,
+                                         const oidc_session_t *s,
+                                         apr_size_t *len)
+{
+    unsigned char *rec, *plain;
+    apr_size_t rec_len;
+
+    seal(key_a, id, s, &rec, &rec_len);
+    ck_assert_int_eq(oidc_session_decrypt(unit_pool, key_a, id, rec, rec_len,
+                                          &plain, len), APR_SUCCESS);
+    return plain;
+}
+
+/* A kept session (oidc_session_cache holds images) is the session its
+ * record opened to: it seals to the same record, exports the same claims
+ * under the same names, and points only into its own copy of the image. */
+START_TEST(image_opens_as_the_record)
+{
+    static const char *const claims[] = {
+        "{\"sub\":\"248289761001\",\"groups\":[\"a\",\"b\"]}",
+        "{\"sub\":\"x\",\"email\":\"a@example.com\"}",  /* beyond the token's */
+        "{\"sub\":\"x\",\"Upper\":1,\"a.b\":{\"c\":true},\"bad\\u0001\":\"x\\ny\","
+        "\"empty\":\"\",\"nothing\":null}",
+    };
+    static const char *const tokens[] = {
+        "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln",   /* kept decoded */
+        "not a token",                                 /* kept as text */
+    };
+    const char *id = oidc_session_new_id(unit_pool);
+    apr_size_t i, j;
+
+    for (i = 0; i < sizeof(claims) / sizeof(claims[0]); i++) {
+        for (j = 0; j < sizeof(tokens) / sizeof(tokens[0]); j++) {
+            oidc_session_t *s = sample(), *back, *kept;
+            unsigned char *image, *copy;
+            const unsigned char *p1, *p2;
+            apr_size_t len, n1, n2;
+            int k;
+
+            s->claims = claims[i];
+            s->id_token = tokens[j];
+            s->sid = j ? "op-session" : NULL;
+            s->refresh_token = j ? "refresh" : NULL;
+            s->userinfo_at = j ? T0 + 5 : 0;
+            back = round_trip(id, s, &len);
+            image = oidc_session_image_make(unit_pool, back, "OIDC_CLAIM_",
+                                            &len);
+            ck_assert_ptr_nonnull(image);
+            copy = apr_pmemdup(unit_pool, image, len);
+            memset(image, 0xa5, len);       /* nothing points back into it */
+            kept = oidc_session_image_open(unit_pool, copy, len);
+            ck_assert_ptr_nonnull(kept);
+
+            p1 = sealed_plain(id, back, &n1);
+            p2 = sealed_plain(id, kept, &n2);
+            ck_assert_uint_eq(n1, n2);
+            ck_assert_mem_eq(p1, p2, n1);
+            ck_assert_str_eq(oidc_session_id_token(unit_pool, kept),
+                             tokens[j]);
+
+            ck_assert_int_eq(kept->flat->nelts, back->flat->nelts);
+            ck_assert_ptr_nonnull(kept->export_names);
+            ck_assert_str_eq(kept->export_names->prefix, "OIDC_CLAIM_");
+            ck_assert_int_eq(kept->export_names->plain,
+                             oidc_claims_names_plain(back->flat));
+            ck_assert_int_eq(kept->export_names->plain, i < 2);
+            for (k = 0; k < back->flat->nelts; k++) {
+                const oidc_claim_t *a = &APR_ARRAY_IDX(back->flat, k,
+                                                       oidc_claim_t);
+                const oidc_claim_t *b = &APR_ARRAY_IDX(kept->flat, k,
+                                                       oidc_claim_t);
+                ck_assert_str_eq(b->name, a->name);
+                ck_assert_str_eq(b->value, a->value);
+                ck_assert_int_eq(b->scalar, a->scalar);
+                ck_assert_str_eq(kept->export_names->names[k],
+                    oidc_claims_export_name(unit_pool, "OIDC_CLAIM_",
+                                            a->name));
+                ck_assert((const unsigned char *)b->name >= copy
+                          && (const unsigned char *)b->name < copy + len);
+            }
+            /* Changed claims are exported under names made anew. */
+            ck_assert_int_eq(oidc_session_set_claims(unit_pool, kept,
+                                                     "{\"sub\":\"y\"}"),
+                             APR_SUCCESS);
+            ck_assert_ptr_null(kept->export_names);
+        }
+    }
+}
+END_TEST
+
+/* An image opens only at the length it was made with; without a prefix it
+ * carries no export names; a session holding parsed JSON (a login's) makes
+ * none. */
+START_TEST(image_refusals)
+{
+    const char *id = oidc_session_new_id(unit_pool);
+    oidc_session_t *s = sample(), *back;
+    unsigned char *image;
+    apr_size_t len, rec_len;
+
+    back = round_trip(id, s, &rec_len);
+    image = oidc_session_image_make(unit_pool, back, NULL, &len);
+    ck_assert_ptr_nonnull(image);
+    ck_assert_ptr_null(oidc_session_image_open(unit_pool, image, len - 1));
+    ck_assert_ptr_null(oidc_session_image_open(unit_pool, image, len + 1));
+    ck_assert_ptr_null(oidc_session_image_open(unit_pool, image, 8));
+    ck_assert_ptr_null(oidc_session_image_open(unit_pool, image, 0));
+    back = oidc_session_image_open(unit_pool, image, len);
+    ck_assert_ptr_nonnull(back);
+    ck_assert_ptr_null(back->export_names);
+    ck_assert_str_eq(oidc_claims_flat_string(back->flat, "sub"),
+                     "248289761001");
+
+    ck_assert_int_eq(oidc_session_set_claims_doc(unit_pool, s,
+        oidc_json_parse(unit_pool, "{\"sub\":\"x\"}", 11)), APR_SUCCESS);
+    ck_assert_ptr_null(oidc_session_image_make(unit_pool, s, "P_", &len));
+    s = sample();
+    s->id_claims = oidc_json_parse(unit_pool, "{\"sub\":\"x\"}", 11);
+    ck_assert_ptr_null(oidc_session_image_make(unit_pool, s, "P_", &len));
+}
+END_TEST
+
 START_TEST(seal_enospc)
 {
     const char *id = oidc_session_new_id(unit_pool);
@@ -585,6 +709,8 @@ Suite *session_suite(void)
     tcase_add_test(tc, claims_beyond_the_id_token);
     tcase_add_test(tc, claims_from_object_seal_as_from_text);
     tcase_add_test(tc, login_session_seals_as_plain_one);
+    tcase_add_test(tc, image_opens_as_the_record);
+    tcase_add_test(tc, image_refusals);
     tcase_add_test(tc, freshness);
     tcase_add_test(tc, needs_touch);
     tcase_add_test(tc, store_expiry);
