@@ -332,13 +332,21 @@ void oidc_export_tokens(request_rec *r, const oidc_dir_config_t *d,
     }
 }
 
+/* Header names are ASCII tokens: folded without the locale, which every
+ * request on the server would otherwise consult for every header. */
+static char header_fold(char c)
+{
+    if (c == '-') {
+        return '_';
+    }
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
 /* Does name start with prefix, ignoring case and treating '-' as '_'? */
 static int has_prefix(const char *name, const char *prefix)
 {
     for (; *prefix; prefix++, name++) {
-        char a = *name == '-' ? '_' : apr_tolower(*name);
-        char b = *prefix == '-' ? '_' : apr_tolower(*prefix);
-        if (a != b) {
+        if (header_fold(*name) != header_fold(*prefix)) {
             return 0;
         }
     }

@@ -218,8 +218,7 @@ oidc_refresh_outcome_t oidc_rp_refresh_if_due(const oidc_rp_ctx_t *ctx,
 {
     const oidc_rp_config_t *cfg = ctx->cfg;
     unsigned char key[32];
-    apr_time_t give_up = apr_time_now() + cfg->refresh_hold
-                         + apr_time_from_sec(1);
+    apr_time_t give_up;
     oidc_refresh_outcome_t outcome;
     oidc_session_t *seen = *s, *current;
     apr_status_t rv;
@@ -227,6 +226,7 @@ oidc_refresh_outcome_t oidc_rp_refresh_if_due(const oidc_rp_ctx_t *ctx,
     if (!oidc_session_refresh_due(seen, ctx->now, cfg->refresh_before)) {
         return OIDC_REFRESH_GO_ON;
     }
+    give_up = apr_time_now() + cfg->refresh_hold + apr_time_from_sec(1);
     lock_key(id, key);
     for (;;) {
         rv = ctx->store->claim(ctx->store, ctx->pool, key, sizeof(key),
