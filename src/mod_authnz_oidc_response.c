@@ -277,25 +277,22 @@ static int env_has_prefix(const apr_table_t *env, const char *prefix)
 void oidc_export_claims(request_rec *r, const oidc_server_config_t *c,
                         oidc_pass_as_t how, const oidc_session_t *s)
 {
-    const oidc_claims_names_t *kept = s->export_names;
+    const oidc_claims_names_t *names = s->export_names;
     export_ctx_t x = { r, oidc_claim_prefix(c), how, 0 };
     int i;
 
     if (how == OIDC_PASS_NONE) {
         return;
     }
-    if (kept == NULL || strcmp(kept->prefix, x.prefix) != 0) {
-        x.add_env = (how & OIDC_PASS_ENV) && oidc_claims_names_plain(s->flat)
-                    && !env_has_prefix(r->subprocess_env, x.prefix);
-        oidc_claims_export_flat(r->pool, s->flat, x.prefix, export_one, &x);
-        return;
+    /* A kept session brings the names, made when it was kept. */
+    if (names == NULL || strcmp(names->prefix, x.prefix) != 0) {
+        names = oidc_claims_names_make(r->pool, s->flat, x.prefix);
     }
-    /* A kept session: its export names were made when it was kept. */
-    x.add_env = (how & OIDC_PASS_ENV) && kept->plain
+    x.add_env = (how & OIDC_PASS_ENV) && names->plain
                 && !env_has_prefix(r->subprocess_env, x.prefix);
     for (i = 0; i < s->flat->nelts; i++) {
-        if (kept->names[i] != NULL) {
-            export_one(&x, kept->names[i],
+        if (names->names[i] != NULL) {
+            export_one(&x, names->names[i],
                        APR_ARRAY_IDX(s->flat, i, oidc_claim_t).value);
         }
     }

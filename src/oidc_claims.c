@@ -8,8 +8,10 @@
 #define MAX_VALUE_LEN (16 * 1024)
 #define MAX_PATH_DEPTH 8
 
-const char *oidc_claims_export_name(apr_pool_t *p, const char *prefix,
-                                    const char *name)
+/* prefix, then name with every character other than [A-Za-z0-9_-] made
+ * '_', in one allocation; NULL for a name empty or too long. */
+static const char *export_name(apr_pool_t *p, const char *prefix,
+                               const char *name)
 {
     apr_size_t prefix_len = strlen(prefix), n = strlen(name), i;
     char *out, *o;
@@ -29,7 +31,9 @@ const char *oidc_claims_export_name(apr_pool_t *p, const char *prefix,
     return out;
 }
 
-int oidc_claims_names_plain(const apr_array_header_t *flat)
+/* Whether every name is lowercase letters, digits, '_' and '-': then the
+ * export leaves the names as they are, and they stay distinct. */
+static int names_plain(const apr_array_header_t *flat)
 {
     int i;
 
@@ -43,6 +47,25 @@ int oidc_claims_names_plain(const apr_array_header_t *flat)
         }
     }
     return 1;
+}
+
+oidc_claims_names_t *oidc_claims_names_make(apr_pool_t *p,
+                                            const apr_array_header_t *flat,
+                                            const char *prefix)
+{
+    oidc_claims_names_t *n = apr_palloc(p, sizeof(*n));
+    const char **names = apr_palloc(p, sizeof(*names)
+                                       * (apr_size_t)(flat->nelts + 1));
+    int i;
+
+    for (i = 0; i < flat->nelts; i++) {
+        names[i] = export_name(p, prefix,
+                               APR_ARRAY_IDX(flat, i, oidc_claim_t).name);
+    }
+    n->prefix = prefix;
+    n->names = names;
+    n->plain = names_plain(flat);
+    return n;
 }
 
 static char *scrub(char *s)
@@ -129,7 +152,7 @@ void oidc_claims_export_flat(apr_pool_t *p, const apr_array_header_t *flat,
 
     for (i = 0; i < flat->nelts; i++) {
         const oidc_claim_t *c = &APR_ARRAY_IDX(flat, i, oidc_claim_t);
-        const char *name = oidc_claims_export_name(p, prefix, c->name);
+        const char *name = export_name(p, prefix, c->name);
         if (name != NULL) {
             fn(baton, name, c->value);
         }

@@ -31,22 +31,20 @@ apr_array_header_t *oidc_claims_flatten(apr_pool_t *p, const json_t *claims);
 void oidc_claims_export_flat(apr_pool_t *p, const apr_array_header_t *flat,
                              const char *prefix, oidc_claim_fn fn,
                              void *baton);
-/* The name a claim is exported under: prefix, then name with characters
- * other than [A-Za-z0-9_-] made '_'. NULL for a name empty or too long,
- * which is not exported. */
-const char *oidc_claims_export_name(apr_pool_t *p, const char *prefix,
-                                    const char *name);
-/* Whether every name in flat is lowercase letters, digits, '_' and '-':
- * then the export leaves the names as they are, and they stay distinct. */
-int oidc_claims_names_plain(const apr_array_header_t *flat);
-
-/* The export names of a flat array, made once for `prefix` and kept with
- * it (oidc_session_image), so that a request need not make them. */
+/* The names the claims of a flat array are exported under: prefix, then
+ * the name with characters other than [A-Za-z0-9_-] made '_'. Made once
+ * and kept with a kept session (oidc_session_image), else per request. */
 typedef struct {
     const char *prefix;
-    const char *const *names;   /* one per claim; NULL: not exported */
-    int plain;                  /* oidc_claims_names_plain */
+    const char *const *names;   /* one per claim; NULL: a name empty or
+                                 * too long, not exported */
+    int plain;                  /* every name is [a-z0-9_-]: exported as it
+                                 * is, so no two become one */
 } oidc_claims_names_t;
+
+oidc_claims_names_t *oidc_claims_names_make(apr_pool_t *p,
+                                            const apr_array_header_t *flat,
+                                            const char *prefix);
 
 /* oidc_claims_string for a top-level name, from the flat form. */
 const char *oidc_claims_flat_string(const apr_array_header_t *flat,

@@ -68,7 +68,7 @@ static image_off_t put_str(image_writer_t *w, const char *s)
 }
 
 static void write_image(image_writer_t *w, const oidc_session_t *s,
-                        const char *prefix, const char *const *names)
+                        const oidc_claims_names_t *names)
 {
     const apr_array_header_t *flat = s->flat;
     image_head_t h;
@@ -93,8 +93,8 @@ static void write_image(image_writer_t *w, const oidc_session_t *s,
         h.idt_part[i] = put(w, s->idt_part[i], s->idt_len[i], 0);
         h.idt_len[i] = s->idt_len[i];
     }
-    h.prefix = put_str(w, prefix);
-    h.names_plain = prefix != NULL && oidc_claims_names_plain(flat);
+    h.prefix = names != NULL ? put_str(w, names->prefix) : 0;
+    h.names_plain = names != NULL && names->plain;
     h.nclaims = flat->nelts;
     for (i = 0; i < flat->nelts; i++) {
         const oidc_claim_t *c = &APR_ARRAY_IDX(flat, i, oidc_claim_t);
@@ -102,7 +102,7 @@ static void write_image(image_writer_t *w, const oidc_session_t *s,
         memset(&e, 0, sizeof(e));
         e.name = put_str(w, c->name);
         e.value = put_str(w, c->value);
-        e.export_name = names != NULL ? put_str(w, names[i]) : 0;
+        e.export_name = names != NULL ? put_str(w, names->names[i]) : 0;
         e.scalar = c->scalar;
         if (w->buf != NULL) {
             memcpy(w->buf + table + (apr_size_t)i * sizeof(e), &e, sizeof(e));
@@ -118,22 +118,16 @@ unsigned char *oidc_session_image_make(apr_pool_t *p, const oidc_session_t *s,
                                        const char *prefix, apr_size_t *len)
 {
     image_writer_t w = { NULL, 0 };
-    const char **names = NULL;
-    int i;
+    const oidc_claims_names_t *names;
 
     if (s->claims_doc != NULL || s->id_claims != NULL || s->flat == NULL) {
         return NULL;
     }
-    if (prefix != NULL) {
-        names = apr_palloc(p, sizeof(*names) * (apr_size_t)(s->flat->nelts + 1));
-        for (i = 0; i < s->flat->nelts; i++) {
-            names[i] = oidc_claims_export_name(p, prefix,
-                APR_ARRAY_IDX(s->flat, i, oidc_claim_t).name);
-        }
-    }
-    write_image(&w, s, prefix, names);
+    names = prefix != NULL ? oidc_claims_names_make(p, s->flat, prefix)
+                           : NULL;
+    write_image(&w, s, names);
     w.buf = apr_palloc(p, w.at);
-    write_image(&w, s, prefix, names);
+    write_image(&w, s, names);
     *len = w.at;
     return w.buf;
 }

@@ -95,6 +95,38 @@ START_TEST(export_flat_with_prefix)
 }
 END_TEST
 
+/* The names made once for a flat array are the ones the export gives, in
+ * its order; plain only when every name is [a-z0-9_-]. */
+START_TEST(names_made_as_exported)
+{
+    static const char *const docs[] = {
+        "{\"a.b\":\"1\",\"email\":\"e@x\"}",
+        "{\"sub\":\"x\",\"given-name\":\"A\",\"n_2\":3}",
+        "{\"sub\":\"x\",\"Email\":\"e\"}",
+    };
+    static const int plain[] = { 0, 1, 0 };
+    int i, k;
+
+    for (i = 0; i < 3; i++) {
+        const apr_array_header_t *flat = oidc_claims_flatten(unit_pool,
+                                                             load(docs[i]));
+        const oidc_claims_names_t *n = oidc_claims_names_make(unit_pool,
+                                                              flat, "P_");
+        apr_table_t *t = apr_table_make(unit_pool, 4);
+        const apr_table_entry_t *e;
+
+        oidc_claims_export_flat(unit_pool, flat, "P_", collect, t);
+        e = (const apr_table_entry_t *)apr_table_elts(t)->elts;
+        ck_assert_int_eq(apr_table_elts(t)->nelts, flat->nelts);
+        for (k = 0; k < flat->nelts; k++) {
+            ck_assert_str_eq(n->names[k], e[k].key);
+        }
+        ck_assert_str_eq(n->prefix, "P_");
+        ck_assert_int_eq(n->plain, plain[i]);
+    }
+}
+END_TEST
+
 START_TEST(export_scrubs_control_chars)
 {
     apr_table_t *t = export(
@@ -214,6 +246,7 @@ Suite *claims_suite(void)
     tcase_add_test(tc, export_values);
     tcase_add_test(tc, export_names);
     tcase_add_test(tc, export_flat_with_prefix);
+    tcase_add_test(tc, names_made_as_exported);
     tcase_add_test(tc, export_scrubs_control_chars);
     tcase_add_test(tc, export_bounded);
     tcase_add_test(tc, lookup);
