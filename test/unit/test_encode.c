@@ -108,6 +108,25 @@ START_TEST(b64url_strict)
     ck_assert(!oidc_is_b64url("ab/c", 4));
     ck_assert(!oidc_is_b64url("ab c", 4));
     ck_assert(!oidc_is_b64url("ab\xc3\xa9", 4));
+
+    /* Every byte: in the alphabet exactly when RFC 4648 section 5 lists it,
+     * and decoding to its place there. */
+    for (i = 0; i < 256; i++) {
+        static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                       "abcdefghijklmnopqrstuvwxyz"
+                                       "0123456789-_";
+        char in[4] = { (char)i, 'A', 'A', 'A' };
+        const char *at = i != 0 ? strchr(alphabet, (int)i) : NULL;
+        const unsigned char *out;
+
+        ck_assert_msg(oidc_is_b64url(in, 1) == (at != NULL), "byte %zu",
+                      (size_t)i);
+        out = oidc_b64url_decode(unit_pool, in, 4, &len);
+        ck_assert_msg((out != NULL) == (at != NULL), "byte %zu", (size_t)i);
+        if (out != NULL) {
+            ck_assert_uint_eq(out[0] >> 2, (unsigned)(at - alphabet));
+        }
+    }
 }
 END_TEST
 
