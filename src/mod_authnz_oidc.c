@@ -195,9 +195,9 @@ static int check_user_id(request_rec *r)
     oidc_rp_result_t res;
     oidc_rp_dir_t dir;
     const char *claim;
+    const char *type = ap_auth_type(r);
 
-    if (ap_auth_type(r) == NULL || strcasecmp(ap_auth_type(r),
-                                              OIDC_AUTH_TYPE) != 0) {
+    if (type == NULL || strcasecmp(type, OIDC_AUTH_TYPE) != 0) {
         return DECLINED;
     }
     c = server_config(r->server);

@@ -105,7 +105,8 @@ static int is_own_cookie(const char *s, apr_size_t n, const char *name,
 const char *oidc_cookies_strip_own(apr_pool_t *p, const char *header,
                                    const char *name)
 {
-    apr_array_header_t *kept = apr_array_make(p, 8, sizeof(const char *));
+    /* Made at the first cookie kept: most requests carry only ours. */
+    apr_array_header_t *kept = NULL;
     apr_size_t name_len = strlen(name);
     const char *s = header;
 
@@ -116,12 +117,15 @@ const char *oidc_cookies_strip_own(apr_pool_t *p, const char *header,
         if (!is_own_cookie(s, n, name, name_len)) {
             const char *piece = trim(p, s, n);
             if (*piece) {
+                if (kept == NULL) {
+                    kept = apr_array_make(p, 8, sizeof(const char *));
+                }
                 APR_ARRAY_PUSH(kept, const char *) = piece;
             }
         }
         s = end ? end + 1 : NULL;
     }
-    if (kept->nelts == 0) {
+    if (kept == NULL) {
         return NULL;
     }
     {

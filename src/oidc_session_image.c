@@ -172,13 +172,15 @@ oidc_session_t *oidc_session_image_open(apr_pool_t *p,
         s->idt_part[i] = h.idt_part[i] != 0 ? image + h.idt_part[i] : NULL;
         s->idt_len[i] = h.idt_len[i];
     }
+    /* Sized once and filled in place: no push per claim. */
     flat = apr_array_make(p, h.nclaims > 0 ? h.nclaims : 1,
                           sizeof(oidc_claim_t));
+    flat->nelts = h.nclaims;
     if (h.prefix != 0) {
         names = apr_palloc(p, sizeof(*names) * (apr_size_t)(h.nclaims + 1));
     }
     for (i = 0; i < h.nclaims; i++) {
-        oidc_claim_t *c = apr_array_push(flat);
+        oidc_claim_t *c = &APR_ARRAY_IDX(flat, i, oidc_claim_t);
         image_claim_t e;
         memcpy(&e, image + sizeof(h) + (apr_size_t)i * sizeof(e), sizeof(e));
         c->name = str_at(image, e.name);
