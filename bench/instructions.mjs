@@ -15,7 +15,7 @@
 // are not counted (the two pages make the same ones); memory stalls are
 // not either, so this is a guide to CPU time, not a measure of it.
 //
-// Needs valgrind and ab (apache2-utils), as the test suite does.
+// Needs valgrind and ab: apt install valgrind apache2-utils.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
