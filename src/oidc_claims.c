@@ -148,13 +148,12 @@ void oidc_claims_export_flat(apr_pool_t *p, const apr_array_header_t *flat,
                              const char *prefix, oidc_claim_fn fn,
                              void *baton)
 {
+    const oidc_claims_names_t *n = oidc_claims_names_make(p, flat, prefix);
     int i;
 
     for (i = 0; i < flat->nelts; i++) {
-        const oidc_claim_t *c = &APR_ARRAY_IDX(flat, i, oidc_claim_t);
-        const char *name = export_name(p, prefix, c->name);
-        if (name != NULL) {
-            fn(baton, name, c->value);
+        if (n->names[i] != NULL) {
+            fn(baton, n->names[i], APR_ARRAY_IDX(flat, i, oidc_claim_t).value);
         }
     }
 }

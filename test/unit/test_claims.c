@@ -105,6 +105,11 @@ START_TEST(names_made_as_exported)
         "{\"sub\":\"x\",\"Email\":\"e\"}",
     };
     static const int plain[] = { 0, 1, 0 };
+    static const char *const want[][3] = {
+        { "P_a_b", "P_email", NULL },
+        { "P_sub", "P_given-name", "P_n_2" },
+        { "P_sub", "P_Email", NULL },
+    };
     int i, k;
 
     for (i = 0; i < 3; i++) {
@@ -119,6 +124,7 @@ START_TEST(names_made_as_exported)
         e = (const apr_table_entry_t *)apr_table_elts(t)->elts;
         ck_assert_int_eq(apr_table_elts(t)->nelts, flat->nelts);
         for (k = 0; k < flat->nelts; k++) {
+            ck_assert_str_eq(n->names[k], want[i][k]);
             ck_assert_str_eq(n->names[k], e[k].key);
         }
         ck_assert_str_eq(n->prefix, "P_");
