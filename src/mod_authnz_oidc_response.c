@@ -355,15 +355,25 @@ void oidc_strip_spoofed_headers(request_rec *r, const char *claim_prefix)
     const apr_array_header_t *arr = apr_table_elts(r->headers_in);
     const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
     apr_array_header_t *doomed = NULL;
+    /* Runs for every request: most names differ from both prefixes at
+     * their first character, so that is tested first. */
+    const char claim_first = header_fold(claim_prefix[0]);
     int i;
 
     for (i = 0; i < arr->nelts; i++) {
-        if (e[i].key != NULL && (has_prefix(e[i].key, claim_prefix)
-                                 || has_prefix(e[i].key, "OIDC_"))) {
+        const char *key = e[i].key;
+        char first;
+
+        if (key == NULL) {
+            continue;
+        }
+        first = header_fold(key[0]);
+        if ((first == claim_first && has_prefix(key, claim_prefix))
+            || (first == 'o' && has_prefix(key, "OIDC_"))) {
             if (doomed == NULL) {
                 doomed = apr_array_make(r->pool, 2, sizeof(const char *));
             }
-            APR_ARRAY_PUSH(doomed, const char *) = e[i].key;
+            APR_ARRAY_PUSH(doomed, const char *) = key;
         }
     }
     for (i = 0; doomed != NULL && i < doomed->nelts; i++) {
