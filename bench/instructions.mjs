@@ -15,6 +15,8 @@
 // are not counted (the two pages make the same ones); memory stalls are
 // not either, so this is a guide to CPU time, not a measure of it.
 //
+// INSN_KEEP=1 keeps the profiles (for callgrind_annotate) and prints where.
+//
 // Needs valgrind and ab: apt install valgrind apache2-utils.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -33,22 +35,24 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'insn-'));
 fs.chmodSync(work, 0o755);
 
 // One httpd under callgrind: a login, then `count` requests of `page`.
-// Returns the path of its profile.
+// Page 'floor' is the static page of an httpd without the module, as
+// bench.mjs's static scenario. Returns the path of its profile.
 async function profile(so, page, count) {
   const port = await freePort();
   const op = await startOP({ redirectUris: [`http://127.0.0.1:${port}/oidc/callback`] });
   const { root, htdocs } = serverRoot('insn');
+  const bare = page === 'floor';
   fs.writeFileSync(`${root}/httpd.conf`, `${serverPreamble({ root, htdocs, port, logLevel: 'warn',
-    modules: [moduleLines('event'), `LoadModule authnz_oidc_module "${so}"`].join('\n') })}
+    modules: [moduleLines('event'), bare ? '' : `LoadModule authnz_oidc_module "${so}"`].join('\n') })}
 KeepAlive On
 MaxKeepAliveRequests 0
-${oidcConf(op, { extra: 'AuthOIDCUserInfo On' })}
+${bare ? '' : `${oidcConf(op, { extra: 'AuthOIDCUserInfo On' })}
 <Location /app>
     AuthType oidc
     Require valid-user
-</Location>
+</Location>`}
 `);
-  const out = path.join(work, `${path.basename(path.dirname(so))}-${page}-${count}`);
+  const out = path.join(work, `${so ? path.basename(path.dirname(so)) : 'none'}-${page}-${count}`);
   const asRoot = process.getuid() === 0;
   // httpd started as root would switch to www-data, and callgrind could then
   // not write its profile: start it as www-data, owning its root.
@@ -68,7 +72,7 @@ ${oidcConf(op, { extra: 'AuthOIDCUserInfo On' })}
       }
     }
     const browser = new Browser();
-    await browser.get(`${origin}/app/`);
+    if (!bare) await browser.get(`${origin}/app/`);
     const cookie = page === 'protected'
       ? ['-H', `Cookie: oidc_session=${browser.cookies(origin).get('oidc_session')}`] : [];
     const url = origin + (page === 'protected' ? '/app/index.html' : '/public/index.html');
@@ -108,7 +112,12 @@ async function perRequest(so, page) {
 }
 
 console.log(`user-space instructions per request (callgrind; ${HIGH} - ${LOW} requests)`);
-console.log(`${'build'.padEnd(48)} ${'static'.padStart(8)} ${'protected'.padStart(10)} ${'added'.padStart(8)} ${'in hooks'.padStart(9)}`);
+// The floor is bench.mjs's: no module loaded, so what loading it costs a
+// page it does not protect shows in "static" - "floor".
+const floor = await perRequest(null, 'floor');
+console.log(`floor (static page, httpd without the module): ${floor.total.toFixed(0)}`);
+const cols = ['static', 'protected', 'added', 'over floor', 'in hooks'];
+console.log(`${'build'.padEnd(48)} ${cols.map((c) => c.padStart(10)).join(' ')}`);
 for (const so of builds) {
   const copyDir = fs.mkdtempSync(path.join(work, 'so-'));
   fs.chmodSync(copyDir, 0o755);
@@ -117,7 +126,8 @@ for (const so of builds) {
   fs.chmodSync(copy, 0o644);
   const s = await perRequest(copy, 'static');
   const p = await perRequest(copy, 'protected');
-  console.log(`${so.slice(-48).padEnd(48)} ${s.total.toFixed(0).padStart(8)} ${p.total.toFixed(0).padStart(10)} `
-    + `${(p.total - s.total).toFixed(0).padStart(8)} ${(p.module - s.module).toFixed(0).padStart(9)}`);
+  const row = [s.total, p.total, p.total - s.total, p.total - floor.total, p.module - s.module];
+  console.log(`${so.slice(-48).padEnd(48)} ${row.map((n) => n.toFixed(0).padStart(10)).join(' ')}`);
 }
-fs.rmSync(work, { recursive: true, force: true });
+if (process.env.INSN_KEEP) console.log(`profiles kept in ${work}`);
+else fs.rmSync(work, { recursive: true, force: true });
