@@ -196,14 +196,16 @@ async function measure(scenarios) {
     s.headers = s.cookie ? [`Cookie: ${s.cookie}`] : [];
     await checkPage(s.url, s.cookie, s.expect);
     await wrk(s.url, WARMUP_SECONDS, s.headers);
-    Object.assign(s, { requests: 0, seconds: 0, cpu: 0, cmds: 0 });
+    Object.assign(s, { requests: 0, seconds: 0, cpu: 0, cmds: 0, rounds: [] });
   }
   for (let round = 0; round < ROUNDS; round++) {
     for (const s of scenarios) {
       const cmds0 = s.store && redisCommands(s.store);
       const before = cpuSample(s.server.pidFile);
       const w = await wrk(s.url, SLICE, s.headers);
-      s.cpu += cpuSpentUs(before, cpuSample(s.server.pidFile));
+      const spent = cpuSpentUs(before, cpuSample(s.server.pidFile));
+      s.cpu += spent;
+      s.rounds.push(spent / w.requests);
       if (s.store) s.cmds += redisCommands(s.store) - cmds0 - 1;   // less our own INFO
       if (w.bad || w.errors) {
         throw new Error(`${s.label}: ${w.bad} non-2xx/3xx responses, ${w.errors} socket errors\n${w.out}`);
@@ -217,7 +219,7 @@ async function measure(scenarios) {
     const row = {
       id: s.id, label: s.label, kind: 'request', count: s.requests, seconds: s.seconds,
       rate: s.requests / s.seconds, cpuTotalUs: s.cpu, cpuUs: s.cpu / s.requests,
-      storeCmds: s.store ? s.cmds / s.requests : null,
+      storeCmds: s.store ? s.cmds / s.requests : null, rounds: s.rounds,
     };
     results.push(row);
     log(`${s.label}: ${row.rate.toFixed(0)} req/s, ${row.cpuUs.toFixed(1)} µs CPU/request`);
@@ -603,9 +605,16 @@ function report(memory) {
 
   const ratio = (a, b) => `CPU ${(byId[a].cpuUs / byId[b].cpuUs).toFixed(2)}, `
     + `throughput ${(byId[a].rate / byId[b].rate).toFixed(2)}`;
+  // Each round's ratio, from the slices measured one after the other: how
+  // far a single figure can be trusted on this box.
+  const spread = (a, b) => {
+    const r = byId[a].rounds.map((us, i) => us / byId[b].rounds[i]).sort((x, y) => x - y);
+    return `rounds ${r[0].toFixed(3)}–${r[r.length - 1].toFixed(3)}, `
+      + `median ${r[Math.floor(r.length / 2)].toFixed(3)}`;
+  };
   lines.push('protected ÷ static:');
   for (const id of ['shmcb', 'memcache', 'redis', 'redis-off', 'mao-shm', 'mao-redis']) {
-    lines.push(`  ${byId[id].label.padEnd(36)} ${ratio(id, 'static')}`);
+    lines.push(`  ${byId[id].label.padEnd(36)} ${ratio(id, 'static')} (CPU ${spread(id, 'static')})`);
   }
   lines.push('mod_authnz_oidc ÷ mod_auth_openidc:');
   lines.push(`  shm (shmcb vs shm)           ${ratio('shmcb', 'mao-shm')}`);
@@ -643,6 +652,9 @@ function report(memory) {
       r.cpuTotalUs.toFixed(0), r.cpuUs.toFixed(2), (r.cpuUs / staticUs).toFixed(3),
       r.storeCmds == null ? '' : r.storeCmds.toFixed(3)].join(','))];
   fs.writeFileSync(path.join(OUT, 'results.csv'), `${csv.join('\n')}\n`);
+  const perRound = results.filter((r) => r.rounds);
+  fs.writeFileSync(path.join(OUT, 'rounds.csv'), `id,round,cpu_us\n${perRound.flatMap((r) =>
+    r.rounds.map((us, i) => `${r.id},${i + 1},${us.toFixed(2)}`)).join('\n')}\n`);
   fs.writeFileSync(path.join(OUT, 'memory.csv'),
     `metric,value,meaning\n${memory.map(([n, v, w]) => `${n},${v},"${w.replace(/"/g, "'")}"`).join('\n')}\n`);
   fs.writeFileSync(path.join(OUT, 'results.txt'), `${lines.join('\n')}\n`);
