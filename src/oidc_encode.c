@@ -33,10 +33,11 @@ const char *oidc_b64url_encode(apr_pool_t *p, const unsigned char *d,
     return out;
 }
 
-/* The value of each ASCII byte in the alphabet, -1 outside it, in rows of
- * 16 from 0x00. A lookup, not range tests: every request checks its session
- * id against this. */
-static const signed char b64url_values[128] = {
+/* The value of each byte in the alphabet, -1 outside it, in rows of 16
+ * from 0x00; every byte from 0x80 up is outside. A lookup over all 256
+ * bytes, without range tests or a test for ASCII: every request checks its
+ * session id against this. */
+static const signed char b64url_values[256] = {
     -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
     -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
     -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 62, -1, -1,
@@ -45,22 +46,32 @@ static const signed char b64url_values[128] = {
     15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -1, -1, -1, -1, 63,
     -1, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
     41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
 };
 
 static int b64url_value(unsigned char c)
 {
-    return c < 128 ? b64url_values[c] : -1;
+    return b64url_values[c];
 }
 
+/* The values OR'd together go negative at the first byte outside the
+ * alphabet; no branch per byte. Callers bound len. */
 int oidc_is_b64url(const char *s, apr_size_t len)
 {
     apr_size_t i;
+    int acc = 0;
+
     for (i = 0; i < len; i++) {
-        if (b64url_value((unsigned char)s[i]) < 0) {
-            return 0;
-        }
+        acc |= b64url_value((unsigned char)s[i]);
     }
-    return 1;
+    return acc >= 0;
 }
 
 unsigned char *oidc_b64url_decode(apr_pool_t *p, const char *in,
