@@ -172,10 +172,14 @@ oidc_session_t *oidc_session_image_open(apr_pool_t *p,
         s->idt_part[i] = h.idt_part[i] != 0 ? image + h.idt_part[i] : NULL;
         s->idt_len[i] = h.idt_len[i];
     }
-    /* Sized once and filled in place: no push per claim. */
-    flat = apr_array_make(p, h.nclaims > 0 ? h.nclaims : 1,
-                          sizeof(oidc_claim_t));
+    /* Sized once and filled in place: no push per claim, and not zeroed
+     * first as apr_array_make would (every element is written below). */
+    flat = apr_palloc(p, sizeof(*flat));
+    flat->pool = p;
+    flat->elt_size = sizeof(oidc_claim_t);
     flat->nelts = h.nclaims;
+    flat->nalloc = h.nclaims > 0 ? h.nclaims : 1;
+    flat->elts = apr_palloc(p, (apr_size_t)flat->nalloc * sizeof(oidc_claim_t));
     if (h.prefix != 0) {
         names = apr_palloc(p, sizeof(*names) * (apr_size_t)(h.nclaims + 1));
     }
