@@ -179,7 +179,8 @@ oidc_session_t *oidc_session_image_open(apr_pool_t *p,
     flat->elt_size = sizeof(oidc_claim_t);
     flat->nelts = h.nclaims;
     flat->nalloc = h.nclaims > 0 ? h.nclaims : 1;
-    flat->elts = apr_palloc(p, (apr_size_t)flat->nalloc * sizeof(oidc_claim_t));
+    flat->elts = apr_palloc(p, (apr_size_t)flat->nalloc
+                                   * sizeof(oidc_claim_t));
     if (h.prefix != 0) {
         names = apr_palloc(p, sizeof(*names) * (apr_size_t)(h.nclaims + 1));
     }
