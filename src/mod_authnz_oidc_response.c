@@ -279,7 +279,6 @@ void oidc_export_claims(request_rec *r, const oidc_server_config_t *c,
 {
     const oidc_claims_names_t *names = s->export_names;
     export_ctx_t x = { r, oidc_claim_prefix(c), how, 0 };
-    int i;
 
     if (how == OIDC_PASS_NONE) {
         return;
@@ -290,12 +289,7 @@ void oidc_export_claims(request_rec *r, const oidc_server_config_t *c,
     }
     x.add_env = (how & OIDC_PASS_ENV) && names->plain
                 && !env_has_prefix(r->subprocess_env, x.prefix);
-    for (i = 0; i < s->flat->nelts; i++) {
-        if (names->names[i] != NULL) {
-            export_one(&x, names->names[i],
-                       APR_ARRAY_IDX(s->flat, i, oidc_claim_t).value);
-        }
-    }
+    oidc_claims_export_named(s->flat, names, export_one, &x);
 }
 
 /* Tokens reach the application only where the admin asked for them. */

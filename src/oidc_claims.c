@@ -148,14 +148,8 @@ void oidc_claims_export_flat(apr_pool_t *p, const apr_array_header_t *flat,
                              const char *prefix, oidc_claim_fn fn,
                              void *baton)
 {
-    const oidc_claims_names_t *n = oidc_claims_names_make(p, flat, prefix);
-    int i;
-
-    for (i = 0; i < flat->nelts; i++) {
-        if (n->names[i] != NULL) {
-            fn(baton, n->names[i], APR_ARRAY_IDX(flat, i, oidc_claim_t).value);
-        }
-    }
+    oidc_claims_export_named(flat, oidc_claims_names_make(p, flat, prefix),
+                             fn, baton);
 }
 
 void oidc_claims_export(apr_pool_t *p, const json_t *claims, oidc_claim_fn fn,

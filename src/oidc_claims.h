@@ -45,6 +45,22 @@ typedef struct {
 oidc_claims_names_t *oidc_claims_names_make(apr_pool_t *p,
                                             const apr_array_header_t *flat,
                                             const char *prefix);
+/* fn for each claim of flat that has a name in `names` (made for flat),
+ * in order: what oidc_claims_export_flat and the module's export run.
+ * Inline, so that the module's per-request export calls its fn directly. */
+static inline void oidc_claims_export_named(const apr_array_header_t *flat,
+                                            const oidc_claims_names_t *names,
+                                            oidc_claim_fn fn, void *baton)
+{
+    int i;
+
+    for (i = 0; i < flat->nelts; i++) {
+        if (names->names[i] != NULL) {
+            fn(baton, names->names[i],
+               APR_ARRAY_IDX(flat, i, oidc_claim_t).value);
+        }
+    }
+}
 
 /* oidc_claims_string for a top-level name, from the flat form. */
 const char *oidc_claims_flat_string(const apr_array_header_t *flat,
