@@ -114,8 +114,9 @@ static oidc_rp_lookup_t fresh_session(const oidc_rp_ctx_t *ctx,
                                       const unsigned char *key,
                                       oidc_session_t *s, oidc_session_t **out);
 
-oidc_rp_lookup_t oidc_rp_load_session(const oidc_rp_ctx_t *ctx,
-                                      const char *id, oidc_session_t **out)
+static oidc_rp_lookup_t load_session(const oidc_rp_ctx_t *ctx,
+                                     const char *id, int kept_ok,
+                                     oidc_session_t **out)
 {
     const oidc_rp_config_t *cfg = ctx->cfg;
     unsigned char key[OIDC_SESSION_STORE_KEY_LEN];
@@ -131,8 +132,9 @@ oidc_rp_lookup_t oidc_rp_load_session(const oidc_rp_ctx_t *ctx,
     /* The generation is taken before any store lookup: a write after it
      * makes what that lookup reads stale, and a kept copy is good only
      * while the generation it was read under still holds. */
-    if (keeps && oidc_session_cache_get(cfg->cache, id, ctx->pool, key,
-                                        &kept_gen, &image, &image_len)) {
+    if (keeps && kept_ok
+        && oidc_session_cache_get(cfg->cache, id, ctx->pool, key,
+                                  &kept_gen, &image, &image_len)) {
         gen = ctx->store->generation(ctx->store, key, sizeof(key));
         s = gen != 0 && gen == kept_gen
             ? oidc_session_image_open(ctx->pool, image, image_len) : NULL;
@@ -191,7 +193,19 @@ oidc_rp_lookup_t oidc_rp_load_session(const oidc_rp_ctx_t *ctx,
     return found;
 }
 
-/* The rest of oidc_rp_load_session, for a record read now or kept. */
+oidc_rp_lookup_t oidc_rp_load_session(const oidc_rp_ctx_t *ctx,
+                                      const char *id, oidc_session_t **out)
+{
+    return load_session(ctx, id, 1, out);
+}
+
+oidc_rp_lookup_t oidc_rp_reload_session(const oidc_rp_ctx_t *ctx,
+                                        const char *id, oidc_session_t **out)
+{
+    return load_session(ctx, id, 0, out);
+}
+
+/* The rest of load_session, for a record read now or kept. */
 static oidc_rp_lookup_t fresh_session(const oidc_rp_ctx_t *ctx,
                                       const unsigned char *key,
                                       oidc_session_t *s, oidc_session_t **out)
@@ -250,6 +264,29 @@ apr_status_t oidc_rp_save_session(const oidc_rp_ctx_t *ctx, const char *id,
              "Your sign-in could not be saved. Please try again later.");
     }
     return rv;
+}
+
+/* A kept record may trail the store (AuthOIDCSessionCacheLag), and a write
+ * from it could put back what another node just replaced, a rotated
+ * refresh token say: a write starts from the stored record. NULL when the
+ * session ended meanwhile; s itself when the store cannot answer (the
+ * write will not either, and says so). */
+static oidc_session_t *stored_for_write(const oidc_rp_ctx_t *ctx,
+                                        const char *id, oidc_session_t *s)
+{
+    oidc_session_t *stored;
+
+    if (ctx->cfg->cache == NULL) {
+        return s;
+    }
+    switch (oidc_rp_reload_session(ctx, id, &stored)) {
+    case LOOKUP_FOUND:
+        return stored;
+    case LOOKUP_NONE:
+        return NULL;
+    default:
+        return s;
+    }
 }
 
 /* ---- UserInfo ----------------------------------------------------------- */
@@ -315,6 +352,14 @@ apr_time_t oidc_rp_ended_mark_expiry(const oidc_rp_ctx_t *ctx)
     return ctx->now + 2 * ctx->cfg->refresh_hold + apr_time_from_sec(60);
 }
 
+static int userinfo_due(const oidc_rp_ctx_t *ctx, const oidc_session_t *s)
+{
+    const oidc_rp_config_t *cfg = ctx->cfg;
+
+    return cfg->userinfo && cfg->userinfo_interval > 0
+        && ctx->now - s->userinfo_at > cfg->userinfo_interval;
+}
+
 /* ---- the sid and sub indexes (for logout from the OP) --------------------- */
 
 static void index_session(const oidc_rp_ctx_t *ctx, const char *id,
@@ -358,6 +403,7 @@ static int end_indexed(const oidc_rp_ctx_t *ctx, oidc_index_kind_t kind,
     }
     return ended;
 }
+
 
 /* ---- the redirect to the OP ------------------------------------------- */
 
@@ -464,8 +510,12 @@ void oidc_rp_authenticate(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
             break;
         }
     }
-    if (s != NULL && cfg->userinfo && cfg->userinfo_interval > 0
-        && ctx->now - s->userinfo_at > cfg->userinfo_interval) {
+    if (s != NULL && (userinfo_due(ctx, s)
+                      || oidc_session_needs_touch(s, ctx->now,
+                                                  cfg->inactivity))) {
+        s = stored_for_write(ctx, id, s);
+    }
+    if (s != NULL && userinfo_due(ctx, s)) {
         oidc_rp_result_t ignored;
         oidc_rp_result_init(p, &ignored);
         refresh_userinfo(ctx, s);

@@ -244,7 +244,7 @@ oidc_refresh_outcome_t oidc_rp_refresh_if_due(const oidc_rp_ctx_t *ctx,
             apr_sleep(POLL_INTERVAL);
         }
         /* Read the record again: it may have been refreshed or ended. */
-        switch (oidc_rp_load_session(ctx, id, &current)) {
+        switch (oidc_rp_reload_session(ctx, id, &current)) {
         case LOOKUP_STORE_DOWN:
             outcome = unavailable(ctx, seen, 503, res);
             break;

@@ -1601,6 +1601,71 @@ START_TEST(refresh_lock_held_elsewhere)
 }
 END_TEST
 
+/* The session record in the store, opened. */
+static oidc_session_t *stored_session(const char *id)
+{
+    unsigned char key[OIDC_SESSION_STORE_KEY_LEN];
+    oidc_session_t *s;
+    entry_t *e;
+
+    oidc_session_store_key(id, key);
+    e = apr_hash_get(fs.h, key, sizeof(key));
+    ck_assert_ptr_nonnull(e);
+    ck_assert_int_eq(oidc_session_open(unit_pool, cfg.session_key, id,
+                                       e->val, e->len, &s), APR_SUCCESS);
+    return s;
+}
+
+/* A kept record may trail the store (memcache with AuthOIDCSessionCacheLag:
+ * another node's write not yet announced). What this process writes, and
+ * the refresh it decides on, start from the store, never from that copy:
+ * else rt-1 would go to the OP again, or back into the store. */
+START_TEST(kept_record_behind_the_store_is_not_written_back)
+{
+    const char *id;
+    oidc_rp_result_t res;
+    int gets;
+
+    store.generation = store_generation;
+    cfg.cache = oidc_session_cache_create(unit_pool, 8, 8192);
+    id = login_with_refresh();
+    authenticate_at(id, 1, 0);
+    gets = fs.gets;
+    res = authenticate_at(id, 2, 0);
+    ck_assert_int_eq(fs.gets, gets);                  /* kept */
+    ck_assert_str_eq(res.session->refresh_token, "rt-1");
+
+    /* Another node refreshes; this process has not heard of it. */
+    other_id = id;
+    other_after_gets = fs.gets;
+    other_process_refreshes(&fs);
+    res = authenticate_at(id, 3, 0);
+    ck_assert_str_eq(res.session->refresh_token, "rt-1");   /* the lag */
+
+    /* A touch is due (inactivity / 16), the refresh not yet: the touch
+     * writes what the store holds. */
+    res = authenticate_at(id, 100, 0);
+    ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
+    ck_assert_str_eq(stored_session(id)->refresh_token, "rt-9");
+    ck_assert(stored_session(id)->last_seen == NOW + apr_time_from_sec(100));
+
+    /* Once more behind: the kept copy says the refresh is due, the store
+     * that it was done. */
+    ctx.now = NOW;
+    id = login_with_refresh();
+    authenticate_at(id, 1, 0);
+    authenticate_at(id, 2, 0);
+    other_id = id;
+    other_after_gets = fs.gets;
+    other_process_refreshes(&fs);
+    res = authenticate_at(id, 250, 0);
+    ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
+    ck_assert_int_eq(op.token_calls, 0);
+    ck_assert_str_eq(res.session->access_token, "at-9");
+    ck_assert_str_eq(stored_session(id)->refresh_token, "rt-9");
+}
+END_TEST
+
 START_TEST(refresh_store_down)
 {
     const char *id = login_with_refresh();
@@ -1738,6 +1803,7 @@ Suite *rp_suite(void)
     tcase_add_test(tc, refreshed_id_token_validated);
     tcase_add_test(tc, refresh_lock_held_elsewhere);
     tcase_add_test(tc, refresh_store_down);
+    tcase_add_test(tc, kept_record_behind_the_store_is_not_written_back);
     tcase_add_test(tc, no_refresh_without_refresh_token);
     tcase_add_test(tc, logout_during_refresh_stands);
     tcase_add_test(tc, userinfo_merged_under_id_token);
