@@ -35,9 +35,11 @@ typedef struct {
     /* Per-key-hash write counters, so that each process may keep records
      * it opened (oidc_session_cache): in shared memory for shmcb, bumped by
      * every write on the node; per process for redis, bumped as redis
-     * reports changes (watch). NULL for memcache. */
+     * reports changes (watch); for memcache with a lag, shared by the node
+     * and bumped also as the change log says (changelog). NULL else. */
     volatile apr_uint64_t *generations;
     struct oidc_watch_t *watch;   /* redis */
+    struct oidc_changelog_t *changelog;   /* memcache with a lag */
     int keep_records;             /* some provider keeps records (child_init) */
     server_rec *server;
     oidc_store_t store;           /* the core's view of it */
@@ -56,6 +58,7 @@ typedef struct {
     apr_interval_time_t max_age;
     apr_int64_t max_session_size;
     int session_cache;                /* -1 unset, 0 off, 1 on */
+    apr_interval_time_t cache_lag;    /* main server only; -1 unset */
     const char *cookie_name;
     const char *claim_prefix;
     int ssl_verify;
@@ -115,9 +118,11 @@ const char *oidc_claim_prefix(const oidc_server_config_t *c);
 /* store */
 int oidc_store_pre_config(apr_pool_t *pconf);
 const char *oidc_store_check_spec(apr_pool_t *p, const char *spec);
+/* lag: AuthOIDCSessionCacheLag, for memcache (0: none). */
 oidc_glue_store_t *oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,
                                    server_rec *s, const char *spec,
-                                   apr_size_t max_record, const char **err);
+                                   apr_size_t max_record,
+                                   apr_interval_time_t lag, const char **err);
 void oidc_store_child_init(apr_pool_t *p, server_rec *s);
 /* The servers of a memcache or redis spec ("host[:port],..."). */
 #define OIDC_STORE_MAX_SERVERS 16
@@ -146,6 +151,26 @@ void oidc_watch_child_init(oidc_watch_t *w, apr_pool_t *pchild);
 /* Nonzero when every change redis has sent this process so far is known:
  * records kept under unchanged generations are still the stored ones. */
 int oidc_watch_current(oidc_watch_t *w);
+
+/* changelog: memcache writers announce their changes, processes poll */
+typedef struct oidc_changelog_t oidc_changelog_t;
+/* servers: oidc_store_server_t; label names them in the log. A process
+ * trusts what it keeps for at most `lag` after its last read of the log.
+ * last_flush: a word of the node's shared memory. */
+oidc_changelog_t *oidc_changelog_make(apr_pool_t *pconf, server_rec *s,
+                                      const apr_array_header_t *servers,
+                                      const char *label,
+                                      apr_interval_time_t lag,
+                                      volatile apr_uint64_t *last_flush,
+                                      oidc_watch_changed_fn changed,
+                                      void *baton, const char **err);
+void oidc_changelog_child_init(oidc_changelog_t *c, apr_pool_t *pchild);
+/* Announces a write or delete of key, made by this node. */
+apr_status_t oidc_changelog_note(oidc_changelog_t *c, apr_pool_t *p,
+                                 const unsigned char *key,
+                                 apr_size_t key_len);
+/* Nonzero while this process has read the log within the lag. */
+int oidc_changelog_current(oidc_changelog_t *c);
 
 /* claim: atomic claims on memcache and redis servers */
 typedef struct oidc_claim_client_t oidc_claim_client_t;

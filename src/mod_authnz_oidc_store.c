@@ -182,7 +182,8 @@ static apr_uint64_t store_generation(const oidc_store_t *st,
 {
     const oidc_glue_store_t *g = ((const store_baton_t *)st->baton)->g;
 
-    if (g->watch != NULL && !oidc_watch_current(g->watch)) {
+    if ((g->watch != NULL && !oidc_watch_current(g->watch))
+        || (g->changelog != NULL && !oidc_changelog_current(g->changelog))) {
         return 0;
     }
     return apr_atomic_read64(generation_of(g, key, key_len)) | 1;
@@ -198,8 +199,8 @@ static void written(const oidc_glue_store_t *g, const unsigned char *key,
     }
 }
 
-/* What redis reports, in this process: a key, or every key. */
-static void redis_changed(void *baton, const unsigned char *key,
+/* What redis or the change log reports: a key, or every key. */
+static void changed_elsewhere(void *baton, const unsigned char *key,
                           apr_size_t key_len)
 {
     const oidc_glue_store_t *g = baton;
@@ -232,6 +233,9 @@ static apr_status_t store_put(const oidc_store_t *st, apr_pool_t *p,
         apr_global_mutex_unlock(g->mutex);
     }
     written(g, key, key_len);
+    if (g->changelog != NULL) {
+        oidc_changelog_note(g->changelog, p, key, key_len);
+    }
     return rv;
 }
 
@@ -250,6 +254,9 @@ static apr_status_t store_del(const oidc_store_t *st, apr_pool_t *p,
         apr_global_mutex_unlock(g->mutex);
     }
     written(g, key, key_len);
+    if (g->changelog != NULL) {
+        oidc_changelog_note(g->changelog, p, key, key_len);
+    }
     return rv == APR_NOTFOUND ? APR_SUCCESS : rv;
 }
 
@@ -325,7 +332,8 @@ static apr_status_t store_destroy(void *data)
 
 oidc_glue_store_t *oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,
                                    server_rec *s, const char *spec,
-                                   apr_size_t max_record, const char **err)
+                                   apr_size_t max_record,
+                                   apr_interval_time_t lag, const char **err)
 {
     oidc_glue_store_t *g = apr_pcalloc(pconf, sizeof(*g));
     store_baton_t *b = apr_pcalloc(pconf, sizeof(*b));
@@ -385,9 +393,11 @@ oidc_glue_store_t *oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,
         return NULL;
     }
     apr_pool_cleanup_register(pconf, g, store_destroy, apr_pool_cleanup_null);
-    if (strcmp(name, "shmcb") == 0) {
+    if (strcmp(name, "shmcb") == 0
+        || (strcmp(name, "memcache") == 0 && lag > 0)) {
         apr_shm_t *shm;
-        apr_size_t bytes = GENERATION_SLOTS * sizeof(apr_uint64_t);
+        /* The counters, and for memcache the node's last forget_all. */
+        apr_size_t bytes = (GENERATION_SLOTS + 1) * sizeof(apr_uint64_t);
         /* Anonymous: the children inherit it; gone with this generation. */
         if (apr_shm_create(&shm, bytes, NULL, pconf) != APR_SUCCESS) {
             *err = "cannot create its shared memory for write counters";
@@ -396,13 +406,24 @@ oidc_glue_store_t *oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,
         g->generations = apr_shm_baseaddr_get(shm);
         memset((void *)g->generations, 0, bytes);
     }
+    if (strcmp(name, "memcache") == 0) {
+        /* Announced even by nodes that keep nothing, for those that do. */
+        g->changelog = oidc_changelog_make(pconf, s, servers, arg, lag,
+                                           g->generations
+                                           ? &g->generations[GENERATION_SLOTS]
+                                           : NULL,
+                                           changed_elsewhere, g, err);
+        if (g->changelog == NULL) {
+            return NULL;
+        }
+    }
     else if (strcmp(name, "redis") == 0) {
         /* Each child changes its own copy, as its connection reports. */
         g->generations = apr_pcalloc(pconf, GENERATION_SLOTS
                                             * sizeof(apr_uint64_t));
         g->watch = oidc_watch_make(pconf, s, servers, arg,
                                    STORE_NAMESPACE ":",
-                                   redis_changed, g, err);
+                                   changed_elsewhere, g, err);
         if (g->watch == NULL) {
             return NULL;
         }
@@ -437,6 +458,10 @@ void oidc_store_child_init(apr_pool_t *p, server_rec *s)
         }
         if (g->watch != NULL && g->keep_records) {
             oidc_watch_child_init(g->watch, p);
+        }
+        if (g->changelog != NULL && g->generations != NULL
+            && g->keep_records) {
+            oidc_changelog_child_init(g->changelog, p);
         }
     }
 }

@@ -38,6 +38,8 @@ const broken = [
   ['Require oidc-claim without value', good.replace('Require oidc-claim groups admins', 'Require oidc-claim groups'), /needs a claim name and at least one value/],
   ['unknown refresh failure', `${good}\nAuthOIDCRefreshFailure logout`, /AuthOIDCRefreshFailure must be reauthenticate, 401 or 502/],
   ['negative refresh lead', `${good}\nAuthOIDCRefreshBeforeExpiry -5`, /AuthOIDCRefreshBeforeExpiry must be a number of seconds from 0/],
+  ['cache lag too short', `${good}\nAuthOIDCSessionCacheLag 5`, /AuthOIDCSessionCacheLag must be 0 or a number of milliseconds from 10 to 10000/],
+  ['cache lag in a vhost', `${good}\n<VirtualHost *:80>\nAuthOIDCSessionCacheLag 100\n</VirtualHost>`, /AuthOIDCSessionCacheLag cannot occur within <VirtualHost> section/],
   ['redirect URI with query', good.replace('/oidc/callback', '/oidc/callback?x=1'), /AuthOIDCRedirectURI must be/],
 ];
 
