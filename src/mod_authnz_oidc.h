@@ -8,6 +8,7 @@
 #include <http_request.h>
 #include <ap_socache.h>
 #include <apr_global_mutex.h>
+#include <apr_thread_proc.h>
 
 #include "oidc_rp.h"
 
@@ -124,6 +125,13 @@ oidc_glue_store_t *oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,
                                    apr_size_t max_record,
                                    apr_interval_time_t lag, const char **err);
 void oidc_store_child_init(apr_pool_t *p, server_rec *s);
+/* Starts run(data) in a thread of this child that no signal reaches, made
+ * in tpool (a subpool of pchild); stop(data) must end and join it, and runs
+ * before pchild's subpools are destroyed. */
+apr_status_t oidc_store_thread_start(apr_pool_t *pchild, apr_pool_t *tpool,
+                                    apr_thread_start_t run,
+                                    apr_status_t (*stop)(void *), void *data,
+                                    apr_thread_t **thread);
 /* The servers of a memcache or redis spec ("host[:port],..."). */
 #define OIDC_STORE_MAX_SERVERS 16
 typedef struct {

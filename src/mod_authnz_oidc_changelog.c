@@ -18,8 +18,6 @@
  * keeps. A writer that cannot announce its change says so; to bound what
  * that costs, the node forgets everything it keeps every MAX_KEEP.
  */
-#include <signal.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <apr_atomic.h>
@@ -330,7 +328,6 @@ static apr_status_t changelog_stop(void *data)
 
 void oidc_changelog_child_init(oidc_changelog_t *c, apr_pool_t *pchild)
 {
-    sigset_t all, old;
     apr_pool_t *tpool;
     apr_status_t rv;
 
@@ -342,19 +339,13 @@ void oidc_changelog_child_init(oidc_changelog_t *c, apr_pool_t *pchild)
         rv = apr_pool_create(&tpool, pchild);
     }
     if (rv == APR_SUCCESS) {
-        /* Signals are the MPM's business: none may land on this thread. */
-        sigfillset(&all);
-        pthread_sigmask(SIG_BLOCK, &all, &old);
-        rv = apr_thread_create(&c->thread, NULL, poll_thread, c, tpool);
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        rv = oidc_store_thread_start(pchild, tpool, poll_thread,
+                                     changelog_stop, c, &c->thread);
     }
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, rv, c->s,
                      "[oidc-store] memcache %s: cannot start following "
                      "session changes; every request reads the store",
                      c->servers);
-        return;
     }
-    /* Before pchild's subpools go, the thread's among them. */
-    apr_pool_pre_cleanup_register(pchild, c, changelog_stop);
 }

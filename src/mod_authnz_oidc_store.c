@@ -3,6 +3,8 @@
  * provider is not multi-process safe (mod_ssl's rule). Claims go to the
  * memcache or redis servers themselves (mod_authnz_oidc_claim.c), or else to
  * the socache under that mutex. */
+#include <signal.h>
+#include <pthread.h>
 #include <string.h>
 #include <apr_atomic.h>
 #include <apr_shm.h>
@@ -201,7 +203,7 @@ static void written(const oidc_glue_store_t *g, const unsigned char *key,
 
 /* What redis or the change log reports: a key, or every key. */
 static void changed_elsewhere(void *baton, const unsigned char *key,
-                          apr_size_t key_len)
+                              apr_size_t key_len)
 {
     const oidc_glue_store_t *g = baton;
     apr_size_t i;
@@ -443,6 +445,26 @@ oidc_glue_store_t *oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,
     }
     APR_ARRAY_PUSH(all_stores, oidc_glue_store_t *) = g;
     return g;
+}
+
+apr_status_t oidc_store_thread_start(apr_pool_t *pchild, apr_pool_t *tpool,
+                                    apr_thread_start_t run,
+                                    apr_status_t (*stop)(void *), void *data,
+                                    apr_thread_t **thread)
+{
+    sigset_t all, old;
+    apr_status_t rv;
+
+    /* Signals are the MPM's business: none may land on this thread. */
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    rv = apr_thread_create(thread, NULL, run, data, tpool);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rv == APR_SUCCESS) {
+        /* Before pchild's subpools go, the thread's among them. */
+        apr_pool_pre_cleanup_register(pchild, data, stop);
+    }
+    return rv;
 }
 
 void oidc_store_child_init(apr_pool_t *p, server_rec *s)

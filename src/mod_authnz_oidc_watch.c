@@ -18,8 +18,6 @@
  * thread opens and closes sockets; requests read them under the mutex, and
  * only while `live`.
  */
-#include <signal.h>
-#include <pthread.h>
 #include <string.h>
 #include <apr_network_io.h>
 #include <apr_poll.h>
@@ -423,7 +421,6 @@ static apr_status_t watch_stop(void *data)
 
 void oidc_watch_child_init(oidc_watch_t *w, apr_pool_t *pchild)
 {
-    sigset_t all, old;
     apr_pool_t *tpool;
     apr_status_t rv;
     int i;
@@ -450,18 +447,12 @@ void oidc_watch_child_init(oidc_watch_t *w, apr_pool_t *pchild)
     for (i = 0; i < w->n; i++) {
         w->conn[i].buf = apr_palloc(pchild, READ_BUFFER);
     }
-    /* Signals are the MPM's business: none may land on this thread. */
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &old);
-    rv = apr_thread_create(&w->thread, NULL, watch_thread, w, tpool);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    rv = oidc_store_thread_start(pchild, tpool, watch_thread, watch_stop, w,
+                                 &w->thread);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, rv, w->s,
                      "[oidc-store] redis %s: cannot start the thread that "
                      "follows session changes; every request reads the "
                      "store", w->servers);
-        return;
     }
-    /* Before pchild's subpools go, the thread's among them. */
-    apr_pool_pre_cleanup_register(pchild, w, watch_stop);
 }

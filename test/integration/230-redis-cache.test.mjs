@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import {
   startOP, startHttpd, startStore, oidcConf, freePort, Browser, rawRequest,
-  unexpectedErrors,
+  unexpectedErrors, signIn, visit, burst,
 } from './lib/harness.mjs';
 
 let op, store;
@@ -27,27 +27,6 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function waitForTrackers(min) {
   for (let i = 0; i < 100 && trackers().length < min; i++) await sleep(50);
   assert.ok(trackers().length >= min, `only ${trackers().length} tracking connections`);
-}
-
-// Signs in on node a; returns the session id, for any node to use.
-async function signIn(a) {
-  const browser = new Browser();
-  assert.equal((await browser.get(`${a.origin}/app/`)).status, 200);
-  return browser.cookies(a.origin).get('oidc_session');
-}
-
-const visit = (node, id) => rawRequest(`${node.origin}/app/`, {
-  headers: { Accept: 'text/html', Cookie: `oidc_session=${id}` },
-});
-
-// Concurrent requests, to reach many processes and threads at once.
-async function burst(node, id, n = 24) {
-  const all = await Promise.all(Array.from({ length: n }, () => visit(node, id)));
-  for (const res of all) {
-    if (res.status === 200) assert.match(res.body, /PROTECTED-CONTENT/);
-    else assert.doesNotMatch(res.body, /PROTECTED-CONTENT/);
-  }
-  return all.map((r) => r.status);
 }
 
 const MPMS = ['event', 'prefork'];

@@ -8,8 +8,8 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import {
-  startOP, startHttpd, startStore, oidcConf, freePort, Browser, rawRequest,
-  unexpectedErrors,
+  startOP, startHttpd, startStore, oidcConf, freePort, rawRequest,
+  unexpectedErrors, signIn, visit, burst,
 } from './lib/harness.mjs';
 
 const LAG_MS = 300;
@@ -34,26 +34,6 @@ function memcache(command, last = /^(END|OK)\r$/m) {
 async function sessionGets() {
   const m = /PREFIX authnz_oidc get (\d+)/.exec(await memcache('stats detail dump'));
   return Number(m?.[1] ?? 0);
-}
-
-async function signIn(node) {
-  const browser = new Browser();
-  assert.equal((await browser.get(`${node.origin}/app/`)).status, 200);
-  return browser.cookies(node.origin).get('oidc_session');
-}
-
-const visit = (node, id) => rawRequest(`${node.origin}/app/`, {
-  headers: { Accept: 'text/html', Cookie: `oidc_session=${id}` },
-});
-
-// Concurrent requests, to reach many processes and threads at once.
-async function burst(node, id, n = 24) {
-  const all = await Promise.all(Array.from({ length: n }, () => visit(node, id)));
-  for (const res of all) {
-    if (res.status === 200) assert.match(res.body, /PROTECTED-CONTENT/);
-    else assert.doesNotMatch(res.body, /PROTECTED-CONTENT/);
-  }
-  return new Set(all.map((r) => r.status));
 }
 
 const logout = (node, id) => rawRequest(`${node.origin}/oidc/logout`, {

@@ -1,6 +1,7 @@
 // Integration-test harness: a real OP (oidc-provider), real httpd instances
 // loading the freshly built module, and a browser-like client with a cookie
 // jar. Everything listens on 127.0.0.1 only.
+import assert from 'node:assert/strict';
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -517,4 +518,29 @@ export async function startStore(kind, { args = [] } = {}) {
   };
   await store.start();
   return store;
+}
+
+// Signs in on node with a fresh browser; returns the session id, for any
+// node sharing its store to use.
+export async function signIn(node) {
+  const browser = new Browser();
+  const res = await browser.get(`${node.origin}/app/`);
+  if (res.status !== 200) throw new Error(`sign-in ended with ${res.status} !== 200`);
+  return browser.cookies(node.origin).get('oidc_session');
+}
+
+// One request for /app/ with session id.
+export const visit = (node, id) => rawRequest(`${node.origin}/app/`, {
+  headers: { Accept: 'text/html', Cookie: `oidc_session=${id}` },
+});
+
+// n concurrent visits, to reach many processes and threads at once: the set
+// of their statuses. Only a 200 may carry the protected page.
+export async function burst(node, id, n = 24) {
+  const all = await Promise.all(Array.from({ length: n }, () => visit(node, id)));
+  for (const res of all) {
+    if (res.status === 200) assert.match(res.body, /PROTECTED-CONTENT/);
+    else assert.doesNotMatch(res.body, /PROTECTED-CONTENT/);
+  }
+  return new Set(all.map((r) => r.status));
 }
