@@ -252,6 +252,18 @@ DirectoryIndex index.html
 
 // Starts an httpd. `oidc` is the server-level AuthOIDC* configuration;
 // `locations` what each test protects. Returns its origin and controls.
+// Every httpd started and not stopped: a test file that fails before its
+// after() hook stops them must not leave them running (their threads poll
+// the stores, and later benchmarks would pay for it).
+const running = new Set();
+process.on('exit', () => {
+  for (const root of running) {
+    try {
+      process.kill(Number(fs.readFileSync(path.join(root, 'httpd.pid'), 'utf8')), 'SIGTERM');
+    } catch { /* gone already */ }
+  }
+});
+
 export async function startHttpd({
   name = 'httpd', port, mpm = 'event', oidc, locations = '', extraModules = [],
   extraConf = '', logLevel = 'authnz_oidc:debug',
@@ -316,6 +328,7 @@ ${extraConf}
     throw new Error(`httpd did not start: ${e.stderr || e.message}\n${readLog(root)}`
       + `\n${sanitizerReports(root)}`);
   }
+  running.add(root);
   await waitForPort(port);
   const origin = `http://127.0.0.1:${port}`;
   return {
@@ -323,6 +336,7 @@ ${extraConf}
     errorLog: () => readLog(root),
     configtest: () => run(['-t']),
     async stop() {
+      running.delete(root);
       const pidFile = path.join(root, 'httpd.pid');
       let pid;
       try { pid = Number(fs.readFileSync(pidFile, 'utf8')); } catch { return; }
