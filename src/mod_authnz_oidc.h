@@ -163,13 +163,11 @@ int oidc_watch_current(oidc_watch_t *w);
 /* changelog: memcache writers announce their changes, processes poll */
 typedef struct oidc_changelog_t oidc_changelog_t;
 /* servers: oidc_store_server_t; label names them in the log. A process
- * trusts what it keeps for at most `lag` after its last read of the log.
- * last_flush: a word of the node's shared memory. */
+ * trusts what it keeps for at most `lag` after its last read of the log. */
 oidc_changelog_t *oidc_changelog_make(apr_pool_t *pconf, server_rec *s,
                                       const apr_array_header_t *servers,
                                       const char *label,
                                       apr_interval_time_t lag,
-                                      volatile apr_uint64_t *last_flush,
                                       oidc_watch_changed_fn changed,
                                       void *baton, const char **err);
 void oidc_changelog_child_init(oidc_changelog_t *c, apr_pool_t *pchild);
@@ -177,8 +175,10 @@ void oidc_changelog_child_init(oidc_changelog_t *c, apr_pool_t *pchild);
 apr_status_t oidc_changelog_note(oidc_changelog_t *c, apr_pool_t *p,
                                  const unsigned char *key,
                                  apr_size_t key_len);
-/* Nonzero while this process has read the log within the lag. */
-int oidc_changelog_current(oidc_changelog_t *c);
+/* 0 while this process has not read the log within the lag (and then it
+ * starts reading it again); else its epoch, which moves whenever it cannot
+ * vouch for what it kept before. */
+apr_uint64_t oidc_changelog_epoch(oidc_changelog_t *c);
 
 /* claim: atomic claims on memcache and redis servers */
 typedef struct oidc_claim_client_t oidc_claim_client_t;

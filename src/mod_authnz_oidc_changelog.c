@@ -11,12 +11,16 @@
  * Processes of one node share their write counters in shared memory
  * (mod_authnz_oidc_store.c), so a change made on this node is seen at once
  * by all of them; a change made on another node is seen within the lag.
- * Whatever cannot be followed one by one is taken as "every key changed":
- * a counter that vanished (memcache restarted, flushed, evicted it) or
- * jumped, an entry that is missing, more changes than one poll reads. A
- * process that has not read the counter within the lag trusts nothing it
- * keeps. A writer that cannot announce its change says so; to bound what
- * that costs, the node forgets everything it keeps every MAX_KEEP.
+ * What a process cannot follow one by one (a counter that vanished because
+ * memcache restarted or was flushed, or that jumped; a missing entry; more
+ * changes than one poll reads; a gap while it could not read the log) it
+ * answers by moving its epoch, which is part of every generation it gives:
+ * everything it keeps is then read again. A process that has not read the
+ * counter within the lag trusts nothing it keeps. A writer that cannot
+ * announce its change says so; to bound what that costs, each process
+ * moves its epoch every MAX_KEEP anyway. A process that served nobody
+ * during one poll interval stops polling until a request asks again, so
+ * idle processes cost memcache nothing.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -52,14 +56,17 @@ struct oidc_changelog_t {
     char node[2 * NODE_TAG_BYTES + 1];   /* this node's name in entries */
     oidc_watch_changed_fn changed;
     void *baton;
-    volatile apr_uint64_t *last_flush;   /* the node's, in shared memory */
 
     /* In the child. */
     apr_thread_mutex_t *mutex;
     apr_thread_cond_t *wake;
     apr_thread_t *thread;
     volatile int stopping;
-    volatile apr_uint64_t polled;  /* start of the last good poll */
+    volatile apr_uint64_t polled;  /* start of the last good poll, or 0 */
+    volatile apr_uint64_t epoch;   /* moved to distrust all that is kept */
+    volatile int asked;            /* a request wanted a voucher */
+    volatile int idle;             /* the thread waits for a request */
+    apr_time_t epoch_moved;
     apr_uint32_t cursor;           /* the last number handled */
     int synced;
     int warned;
@@ -69,7 +76,6 @@ oidc_changelog_t *oidc_changelog_make(apr_pool_t *pconf, server_rec *s,
                                       const apr_array_header_t *servers,
                                       const char *label,
                                       apr_interval_time_t lag,
-                                      volatile apr_uint64_t *last_flush,
                                       oidc_watch_changed_fn changed,
                                       void *baton, const char **err)
 {
@@ -83,7 +89,7 @@ oidc_changelog_t *oidc_changelog_make(apr_pool_t *pconf, server_rec *s,
     c->lag = lag;
     c->changed = changed;
     c->baton = baton;
-    c->last_flush = last_flush;
+    c->epoch = 1;
     if (oidc_random(tag, sizeof(tag)) != APR_SUCCESS) {
         *err = "cannot draw a random node name for its change log";
         return NULL;
@@ -165,12 +171,23 @@ apr_status_t oidc_changelog_note(oidc_changelog_t *c, apr_pool_t *p,
     return rv;
 }
 
-int oidc_changelog_current(oidc_changelog_t *c)
+apr_uint64_t oidc_changelog_epoch(oidc_changelog_t *c)
 {
     apr_uint64_t polled = apr_atomic_read64(&c->polled);
 
-    return polled != 0
-        && apr_time_now() - (apr_time_t)polled <= c->lag;
+    if (!c->asked) {
+        c->asked = 1;
+    }
+    if (polled != 0 && apr_time_now() - (apr_time_t)polled <= c->lag) {
+        return apr_atomic_read64(&c->epoch);
+    }
+    if (c->idle && c->mutex != NULL) {
+        apr_thread_mutex_lock(c->mutex);
+        c->idle = 0;
+        apr_thread_cond_signal(c->wake);
+        apr_thread_mutex_unlock(c->mutex);
+    }
+    return 0;
 }
 
 /* Handles entry n: 1 when it could be read, else 0. */
@@ -201,10 +218,11 @@ static int follow(oidc_changelog_t *c, apr_pool_t *p, apr_uint32_t n)
     return 1;
 }
 
+/* Nothing this process keeps is trusted again: read afresh. */
 static void forget_all(oidc_changelog_t *c, apr_time_t now)
 {
-    c->changed(c->baton, NULL, 0);
-    apr_atomic_set64(c->last_flush, (apr_uint64_t)now);
+    apr_atomic_inc64(&c->epoch);
+    c->epoch_moved = now;
 }
 
 /* One read of the counter and of the entries it adds. APR_NOTFOUND: the
@@ -212,17 +230,14 @@ static void forget_all(oidc_changelog_t *c, apr_time_t now)
 static apr_status_t poll_once(oidc_changelog_t *c, apr_pool_t *p,
                               apr_time_t start)
 {
-    apr_uint64_t last = apr_atomic_read64(c->last_flush);
     apr_uint32_t n, ahead, i;
     apr_uint16_t flags;
     apr_size_t len;
     apr_status_t rv;
     char *val;
 
-    if (start - (apr_time_t)last > MAX_KEEP
-        && apr_atomic_cas64(c->last_flush, (apr_uint64_t)start, last)
-               == last) {
-        c->changed(c->baton, NULL, 0);
+    if (start - c->epoch_moved > MAX_KEEP) {
+        forget_all(c, start);
     }
     /* APR's client says "not found" also while it holds the server for
      * dead: that says nothing about the counter. */
@@ -233,9 +248,7 @@ static apr_status_t poll_once(oidc_changelog_t *c, apr_pool_t *p,
     rv = apr_memcache_getp(c->mc, p, COUNTER_KEY, &val, &len, &flags);
     if (rv == APR_NOTFOUND) {
         /* Nothing says what changed since it went: everything may have. */
-        forget_all(c, start);
         make_counter(c);
-        c->synced = 0;
         return rv;
     }
     if (rv != APR_SUCCESS) {
@@ -243,8 +256,8 @@ static apr_status_t poll_once(oidc_changelog_t *c, apr_pool_t *p,
     }
     n = (apr_uint32_t)strtoul(val, NULL, 10);
     if (!c->synced) {
-        /* What this process keeps was read after the last forget_all, and
-         * after every change numbered up to n: start from here. */
+        /* Whatever happened before is unknown: start afresh from here. */
+        forget_all(c, start);
         c->cursor = n;
         c->synced = 1;
         return APR_SUCCESS;
@@ -280,6 +293,7 @@ static void *APR_THREAD_FUNC poll_thread(apr_thread_t *t, void *data)
         apr_time_t start = apr_time_now();
         apr_status_t rv;
 
+        c->asked = 0;
         apr_thread_mutex_unlock(c->mutex);
         rv = poll_once(c, scratch, start);
         apr_pool_clear(scratch);
@@ -293,8 +307,10 @@ static void *APR_THREAD_FUNC poll_thread(apr_thread_t *t, void *data)
             }
         }
         else {
-            /* Until a poll succeeds, nothing kept is trusted. */
+            /* Until a poll succeeds, nothing kept is trusted; what happens
+             * meanwhile is not followed. */
             apr_atomic_set64(&c->polled, 0);
+            c->synced = 0;
             if (rv != APR_NOTFOUND && !c->warned) {
                 ap_log_error(APLOG_MARK, APLOG_WARNING, rv, c->s,
                              "[oidc-store] memcache %s: cannot read the "
@@ -306,6 +322,16 @@ static void *APR_THREAD_FUNC poll_thread(apr_thread_t *t, void *data)
         apr_thread_mutex_lock(c->mutex);
         if (!c->stopping) {
             apr_thread_cond_timedwait(c->wake, c->mutex, every);
+        }
+        if (!c->stopping && !c->asked) {
+            /* Nobody asked for a whole interval: rest until a request
+             * does (oidc_changelog_epoch wakes this thread). */
+            apr_atomic_set64(&c->polled, 0);
+            c->synced = 0;
+            c->idle = 1;
+            while (c->idle && !c->stopping) {
+                apr_thread_cond_timedwait(c->wake, c->mutex, MAX_KEEP);
+            }
         }
     }
     apr_thread_mutex_unlock(c->mutex);

@@ -183,12 +183,19 @@ static apr_uint64_t store_generation(const oidc_store_t *st,
                                      apr_size_t key_len)
 {
     const oidc_glue_store_t *g = ((const store_baton_t *)st->baton)->g;
+    apr_uint64_t epoch = 0;
 
-    if ((g->watch != NULL && !oidc_watch_current(g->watch))
-        || (g->changelog != NULL && !oidc_changelog_current(g->changelog))) {
+    if (g->watch != NULL && !oidc_watch_current(g->watch)) {
         return 0;
     }
-    return apr_atomic_read64(generation_of(g, key, key_len)) | 1;
+    /* memcache: the process's epoch, high above any counter, so that a
+     * record kept under an earlier one never matches again. */
+    if (g->changelog != NULL
+        && (epoch = oidc_changelog_epoch(g->changelog)) == 0) {
+        return 0;
+    }
+    return (apr_atomic_read64(generation_of(g, key, key_len)) | 1)
+           + (epoch << 48);
 }
 
 /* After the write: a reader that took the old number may have read either
@@ -398,8 +405,7 @@ oidc_glue_store_t *oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,
     if (strcmp(name, "shmcb") == 0
         || (strcmp(name, "memcache") == 0 && lag > 0)) {
         apr_shm_t *shm;
-        /* The counters, and for memcache the node's last forget_all. */
-        apr_size_t bytes = (GENERATION_SLOTS + 1) * sizeof(apr_uint64_t);
+        apr_size_t bytes = GENERATION_SLOTS * sizeof(apr_uint64_t);
         /* Anonymous: the children inherit it; gone with this generation. */
         if (apr_shm_create(&shm, bytes, NULL, pconf) != APR_SUCCESS) {
             *err = "cannot create its shared memory for write counters";
@@ -411,9 +417,6 @@ oidc_glue_store_t *oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,
     if (strcmp(name, "memcache") == 0) {
         /* Announced even by nodes that keep nothing, for those that do. */
         g->changelog = oidc_changelog_make(pconf, s, servers, arg, lag,
-                                           g->generations
-                                           ? &g->generations[GENERATION_SLOTS]
-                                           : NULL,
                                            changed_elsewhere, g, err);
         if (g->changelog == NULL) {
             return NULL;

@@ -31,10 +31,11 @@ function memcache(command, last = /^(END|OK)\r$/m) {
 }
 // Session reads, apart from the change log's: memcached counts per key
 // prefix ("authnz_oidc" for sessions, "authnz_oidc_log" for the log).
-async function sessionGets() {
-  const m = /PREFIX authnz_oidc get (\d+)/.exec(await memcache('stats detail dump'));
+async function prefixGets(prefix = 'authnz_oidc') {
+  const m = new RegExp(`PREFIX ${prefix} get (\\d+)`).exec(await memcache('stats detail dump'));
   return Number(m?.[1] ?? 0);
 }
+const sessionGets = () => prefixGets();
 
 const logout = (node, id) => rawRequest(`${node.origin}/oidc/logout`, {
   headers: { Accept: 'text/html', Cookie: `oidc_session=${id}` },
@@ -101,6 +102,18 @@ AuthOIDCIdPLogout Off`;
     for (let i = 0; i < 12; i++) assert.equal((await visit(exact, id)).status, 200);
     const exactRead = (await sessionGets()) - exactBefore;
     assert.ok(exactRead >= 12, `${exactRead} reads for 12 requests`);
+
+    // Processes that serve nobody stop reading the change log.
+    await sleep(LAG_MS);
+    const polls = await prefixGets('authnz_oidc_log');
+    await sleep(1000);
+    const idlePolls = (await prefixGets('authnz_oidc_log')) - polls;
+    assert.ok(idlePolls < 4, `${idlePolls} reads of the change log in 1 s of quiet`);
+    // And the next request wakes them: one more read, then kept again.
+    const woken = await sessionGets();
+    for (let i = 0; i < 24; i++) assert.equal((await visit(b, id)).status, 200);
+    const reread = (await sessionGets()) - woken;
+    assert.ok(reread < 8, `${reread} reads for 24 requests after the quiet`);
   });
 
   test('a logout is seen at once on its own node, and within the lag on another', async () => {
