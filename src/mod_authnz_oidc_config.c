@@ -768,6 +768,7 @@ int oidc_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
         ap_get_module_config(s->module_config, &authnz_oidc_module);
     apr_interval_time_t lag = main_conf->cache_lag > 0 ? main_conf->cache_lag
                                                         : 0;
+    int lag_used = 0;
     unsigned char random_key[32];
     const char *ephemeral_key = NULL;
     server_rec *sv;
@@ -877,6 +878,13 @@ int oidc_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
         rp->idp_logout = c->idp_logout;
         c->redirect_path = redirect_path(pconf, c->redirect_uri);
         c->rp = rp;
+        lag_used = lag_used || strncmp(spec, "memcache:", 9) == 0;
+    }
+    if (lag > 0 && !lag_used) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     "[oidc-config] AuthOIDCSessionCacheLag has no effect: "
+                     "no AuthOIDCSessionStore is memcache (shmcb and redis "
+                     "report every change at once)");
     }
     return OK;
 }

@@ -185,3 +185,33 @@ AuthOIDCIdPLogout Off`;
     assert.match(b.errorLog(), /\[oidc-store\] memcache 127\.0\.0\.1:\d+: cannot read the session change log/);
   });
 });
+
+// The error log once httpd has finished starting (the port opens before).
+async function startupLog(h) {
+  for (let i = 0; i < 100 && !/resuming normal operations/.test(h.errorLog()); i++) await sleep(50);
+  return h.errorLog();
+}
+
+// shmcb and redis report every change at once: a lag set for them is a
+// mistake the error log names.
+test('a lag without a memcache store is reported at startup', async () => {
+  const h = await startHttpd({
+    name: 'memcache-lag-unused', port: await freePort(),
+    oidc: `AuthOIDCSessionCacheLag 100\n${oidcConf(op)}`,
+  });
+  try {
+    assert.match(await startupLog(h), /\[oidc-config\] AuthOIDCSessionCacheLag has no effect: no AuthOIDCSessionStore is memcache/);
+  } finally {
+    await h.stop();
+  }
+  const m = await startHttpd({
+    name: 'memcache-lag-used', port: await freePort(), extraModules: [store.module],
+    oidc: `AuthOIDCSessionCacheLag 100\n${oidcConf(op, { extra: `AuthOIDCSessionStore ${store.spec}` })}`,
+  });
+  try {
+    assert.match(await startupLog(m), /resuming normal operations/);
+    assert.doesNotMatch(m.errorLog(), /has no effect/);
+  } finally {
+    await m.stop();
+  }
+});
