@@ -404,7 +404,6 @@ static int end_indexed(const oidc_rp_ctx_t *ctx, oidc_index_kind_t kind,
     return ended;
 }
 
-
 /* ---- the redirect to the OP ------------------------------------------- */
 
 static void start_login(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
