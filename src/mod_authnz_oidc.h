@@ -146,7 +146,9 @@ apr_array_header_t *oidc_store_servers(apr_pool_t *p, const char *list,
 
 /* watch: redis reports to each process the session keys that changed */
 typedef struct oidc_watch_t oidc_watch_t;
-/* key NULL: any key may have changed. */
+/* A change feed reports each key that changed; when it cannot say which
+ * (redis flushed, a gap in what it followed), it moves its epoch instead,
+ * and every record kept under the old one is read again. */
 typedef void (*oidc_watch_changed_fn)(void *baton, const unsigned char *key,
                                       apr_size_t len);
 /* servers: oidc_store_server_t; label names them in the log. */
@@ -156,9 +158,9 @@ oidc_watch_t *oidc_watch_make(apr_pool_t *pconf, server_rec *s,
                               oidc_watch_changed_fn changed, void *baton,
                               const char **err);
 void oidc_watch_child_init(oidc_watch_t *w, apr_pool_t *pchild);
-/* Nonzero when every change redis has sent this process so far is known:
- * records kept under unchanged generations are still the stored ones. */
-int oidc_watch_current(oidc_watch_t *w);
+/* 0 unless every change redis has sent this process so far is known;
+ * else its epoch (oidc_watch_changed_fn). */
+apr_uint64_t oidc_watch_epoch(oidc_watch_t *w);
 
 /* changelog: memcache writers announce their changes, processes poll */
 typedef struct oidc_changelog_t oidc_changelog_t;

@@ -177,21 +177,30 @@ static volatile apr_uint64_t *generation_of(const oidc_glue_store_t *g,
     return &g->generations[h % GENERATION_SLOTS];
 }
 
-/* Never 0, which says "cannot vouch" (oidc_store.h). */
+/* The epoch of the store's change feed (oidc_watch_changed_fn): 0 while
+ * it cannot vouch. shmcb's counters are the whole truth: one epoch. */
+static apr_uint64_t feed_epoch(const oidc_glue_store_t *g)
+{
+    if (g->watch != NULL) {
+        return oidc_watch_epoch(g->watch);
+    }
+    if (g->changelog != NULL) {
+        return oidc_changelog_epoch(g->changelog);
+    }
+    return 1;
+}
+
+/* Never 0, which says "cannot vouch" (oidc_store.h). The epoch sits high
+ * above any counter, so that a record kept under an earlier one never
+ * matches again. */
 static apr_uint64_t store_generation(const oidc_store_t *st,
                                      const unsigned char *key,
                                      apr_size_t key_len)
 {
     const oidc_glue_store_t *g = ((const store_baton_t *)st->baton)->g;
-    apr_uint64_t epoch = 0;
+    apr_uint64_t epoch = feed_epoch(g);
 
-    if (g->watch != NULL && !oidc_watch_current(g->watch)) {
-        return 0;
-    }
-    /* memcache: the process's epoch, high above any counter, so that a
-     * record kept under an earlier one never matches again. */
-    if (g->changelog != NULL
-        && (epoch = oidc_changelog_epoch(g->changelog)) == 0) {
+    if (epoch == 0) {
         return 0;
     }
     return (apr_atomic_read64(generation_of(g, key, key_len)) | 1)
@@ -208,20 +217,11 @@ static void written(const oidc_glue_store_t *g, const unsigned char *key,
     }
 }
 
-/* What redis or the change log reports: a key, or every key. */
+/* A key that redis or the change log reports changed. */
 static void changed_elsewhere(void *baton, const unsigned char *key,
                               apr_size_t key_len)
 {
-    const oidc_glue_store_t *g = baton;
-    apr_size_t i;
-
-    if (key != NULL) {
-        written(g, key, key_len);
-        return;
-    }
-    for (i = 0; i < GENERATION_SLOTS; i++) {
-        apr_atomic_add64(&g->generations[i], 2);
-    }
+    written(baton, key, key_len);
 }
 
 static apr_status_t store_put(const oidc_store_t *st, apr_pool_t *p,

@@ -19,6 +19,7 @@
  * only while `live`.
  */
 #include <string.h>
+#include <apr_atomic.h>
 #include <apr_network_io.h>
 #include <apr_poll.h>
 #include <apr_strings.h>
@@ -67,6 +68,7 @@ struct oidc_watch_t {
     apr_thread_t *thread;
     volatile int stopping;
     int live;                     /* every connection set up; under mutex */
+    volatile apr_uint64_t epoch;  /* moved when any key may have changed */
     int warned;                   /* down since the last warning */
     apr_interval_time_t retry;    /* the thread's next wait after a failure */
 };
@@ -88,6 +90,7 @@ oidc_watch_t *oidc_watch_make(apr_pool_t *pconf, server_rec *s,
     w->prefix = prefix;
     w->prefix_len = strlen(prefix);
     w->changed = changed;
+    w->epoch = 1;
     w->baton = baton;
     for (w->n = 0; w->n < servers->nelts; w->n++) {
         const oidc_store_server_t *sv = &APR_ARRAY_IDX(servers, w->n,
@@ -150,7 +153,7 @@ static int drain(oidc_watch_t *w, watch_conn_t *c, apr_time_t now)
                 return 0;
             }
             if (f == OIDC_RESP_FLUSH) {
-                w->changed(w->baton, NULL, 0);
+                apr_atomic_inc64(&w->epoch);
             }
             else if (f == OIDC_RESP_STATUS && text_len == 4
                      && memcmp(text, "PONG", 4) == 0) {
@@ -175,7 +178,7 @@ static int drain_all(oidc_watch_t *w, apr_time_t now)
     return 1;
 }
 
-int oidc_watch_current(oidc_watch_t *w)
+apr_uint64_t oidc_watch_epoch(oidc_watch_t *w)
 {
     apr_time_t now = apr_time_now();
     int i, ok;
@@ -192,7 +195,7 @@ int oidc_watch_current(oidc_watch_t *w)
         w->live = 0;                  /* the thread reconnects */
     }
     apr_thread_mutex_unlock(w->mutex);
-    return ok;
+    return ok ? apr_atomic_read64(&w->epoch) : 0;
 }
 
 /* ---- the thread: connections, pings --------------------------------- */
@@ -338,7 +341,7 @@ static int connect_all(oidc_watch_t *w)
         w->conn[i].last_pong = now;
     }
     /* Changes made while no connection followed them went unseen. */
-    w->changed(w->baton, NULL, 0);
+    apr_atomic_inc64(&w->epoch);
     w->live = 1;
     apr_thread_mutex_unlock(w->mutex);
     ap_log_error(APLOG_MARK, w->warned ? APLOG_NOTICE : APLOG_DEBUG, 0, w->s,
