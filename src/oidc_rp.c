@@ -120,8 +120,8 @@ static oidc_rp_lookup_t load_session(const oidc_rp_ctx_t *ctx,
 {
     const oidc_rp_config_t *cfg = ctx->cfg;
     unsigned char key[OIDC_SESSION_STORE_KEY_LEN];
-    unsigned char *val, *plain, *image;
-    apr_size_t len, plain_len, image_len;
+    unsigned char *val, *plain;
+    apr_size_t len, plain_len;
     apr_uint64_t gen = 0, kept_gen;
     int keeps = cfg->cache != NULL && ctx->store->generation != NULL;
     oidc_session_t *s;
@@ -131,18 +131,22 @@ static oidc_rp_lookup_t load_session(const oidc_rp_ctx_t *ctx,
     *out = NULL;
     /* The generation is taken before any store lookup: a write after it
      * makes what that lookup reads stale, and a kept copy is good only
-     * while the generation it was read under still holds. */
+     * while the generation it was read under still holds. An id the
+     * cache knows is one this module made, well-formed. */
     if (keeps && kept_ok
         && oidc_session_cache_get(cfg->cache, id, ctx->pool, key,
-                                  &kept_gen, &image, &image_len)) {
+                                  &kept_gen, &s)) {
         gen = ctx->store->generation(ctx->store, key, sizeof(key));
-        s = gen != 0 && gen == kept_gen
-            ? oidc_session_image_open(ctx->pool, image, image_len) : NULL;
-        if (s != NULL) {
+        if (gen != 0 && gen == kept_gen) {
             return fresh_session(ctx, key, s, out);
         }
     }
     else {
+        if (!oidc_session_id_wellformed(id)) {
+            oidc_log(ctx->log, OIDC_LOG_INFO, "oidc-session",
+                     "malformed session cookie ignored");
+            return LOOKUP_NONE;
+        }
         oidc_session_store_key(id, key);
         if (keeps) {
             gen = ctx->store->generation(ctx->store, key, sizeof(key));
@@ -183,12 +187,7 @@ static oidc_rp_lookup_t load_session(const oidc_rp_ctx_t *ctx,
     found = fresh_session(ctx, key, s, out);
     /* Kept as this store read it, before the request changes anything. */
     if (found == LOOKUP_FOUND && cfg->cache != NULL && gen != 0) {
-        image = oidc_session_image_make(ctx->pool, s, cfg->claim_prefix,
-                                        &image_len);
-        if (image != NULL) {
-            oidc_session_cache_put(cfg->cache, id, key, gen, image,
-                                   image_len);
-        }
+        oidc_session_cache_put(cfg->cache, id, key, gen, s, cfg->claim_prefix);
     }
     return found;
 }
@@ -479,22 +478,16 @@ void oidc_rp_authenticate(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
 
     oidc_rp_result_init(p, res);
     if (id != NULL && *id != '\0') {
-        if (!oidc_session_id_wellformed(id)) {
-            oidc_log(ctx->log, OIDC_LOG_INFO, "oidc-session",
-                     "malformed session cookie ignored");
-        }
-        else {
-            switch (oidc_rp_load_session(ctx, id, &s)) {
-            case LOOKUP_STORE_DOWN:
-                oidc_rp_fail(res, 503, "temporarily_unavailable",
-                     "Sessions are unavailable right now. Please try again "
-                     "later.");
-                return;
-            case LOOKUP_FOUND:
-                break;
-            default:
-                s = NULL;
-            }
+        switch (oidc_rp_load_session(ctx, id, &s)) {
+        case LOOKUP_STORE_DOWN:
+            oidc_rp_fail(res, 503, "temporarily_unavailable",
+                 "Sessions are unavailable right now. Please try again "
+                 "later.");
+            return;
+        case LOOKUP_FOUND:
+            break;
+        default:
+            s = NULL;
         }
     }
 

@@ -24,6 +24,7 @@ typedef enum {
     LOOKUP_STORE_DOWN
 } oidc_rp_lookup_t;
 
+/* The session of cookie value id; a malformed id finds none (logged). */
 oidc_rp_lookup_t oidc_rp_load_session(const oidc_rp_ctx_t *ctx,
                                       const char *id, oidc_session_t **out);
 /* The same from the store itself, never from a kept copy, which may trail

@@ -1,36 +1,69 @@
-/* oidc_session_cache.c: a direct-mapped table of opened session records.
- * Each session id has one slot; a newer record for another id that maps
- * there simply replaces it. Slots copy in and out under a mutex of this
- * process, so no record is ever shared with a request that could outlive
- * it. */
+/* oidc_session_cache.c: a direct-mapped table of opened sessions. Each
+ * session id has one slot; a newer session for another id that maps there
+ * simply replaces it. A kept session is opened once, in a pool of its own,
+ * and shared, read-only, by every request it serves: each holds it until
+ * its pool is cleared, and the last holder (the slot, or a request that
+ * outlived the slot's hold) destroys it. */
 #include <string.h>
+#include <apr_atomic.h>
 #include <apr_thread_mutex.h>
 
 #include "oidc_session_cache.h"
+#include "oidc_session_image.h"
+
+typedef struct oidc_session_cache_t cache_t;
 
 typedef struct {
+    apr_pool_t *pool;          /* owns the entry and all it points to */
+    cache_t *cache;
+    volatile apr_uint32_t holders;
     char id[OIDC_SESSION_ID_LEN];
-    int used;
     unsigned char key[OIDC_SESSION_STORE_KEY_LEN];
     apr_uint64_t gen;
-    apr_size_t len;
-    unsigned char *buf;        /* max_record bytes */
-} slot_t;
+    const oidc_session_t *session;
+} entry_t;
 
 struct oidc_session_cache_t {
-    apr_thread_mutex_t *mutex;
-    slot_t *slots;
+    apr_thread_mutex_t *mutex; /* guards the slots, not the entries */
+    volatile apr_uint32_t live; /* entries not yet destroyed */
+    entry_t **slots;
     apr_size_t n;
     apr_size_t max_record;
 };
+
+/* Holders count atomically: a request lets go of an entry without
+ * taking the cache's mutex. */
+static void entry_release(entry_t *e)
+{
+    if (e != NULL && apr_atomic_dec32(&e->holders) == 0) {
+        apr_atomic_dec32(&e->cache->live);
+        apr_pool_destroy(e->pool);
+    }
+}
+
+static apr_status_t entry_release_cleanup(void *data)
+{
+    entry_release(data);
+    return APR_SUCCESS;
+}
+
+static apr_status_t cache_cleanup(void *data)
+{
+    oidc_session_cache_t *c = data;
+    apr_size_t i;
+
+    for (i = 0; i < c->n; i++) {
+        entry_release(c->slots[i]);
+        c->slots[i] = NULL;
+    }
+    return APR_SUCCESS;
+}
 
 oidc_session_cache_t *oidc_session_cache_create(apr_pool_t *p,
                                                 apr_size_t slots,
                                                 apr_size_t max_record)
 {
     oidc_session_cache_t *c = apr_pcalloc(p, sizeof(*c));
-    unsigned char *space;
-    apr_size_t i;
 
     if (slots == 0
         || apr_thread_mutex_create(&c->mutex, APR_THREAD_MUTEX_DEFAULT,
@@ -39,12 +72,8 @@ oidc_session_cache_t *oidc_session_cache_create(apr_pool_t *p,
     }
     c->n = slots;
     c->max_record = max_record;
-    c->slots = apr_pcalloc(p, slots * sizeof(slot_t));
-    /* Not zeroed: pages a process never fills are never made resident. */
-    space = apr_palloc(p, slots * max_record);
-    for (i = 0; i < slots; i++) {
-        c->slots[i].buf = space + i * max_record;
-    }
+    c->slots = apr_pcalloc(p, slots * sizeof(*c->slots));
+    apr_pool_cleanup_register(p, c, cache_cleanup, apr_pool_cleanup_null);
     return c;
 }
 
@@ -58,7 +87,7 @@ static int id_sized(const char *id)
  * characters are a 64-symbol alphabet, so its bytes taken as they are
  * would fill few slots. Ids only get here from sessions this module made,
  * so nobody can pick colliding ones to evict another user's record. */
-static slot_t *slot_of(const oidc_session_cache_t *c, const char *id)
+static entry_t **slot_of(const oidc_session_cache_t *c, const char *id)
 {
     apr_uint64_t x;
 
@@ -88,51 +117,83 @@ static int ids_equal(const char *a, const char *b)
 int oidc_session_cache_get(oidc_session_cache_t *c, const char *id,
                            apr_pool_t *p,
                            unsigned char key[OIDC_SESSION_STORE_KEY_LEN],
-                           apr_uint64_t *gen, unsigned char **val,
-                           apr_size_t *len)
+                           apr_uint64_t *gen, oidc_session_t **s)
 {
-    slot_t *s;
-    int hit;
+    entry_t **slot, *e;
 
     if (c == NULL || !id_sized(id)) {
         return 0;
     }
-    s = slot_of(c, id);
+    slot = slot_of(c, id);
     if (apr_thread_mutex_lock(c->mutex) != APR_SUCCESS) {
         return 0;
     }
-    hit = s->used && ids_equal(s->id, id);
-    if (hit) {
-        memcpy(key, s->key, OIDC_SESSION_STORE_KEY_LEN);
-        *gen = s->gen;
-        *val = apr_palloc(p, s->len + 1);
-        memcpy(*val, s->buf, s->len);
-        (*val)[s->len] = '\0';
-        *len = s->len;
+    e = *slot;
+    if (e != NULL && ids_equal(e->id, id)) {
+        apr_atomic_inc32(&e->holders);
+    }
+    else {
+        e = NULL;
     }
     apr_thread_mutex_unlock(c->mutex);
-    return hit;
+    if (e == NULL) {
+        return 0;
+    }
+    apr_pool_cleanup_register(p, e, entry_release_cleanup,
+                              apr_pool_cleanup_null);
+    memcpy(key, e->key, OIDC_SESSION_STORE_KEY_LEN);
+    *gen = e->gen;
+    /* The head is the request's own: it may change its times and tokens
+     * (a touch, a refresh) without touching what others share. */
+    *s = apr_pmemdup(p, e->session, sizeof(**s));
+    return 1;
 }
 
 void oidc_session_cache_put(oidc_session_cache_t *c, const char *id,
                             const unsigned char key[OIDC_SESSION_STORE_KEY_LEN],
-                            apr_uint64_t gen, const unsigned char *val,
-                            apr_size_t len)
+                            apr_uint64_t gen, const oidc_session_t *s,
+                            const char *prefix)
 {
-    slot_t *s;
+    apr_pool_t *pool;
+    entry_t **slot, *e, *old;
+    unsigned char *image;
+    apr_size_t len;
 
-    if (c == NULL || !id_sized(id) || len > c->max_record) {
+    if (c == NULL || !id_sized(id)) {
         return;
     }
-    s = slot_of(c, id);
+    /* Unmanaged: an entry may outlive the request that made it, and be
+     * destroyed by whichever thread lets go of it last. */
+    if (apr_pool_create_unmanaged_ex(&pool, NULL, NULL) != APR_SUCCESS) {
+        return;
+    }
+    e = apr_palloc(pool, sizeof(*e));
+    image = oidc_session_image_make(pool, s, prefix, &len);
+    e->session = image != NULL && len <= c->max_record
+        ? oidc_session_image_open(pool, image, len) : NULL;
+    if (e->session == NULL) {
+        apr_pool_destroy(pool);
+        return;
+    }
+    e->pool = pool;
+    e->cache = c;
+    e->holders = 1;            /* the slot's */
+    memcpy(e->id, id, OIDC_SESSION_ID_LEN);
+    memcpy(e->key, key, OIDC_SESSION_STORE_KEY_LEN);
+    e->gen = gen;
+    slot = slot_of(c, id);
     if (apr_thread_mutex_lock(c->mutex) != APR_SUCCESS) {
+        apr_pool_destroy(pool);
         return;
     }
-    memcpy(s->id, id, OIDC_SESSION_ID_LEN);
-    s->used = 1;
-    memcpy(s->key, key, OIDC_SESSION_STORE_KEY_LEN);
-    s->gen = gen;
-    memcpy(s->buf, val, len);
-    s->len = len;
+    old = *slot;
+    *slot = e;
     apr_thread_mutex_unlock(c->mutex);
+    apr_atomic_inc32(&c->live);
+    entry_release(old);
+}
+
+apr_uint32_t oidc_session_cache_live(oidc_session_cache_t *c)
+{
+    return apr_atomic_read32(&c->live);
 }

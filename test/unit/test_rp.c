@@ -871,6 +871,58 @@ START_TEST(cached_session_needs_a_voucher)
 }
 END_TEST
 
+/* A kept session is shared by the requests it serves: each may set its
+ * own copy's fields, and holds the shared strings until its pool goes,
+ * even after the slot has moved on to another session; the last hold
+ * destroys it. (A hold let go too early reads freed memory, which the
+ * sanitizer and valgrind runs of these tests report.) */
+START_TEST(kept_session_is_shared_read_only)
+{
+    const char *id, *other;
+    apr_pool_t *first, *second;
+    oidc_rp_result_t res;
+    oidc_session_t *held;
+    int gets;
+
+    store.generation = store_generation;
+    cfg.cache = oidc_session_cache_create(unit_pool, 1, 8192);
+    id = login();
+    other = login();
+    authenticate_as(id, &res);                    /* read and kept */
+    gets = fs.gets;
+    authenticate_as(id, &res);
+    ck_assert_int_eq(fs.gets, gets);
+    held = res.session;
+    first = ctx.pool;
+    ck_assert_uint_eq(oidc_session_cache_live(cfg.cache), 1);
+    held->access_token = "set by this request";
+    held->last_seen = 1;
+
+    authenticate_as(id, &res);                    /* kept, as it was */
+    second = ctx.pool;
+    ck_assert_int_eq(fs.gets, gets);
+    ck_assert_ptr_ne(res.session, held);
+    ck_assert_str_eq(res.session->access_token, ACCESS_TOKEN);
+    ck_assert(res.session->last_seen != 1);
+
+    authenticate_as(other, &res);                 /* takes the one slot */
+    ck_assert_int_eq(fs.gets, gets + 1);
+    authenticate_as(other, &res);
+    ck_assert_int_eq(fs.gets, gets + 1);
+    ck_assert_str_eq(held->sub, SUB);
+    ck_assert_str_eq(oidc_claims_flat_string(held->flat, "sub"), SUB);
+    ck_assert_uint_eq(oidc_session_cache_live(cfg.cache), 2);
+    apr_pool_destroy(first);
+    ck_assert_uint_eq(oidc_session_cache_live(cfg.cache), 2);
+    apr_pool_destroy(second);                     /* the last hold goes */
+    ck_assert_uint_eq(oidc_session_cache_live(cfg.cache), 1);
+
+    authenticate_as(id, &res);                    /* read again */
+    ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
+    ck_assert_int_eq(fs.gets, gets + 2);
+}
+END_TEST
+
 /* Records larger than a slot are read from the store every time. */
 START_TEST(cached_session_too_large_for_a_slot)
 {
@@ -1814,6 +1866,7 @@ Suite *rp_suite(void)
     tcase_add_test(tc, cached_session_only_for_its_own_id);
     tcase_add_test(tc, cached_session_needs_a_voucher);
     tcase_add_test(tc, cached_session_too_large_for_a_slot);
+    tcase_add_test(tc, kept_session_is_shared_read_only);
     tcase_add_test(tc, unknown_or_malformed_session_cookie);
     tcase_add_test(tc, session_fixation);
     tcase_add_test(tc, callback_replayed);
