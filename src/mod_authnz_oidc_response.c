@@ -289,6 +289,22 @@ void oidc_export_claims(request_rec *r, const oidc_server_config_t *c,
     }
     x.add_env = (how & OIDC_PASS_ENV) && names->plain
                 && !env_has_prefix(r->subprocess_env, x.prefix);
+#if !APR_POOL_DEBUG
+    /* A kept session brings its variables as a table: one copy appends
+     * them all (the request's hold on the session keeps the strings as
+     * long as its pool; APR's pool debugging would refuse strings from a
+     * pool that is not an ancestor, so it gets the loop). */
+    if (x.add_env && names == s->export_names && s->export_env != NULL
+        && !apr_is_empty_table(s->export_env)) {
+        r->subprocess_env = apr_table_overlay(r->pool, r->subprocess_env,
+                                              s->export_env);
+        x.how = (oidc_pass_as_t)(x.how & ~OIDC_PASS_ENV);
+        x.add_env = 0;
+        if (x.how == OIDC_PASS_NONE) {
+            return;
+        }
+    }
+#endif
     oidc_claims_export_named(s->flat, names, export_one, &x);
 }
 

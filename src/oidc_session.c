@@ -228,6 +228,7 @@ apr_status_t oidc_session_set_claims(apr_pool_t *p, oidc_session_t *s,
     s->claims_doc = doc;
     s->flat = oidc_claims_flatten(p, doc);
     s->export_names = NULL;
+    s->export_env = NULL;
     return APR_SUCCESS;
 }
 
@@ -241,6 +242,7 @@ apr_status_t oidc_session_set_claims_doc(apr_pool_t *p, oidc_session_t *s,
     s->claims_doc = doc;
     s->flat = oidc_claims_flatten(p, doc);
     s->export_names = NULL;
+    s->export_env = NULL;
     return APR_SUCCESS;
 }
 

@@ -40,6 +40,9 @@ typedef struct {
      * (oidc_session_image_open); NULL otherwise, and once the claims
      * change. */
     const oidc_claims_names_t *export_names;
+    /* With export_names, the variables they name, as one table that a
+     * request appends to its own in one copy. */
+    const apr_table_t *export_env;
     /* The claims parsed, when this request set them (a login, a refresh):
      * spares the seal a parse. NULL in a session opened from a record. */
     const json_t *claims_doc;

@@ -198,10 +198,18 @@ oidc_session_t *oidc_session_image_open(apr_pool_t *p,
     s->flat = flat;
     if (names != NULL) {
         oidc_claims_names_t *n = apr_palloc(p, sizeof(*n));
+        apr_table_t *env = apr_table_make(p, h.nclaims);
         n->prefix = str_at(image, h.prefix);
         n->names = names;
         n->plain = h.names_plain;
         s->export_names = n;
+        for (i = 0; i < h.nclaims; i++) {
+            if (names[i] != NULL) {
+                apr_table_addn(env, names[i],
+                               APR_ARRAY_IDX(flat, i, oidc_claim_t).value);
+            }
+        }
+        s->export_env = env;
     }
     return s;
 }
