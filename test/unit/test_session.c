@@ -547,12 +547,18 @@ START_TEST(image_opens_as_the_record)
                                  made->names[k]);
                 ck_assert((const unsigned char *)b->name >= copy
                           && (const unsigned char *)b->name < copy + len);
+                /* Each named claim is a variable of export_env. */
+                ck_assert_str_eq(apr_table_get(kept->export_env,
+                                               made->names[k]), a->value);
             }
+            ck_assert_int_eq(apr_table_elts(kept->export_env)->nelts,
+                             back->flat->nelts);
             /* Changed claims are exported under names made anew. */
             ck_assert_int_eq(oidc_session_set_claims(unit_pool, kept,
                                                      "{\"sub\":\"y\"}"),
                              APR_SUCCESS);
             ck_assert_ptr_null(kept->export_names);
+            ck_assert_ptr_null(kept->export_env);
         }
     }
 }
