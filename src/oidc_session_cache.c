@@ -5,6 +5,7 @@
  * its pool is cleared, and the last holder (the slot, or a request that
  * outlived the slot's hold) destroys it. */
 #include <string.h>
+#include <apr_allocator.h>
 #include <apr_atomic.h>
 #include <apr_thread_mutex.h>
 
@@ -23,8 +24,15 @@ typedef struct {
     const oidc_session_t *session;
 } entry_t;
 
+/* Memory of entries that the allocator keeps for reuse when they go:
+ * APR maps each block of memory on its own, and unmaps it when it is
+ * freed, so a login's first request would otherwise make two system
+ * calls and fault in a fresh page. */
+#define KEPT_FREE (256 * 1024)
+
 struct oidc_session_cache_t {
     apr_thread_mutex_t *mutex; /* guards the slots, not the entries */
+    apr_allocator_t *allocator; /* of the entries' pools; locked itself */
     volatile apr_uint32_t live; /* entries not yet destroyed */
     entry_t **slots;
     apr_size_t n;
@@ -56,6 +64,11 @@ static apr_status_t cache_cleanup(void *data)
         entry_release(c->slots[i]);
         c->slots[i] = NULL;
     }
+    /* Entries a request still holds (none, when p outlives the requests'
+     * pools, as it must) would still need it. */
+    if (apr_atomic_read32(&c->live) == 0) {
+        apr_allocator_destroy(c->allocator);
+    }
     return APR_SUCCESS;
 }
 
@@ -64,12 +77,18 @@ oidc_session_cache_t *oidc_session_cache_create(apr_pool_t *p,
                                                 apr_size_t max_record)
 {
     oidc_session_cache_t *c = apr_pcalloc(p, sizeof(*c));
+    apr_thread_mutex_t *allocator_mutex;
 
     if (slots == 0
         || apr_thread_mutex_create(&c->mutex, APR_THREAD_MUTEX_DEFAULT,
-                                   p) != APR_SUCCESS) {
+                                   p) != APR_SUCCESS
+        || apr_thread_mutex_create(&allocator_mutex,
+                                   APR_THREAD_MUTEX_DEFAULT, p) != APR_SUCCESS
+        || apr_allocator_create(&c->allocator) != APR_SUCCESS) {
         return NULL;
     }
+    apr_allocator_mutex_set(c->allocator, allocator_mutex);
+    apr_allocator_max_free_set(c->allocator, KEPT_FREE);
     c->n = slots;
     c->max_record = max_record;
     c->slots = apr_pcalloc(p, slots * sizeof(*c->slots));
@@ -164,7 +183,8 @@ void oidc_session_cache_put(oidc_session_cache_t *c, const char *id,
     }
     /* Unmanaged: an entry may outlive the request that made it, and be
      * destroyed by whichever thread lets go of it last. */
-    if (apr_pool_create_unmanaged_ex(&pool, NULL, NULL) != APR_SUCCESS) {
+    if (apr_pool_create_unmanaged_ex(&pool, NULL, c->allocator)
+            != APR_SUCCESS) {
         return;
     }
     e = apr_palloc(pool, sizeof(*e));
