@@ -25,9 +25,9 @@ typedef struct {
 } entry_t;
 
 /* Memory of entries that the allocator keeps for reuse when they go:
- * APR maps each block of memory on its own, and unmaps it when it is
- * freed, so a login's first request would otherwise make two system
- * calls and fault in a fresh page. */
+ * APR maps each block of memory on its own and unmaps it when it is
+ * freed, so replacing a kept session would otherwise cost two system
+ * calls and a fresh page. */
 #define KEPT_FREE (256 * 1024)
 
 struct oidc_session_cache_t {
@@ -201,15 +201,15 @@ void oidc_session_cache_put(oidc_session_cache_t *c, const char *id,
     memcpy(e->id, id, OIDC_SESSION_ID_LEN);
     memcpy(e->key, key, OIDC_SESSION_STORE_KEY_LEN);
     e->gen = gen;
+    apr_atomic_inc32(&c->live);
     slot = slot_of(c, id);
     if (apr_thread_mutex_lock(c->mutex) != APR_SUCCESS) {
-        apr_pool_destroy(pool);
+        entry_release(e);
         return;
     }
     old = *slot;
     *slot = e;
     apr_thread_mutex_unlock(c->mutex);
-    apr_atomic_inc32(&c->live);
     entry_release(old);
 }
 
