@@ -274,7 +274,13 @@ static int fixups(request_rec *r)
         mark_private(r);
     }
     cookie = apr_table_get(r->headers_in, "Cookie");
-    if (cookie != NULL && strstr(cookie, c->rp->cookie_name) != NULL) {
+    if (cookie == NULL) {
+        return DECLINED;
+    }
+    if (oidc_cookie_is_only(cookie, c->rp->cookie_name)) {
+        apr_table_unset(r->headers_in, "Cookie");
+    }
+    else if (strstr(cookie, c->rp->cookie_name) != NULL) {
         const char *rest = oidc_cookies_strip_own(r->pool, cookie,
                                                   c->rp->cookie_name);
         if (rest != NULL) {

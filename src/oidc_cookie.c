@@ -83,6 +83,14 @@ const char *oidc_cookie_get(const apr_array_header_t *cookies,
     return NULL;
 }
 
+int oidc_cookie_is_only(const char *header, const char *name)
+{
+    apr_size_t name_len = strlen(name);
+
+    return strncmp(header, name, name_len) == 0 && header[name_len] == '='
+        && strchr(header + name_len, ';') == NULL;
+}
+
 static int is_own_cookie(const char *s, apr_size_t n, const char *name,
                          apr_size_t name_len)
 {

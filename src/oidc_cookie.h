@@ -23,6 +23,10 @@ const char *oidc_cookie_get(const apr_array_header_t *cookies,
 const char *oidc_cookie_find(apr_pool_t *p, const char *header,
                              const char *name);
 
+/* Whether the Cookie header is one cookie, named `name`, and nothing else:
+ * what most requests to a protected page carry. */
+int oidc_cookie_is_only(const char *header, const char *name);
+
 /* The Cookie header without the cookies named `name` or starting with
  * `name` + "_flow_" (the module's own), or NULL when nothing else is left.
  * Other cookies are kept verbatim and in order, however many there are. */

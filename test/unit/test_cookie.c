@@ -188,6 +188,39 @@ START_TEST(strip_own_nothing_left)
 }
 END_TEST
 
+/* The shortcut fixups takes for a lone session cookie: it says "only
+ * ours" exactly when stripping ours leaves nothing, for these headers. */
+START_TEST(only_own_cookie)
+{
+    static const struct {
+        const char *header;
+        int only;
+    } cases[] = {
+        { "NAME=secret", 1 },
+        { "NAME=", 1 },
+        { "NAME=a, b=c", 1 },      /* two headers httpd merged: one piece */
+        { "NAME=secret; a=1", 0 },
+        { "NAME=secret;", 0 },     /* nothing left either, the long way */
+        { " NAME=secret", 0 },
+        { "NAMEx=1", 0 },
+        { "NAME_flow_abc=1", 0 },
+        { "NAME", 0 },
+        { "a=1", 0 },
+        { "", 0 },
+    };
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ck_assert_msg(oidc_cookie_is_only(cases[i].header, "NAME")
+                      == cases[i].only, "%s", cases[i].header);
+        if (cases[i].only) {
+            ck_assert_ptr_null(oidc_cookies_strip_own(
+                unit_pool, cases[i].header, "NAME"));
+        }
+    }
+}
+END_TEST
+
 Suite *cookie_suite(void)
 {
     Suite *s = suite_create("cookie");
@@ -203,6 +236,7 @@ Suite *cookie_suite(void)
     tcase_add_test(tc, strip_own);
     tcase_add_test(tc, strip_own_order_and_count);
     tcase_add_test(tc, strip_own_nothing_left);
+    tcase_add_test(tc, only_own_cookie);
     suite_add_tcase(s, tc);
     return s;
 }
