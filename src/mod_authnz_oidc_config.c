@@ -26,8 +26,8 @@
 #define DEFAULT_HTTP_TIMEOUT       apr_time_from_sec(5)
 #define DEFAULT_METADATA_REFRESH   apr_time_from_sec(3600)
 #define DEFAULT_REFRESH_BEFORE     apr_time_from_sec(60)
-/* Opened records each process keeps (shmcb only): 2 MB of address space
- * per provider, resident only as far as it is filled. */
+/* Opened sessions each process keeps: at most 256 of 8 kB each per
+ * provider, allocated as they are kept. */
 #define SESSION_CACHE_SLOTS        256
 #define SESSION_CACHE_RECORD       8192
 #define CLOCK_SKEW                 apr_time_from_sec(120)

@@ -27,8 +27,8 @@ typedef struct oidc_session_cache_t oidc_session_cache_t;
 /* A cache of `slots` sessions whose images (oidc_session_image) take at
  * most `max_record` bytes; larger ones are not kept. Made before the
  * server forks; each child then fills its own copy. p must outlive the
- * pools of the requests the cache serves. NULL when the mutex cannot be
- * made. */
+ * pools of the requests the cache serves. NULL when its mutexes or its
+ * allocator cannot be made. */
 oidc_session_cache_t *oidc_session_cache_create(apr_pool_t *p,
                                                 apr_size_t slots,
                                                 apr_size_t max_record);
