@@ -733,6 +733,15 @@ START_TEST(session_touched_after_a_while)
 }
 END_TEST
 
+/* A store that vouches for its records (a counter per key, as shmcb's),
+ * and a cache of `slots` opened sessions of images up to max_record. */
+static void keep_sessions(apr_size_t slots, apr_size_t max_record)
+{
+    store.generation = store_generation;
+    cfg.cache = oidc_session_cache_create(unit_pool, slots, max_record);
+    ck_assert_ptr_nonnull(cfg.cache);
+}
+
 /* A store of this node alone: opened records are kept, and used only until
  * the next write of anyone. */
 START_TEST(cached_session_follows_every_write)
@@ -742,8 +751,7 @@ START_TEST(cached_session_follows_every_write)
     oidc_rp_result_t res;
     int gets;
 
-    store.generation = store_generation;
-    cfg.cache = oidc_session_cache_create(unit_pool, 8, 8192);
+    keep_sessions(8, 8192);
     cfg.claim_prefix = "OIDC_CLAIM_";
     id = login();
     cookie = apr_pstrcat(unit_pool, COOKIE "=", id, NULL);
@@ -818,8 +826,7 @@ START_TEST(cached_session_only_for_its_own_id)
     apr_size_t i;
     int gets;
 
-    store.generation = store_generation;
-    cfg.cache = oidc_session_cache_create(unit_pool, 1, 8192);
+    keep_sessions(1, 8192);
     id = login();
     authenticate_as(id, &res);
     ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
@@ -852,8 +859,7 @@ START_TEST(cached_session_needs_a_voucher)
     oidc_rp_result_t res;
     int gets, i;
 
-    store.generation = store_generation;
-    cfg.cache = oidc_session_cache_create(unit_pool, 8, 8192);
+    keep_sessions(8, 8192);
     cookie = apr_pstrcat(unit_pool, COOKIE "=", login(), NULL);
     fs.cannot_vouch = 1;
     gets = fs.gets;
@@ -884,8 +890,7 @@ START_TEST(kept_session_is_shared_read_only)
     oidc_session_t *held;
     int gets;
 
-    store.generation = store_generation;
-    cfg.cache = oidc_session_cache_create(unit_pool, 1, 8192);
+    keep_sessions(1, 8192);
     id = login();
     other = login();
     authenticate_as(id, &res);                    /* read and kept */
@@ -930,8 +935,7 @@ START_TEST(cached_session_too_large_for_a_slot)
     oidc_rp_result_t res;
     int gets;
 
-    store.generation = store_generation;
-    cfg.cache = oidc_session_cache_create(unit_pool, 8, 64);
+    keep_sessions(8, 64);
     cookie = apr_pstrcat(unit_pool, COOKIE "=", login(), NULL);
     oidc_rp_authenticate(&ctx, browser("/", cookie), &dir, &res);
     gets = fs.gets;
@@ -1678,8 +1682,7 @@ START_TEST(kept_record_behind_the_store_is_not_written_back)
     oidc_rp_result_t res;
     int gets;
 
-    store.generation = store_generation;
-    cfg.cache = oidc_session_cache_create(unit_pool, 8, 8192);
+    keep_sessions(8, 8192);
     id = login_with_refresh();
     authenticate_at(id, 1, 0);
     gets = fs.gets;
