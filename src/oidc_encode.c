@@ -35,8 +35,9 @@ const char *oidc_b64url_encode(apr_pool_t *p, const unsigned char *d,
 
 /* The value of each byte in the alphabet, -1 outside it, in rows of 16
  * from 0x00; every byte from 0x80 up is outside. A lookup over all 256
- * bytes, without range tests or a test for ASCII: every request checks its
- * session id against this. */
+ * bytes, without range tests or a test for ASCII: every base64url decode
+ * and every check of a session id on its way to the store goes through
+ * it. */
 static const signed char b64url_values[256] = {
     -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
     -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
