@@ -4,6 +4,7 @@
 #include <cjose/cjose.h>
 
 #include "oidc_jwt.h"
+#include "oidc_json.h"
 #include "oidc_jwks.h"
 #include "oidc_encode.h"
 
@@ -24,13 +25,10 @@ json_t *oidc_json_pool_own(apr_pool_t *p, json_t *json)
 
 json_t *oidc_json_parse(apr_pool_t *p, const char *text, apr_size_t len)
 {
-    json_error_t err;
-
     if (text == NULL || len > OIDC_MAX_JSON_LEN) {
         return NULL;
     }
-    return oidc_json_pool_own(p, json_loadb(text, len, JSON_REJECT_DUPLICATES,
-                                            &err));
+    return oidc_json_pool_own(p, oidc_json_load(text, len));
 }
 
 const char *oidc_json_str(const json_t *obj, const char *name)

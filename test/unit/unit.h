@@ -26,6 +26,7 @@ Suite *params_suite(void);
 Suite *cookie_suite(void);
 Suite *redirect_suite(void);
 Suite *flow_suite(void);
+Suite *json_suite(void);
 Suite *jwt_suite(void);
 Suite *jwks_suite(void);
 Suite *idtoken_suite(void);
