@@ -15,6 +15,11 @@
 // are not counted (the two pages make the same ones); memory stalls are
 // not either, so this is a guide to CPU time, not a measure of it.
 //
+// INSN_MODE=login counts a full login instead (redirect, OP, callback, first
+// page, UserInfo on, each by a fresh client): runs of INSN_LOW (60) and
+// INSN_HIGH (160) logins, after three, so that the worker threads' first
+// use of curl and OpenSSL cancels out too.
+//
 // INSN_KEEP=1 keeps the profiles (for callgrind_annotate) and prints where.
 //
 // Needs valgrind and ab: apt install valgrind apache2-utils.
@@ -27,8 +32,9 @@ import { pathToFileURL } from 'node:url';
 const top = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const builds = process.argv.slice(2);
 if (builds.length === 0) builds.push(path.join(top, '.libs/mod_authnz_oidc.so'));
-const LOW = Number(process.env.INSN_LOW || 500);
-const HIGH = Number(process.env.INSN_HIGH || 1500);
+const LOGIN = process.env.INSN_MODE === 'login';
+const LOW = Number(process.env.INSN_LOW || (LOGIN ? 60 : 500));
+const HIGH = Number(process.env.INSN_HIGH || (LOGIN ? 160 : 1500));
 const harness = await import(pathToFileURL(path.join(top, 'test/integration/lib/harness.mjs')).href);
 const { startOP, oidcConf, Browser, serverRoot, serverPreamble, moduleLines, freePort, rawRequest } = harness;
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'insn-'));
@@ -71,14 +77,21 @@ ${bare ? '' : `${oidcConf(op, { extra: 'AuthOIDCUserInfo On' })}
         await new Promise((r) => setTimeout(r, 100));
       }
     }
-    const browser = new Browser();
-    if (!bare) await browser.get(`${origin}/app/`);
-    const cookie = page === 'protected'
-      ? ['-H', `Cookie: oidc_session=${browser.cookies(origin).get('oidc_session')}`] : [];
-    const url = origin + (page === 'protected' ? '/app/index.html' : '/public/index.html');
-    for (const n of [100, count]) {
-      const res = execFileSync('ab', ['-q', '-k', '-n', String(n), '-c', '1', ...cookie, url]).toString();
-      if (!/Failed requests:\s+0\b/.test(res) || /Non-2xx/.test(res)) throw new Error(`${url}: ${res}`);
+    if (page === 'login') {
+      for (let i = 0; i < 3 + count; i++) {
+        const res = await new Browser().get(`${origin}/app/`);
+        if (res.status !== 200) throw new Error(`login ended with ${res.status}`);
+      }
+    } else {
+      const browser = new Browser();
+      if (!bare) await browser.get(`${origin}/app/`);
+      const cookie = page === 'protected'
+        ? ['-H', `Cookie: oidc_session=${browser.cookies(origin).get('oidc_session')}`] : [];
+      const url = origin + (page === 'protected' ? '/app/index.html' : '/public/index.html');
+      for (const n of [100, count]) {
+        const res = execFileSync('ab', ['-q', '-k', '-n', String(n), '-c', '1', ...cookie, url]).toString();
+        if (!/Failed requests:\s+0\b/.test(res) || /Non-2xx/.test(res)) throw new Error(`${url}: ${res}`);
+      }
     }
   } finally {
     vg.kill('SIGTERM');
@@ -111,23 +124,38 @@ async function perRequest(so, page) {
   return { total: (b.total - a.total) / (HIGH - LOW), module: (b.module - a.module) / (HIGH - LOW) };
 }
 
-console.log(`user-space instructions per request (callgrind; ${HIGH} - ${LOW} requests)`);
-// The floor is bench.mjs's: no module loaded, so what loading it costs a
-// page it does not protect shows in "static" - "floor".
-const floor = await perRequest(null, 'floor');
-console.log(`floor (static page, httpd without the module): ${floor.total.toFixed(0)}`);
-const cols = ['static', 'protected', 'added', 'over floor', 'in hooks'];
-console.log(`${'build'.padEnd(48)} ${cols.map((c) => c.padStart(10)).join(' ')}`);
-for (const so of builds) {
+// A copy of a build that www-data can read.
+function moduleCopy(so) {
   const copyDir = fs.mkdtempSync(path.join(work, 'so-'));
   fs.chmodSync(copyDir, 0o755);
   const copy = path.join(copyDir, 'mod_authnz_oidc.so');
   fs.copyFileSync(so, copy);
   fs.chmodSync(copy, 0o644);
-  const s = await perRequest(copy, 'static');
-  const p = await perRequest(copy, 'protected');
-  const row = [s.total, p.total, p.total - s.total, p.total - floor.total, p.module - s.module];
-  console.log(`${so.slice(-48).padEnd(48)} ${row.map((n) => n.toFixed(0).padStart(10)).join(' ')}`);
+  return copy;
+}
+
+const row = (so, figures) =>
+  `${so.slice(-48).padEnd(48)} ${figures.map((n) => (typeof n === 'number' ? n.toFixed(0) : n).padStart(10)).join(' ')}`;
+if (LOGIN) {
+  console.log(`user-space instructions per login (callgrind; ${HIGH} - ${LOW} logins)`);
+  console.log(row('build', ['per login', 'in hooks']));
+  for (const so of builds) {
+    const l = await perRequest(moduleCopy(so), 'login');
+    console.log(row(so, [l.total, l.module]));
+  }
+} else {
+  console.log(`user-space instructions per request (callgrind; ${HIGH} - ${LOW} requests)`);
+  // The floor is bench.mjs's: no module loaded, so what loading it costs a
+  // page it does not protect shows in "static" - "floor".
+  const floor = await perRequest(null, 'floor');
+  console.log(`floor (static page, httpd without the module): ${floor.total.toFixed(0)}`);
+  console.log(row('build', ['static', 'protected', 'added', 'over floor', 'in hooks']));
+  for (const so of builds) {
+    const copy = moduleCopy(so);
+    const s = await perRequest(copy, 'static');
+    const p = await perRequest(copy, 'protected');
+    console.log(row(so, [s.total, p.total, p.total - s.total, p.total - floor.total, p.module - s.module]));
+  }
 }
 if (process.env.INSN_KEEP) console.log(`profiles kept in ${work}`);
 else fs.rmSync(work, { recursive: true, force: true });
