@@ -258,6 +258,19 @@ static json_t *read_word(reader_t *r, const char *word, json_t *value)
     return value;
 }
 
+/* Past an opening bracket: 2 past the closing one when it follows, else
+ * 1 at the first member or element. */
+static int first_item(reader_t *r, unsigned char close)
+{
+    r->at++;
+    skip_space(r);
+    if (r->at < r->len && r->text[r->at] == close) {
+        r->at++;
+        return 2;
+    }
+    return 1;
+}
+
 /* After a member or an element: 1 past a comma, 2 past the closing
  * bracket, 0 for anything else. */
 static int next_item(reader_t *r, unsigned char close)
@@ -281,14 +294,8 @@ static json_t *read_object(reader_t *r, int depth)
     char key[KEY_MAX];
     const char *k;
     apr_size_t k_len;
-    int more = 1;
+    int more = first_item(r, '}');
 
-    r->at++;
-    skip_space(r);
-    if (r->at < r->len && r->text[r->at] == '}') {
-        r->at++;
-        return obj;
-    }
     while (obj != NULL && more == 1) {
         /* A duplicate goes to jansson, which refuses the document. */
         if (r->at >= r->len || r->text[r->at] != '"'
@@ -323,14 +330,8 @@ static json_t *read_object(reader_t *r, int depth)
 static json_t *read_array(reader_t *r, int depth)
 {
     json_t *arr = json_array(), *v;
-    int more = 1;
+    int more = first_item(r, ']');
 
-    r->at++;
-    skip_space(r);
-    if (r->at < r->len && r->text[r->at] == ']') {
-        r->at++;
-        return arr;
-    }
     while (arr != NULL && more == 1) {
         v = read_value(r, depth);
         if (v == NULL || json_array_append_new(arr, v) != 0) {
