@@ -179,7 +179,7 @@ const char *oidc_url_encode(apr_pool_t *p, const char *s)
     return out;
 }
 
-static int hex_value(unsigned char c)
+int oidc_hex_value(unsigned char c)
 {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -203,8 +203,8 @@ char *oidc_url_decode(apr_pool_t *p, const char *s, apr_size_t len)
             if (i + 2 >= len) {
                 return NULL;
             }
-            hi = hex_value((unsigned char)s[i + 1]);
-            lo = hex_value((unsigned char)s[i + 2]);
+            hi = oidc_hex_value((unsigned char)s[i + 1]);
+            lo = oidc_hex_value((unsigned char)s[i + 2]);
             if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
                 return NULL;
             }

@@ -15,6 +15,8 @@ int oidc_is_b64url(const char *s, apr_size_t len);
 
 const char *oidc_hex_encode(apr_pool_t *p, const unsigned char *d,
                             apr_size_t len);
+/* A hex digit's value, either case; -1 for any other byte. */
+int oidc_hex_value(unsigned char c);
 /* Lower-case hex, as oidc_hex_encode writes it, into out (len / 2 bytes);
  * APR_EINVAL for an odd length or any other character. */
 apr_status_t oidc_hex_decode(const char *s, apr_size_t len,

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "oidc_json.h"
+#include "oidc_encode.h"
 
 #define KEY_MAX 256             /* longer member names go to jansson */
 #define INTEGER_DIGITS 18       /* fits json_int_t whatever the digits */
@@ -69,22 +70,13 @@ static apr_size_t utf8_sequence(const unsigned char *s, apr_size_t left)
 static int hex4(const unsigned char *s, unsigned long *out)
 {
     unsigned long v = 0;
-    int i;
+    int i, d;
 
     for (i = 0; i < 4; i++) {
-        v <<= 4;
-        if (s[i] >= '0' && s[i] <= '9') {
-            v |= (unsigned long)(s[i] - '0');
-        }
-        else if (s[i] >= 'a' && s[i] <= 'f') {
-            v |= (unsigned long)(s[i] - 'a' + 10);
-        }
-        else if (s[i] >= 'A' && s[i] <= 'F') {
-            v |= (unsigned long)(s[i] - 'A' + 10);
-        }
-        else {
+        if ((d = oidc_hex_value(s[i])) < 0) {
             return 0;
         }
+        v = v << 4 | (unsigned long)d;
     }
     *out = v;
     return 1;
