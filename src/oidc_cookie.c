@@ -1,4 +1,4 @@
-/* oidc_cookie.c: cookie handling, bounded in count and tolerant of junk. */
+/* oidc_cookie.c: cookie handling, bounded in bytes and tolerant of junk. */
 #include <string.h>
 
 #include "oidc_cookie.h"
@@ -23,50 +23,103 @@ static const char *trim(apr_pool_t *p, const char *s, apr_size_t n)
     return apr_pstrmemdup(p, s, n);
 }
 
-apr_array_header_t *oidc_cookies_parse(apr_pool_t *p, const char *header)
+/* The part of a Cookie header that is read: its first
+ * OIDC_MAX_COOKIE_HEADER bytes. The work is bounded by the header's size,
+ * not by a count of cookies, which would let a site's other cookies hide
+ * the module's own. */
+static apr_size_t readable_len(const char *header)
 {
-    apr_array_header_t *out = apr_array_make(p, 8, sizeof(oidc_cookie_t));
-    const char *s = header;
+    return strnlen(header, OIDC_MAX_COOKIE_HEADER);
+}
 
-    while (s != NULL && *s && out->nelts < OIDC_MAX_COOKIES) {
-        const char *end = strchr(s, ';');
-        apr_size_t n = end ? (apr_size_t)(end - s) : strlen(s);
+/* Calls found(baton, name, name_len, value, value_len) for each pair, in
+ * order, until it returns non-zero; blanks around names and values are
+ * left out. */
+typedef int (*cookie_fn)(void *baton, const char *name, apr_size_t name_len,
+                         const char *value, apr_size_t value_len);
+
+static void each_cookie(const char *header, cookie_fn found, void *baton)
+{
+    const char *s = header, *stop;
+
+    if (header == NULL) {
+        return;
+    }
+    stop = header + readable_len(header);
+    while (s < stop) {
+        const char *end = memchr(s, ';', (apr_size_t)(stop - s));
+        apr_size_t n = end ? (apr_size_t)(end - s) : (apr_size_t)(stop - s);
         const char *eq = memchr(s, '=', n);
 
         if (eq != NULL) {
-            oidc_cookie_t *c = apr_array_push(out);
-            c->name = trim(p, s, (apr_size_t)(eq - s));
-            c->value = trim(p, eq + 1, n - (apr_size_t)(eq - s) - 1);
+            const char *k = s, *v = eq + 1;
+            apr_size_t k_len = unpadded(&k, (apr_size_t)(eq - s));
+            apr_size_t v_len = unpadded(&v, n - (apr_size_t)(eq - s) - 1);
+
+            if (found(baton, k, k_len, v, v_len)) {
+                return;
+            }
         }
-        s = end ? end + 1 : NULL;
+        s = end ? end + 1 : stop;
     }
-    return out;
+}
+
+typedef struct {
+    apr_pool_t *p;
+    apr_array_header_t *out;
+} parse_ctx_t;
+
+static int add_pair(void *baton, const char *name, apr_size_t name_len,
+                    const char *value, apr_size_t value_len)
+{
+    parse_ctx_t *x = baton;
+    oidc_cookie_t *c = apr_array_push(x->out);
+
+    c->name = apr_pstrmemdup(x->p, name, name_len);
+    c->value = apr_pstrmemdup(x->p, value, value_len);
+    return 0;
+}
+
+apr_array_header_t *oidc_cookies_parse(apr_pool_t *p, const char *header)
+{
+    parse_ctx_t x;
+
+    x.p = p;
+    x.out = apr_array_make(p, 8, sizeof(oidc_cookie_t));
+    each_cookie(header, add_pair, &x);
+    return x.out;
+}
+
+typedef struct {
+    apr_pool_t *p;
+    const char *name;
+    apr_size_t name_len;
+    const char *value;
+} find_ctx_t;
+
+static int match_name(void *baton, const char *name, apr_size_t name_len,
+                      const char *value, apr_size_t value_len)
+{
+    find_ctx_t *x = baton;
+
+    if (name_len != x->name_len || memcmp(name, x->name, name_len) != 0) {
+        return 0;
+    }
+    x->value = apr_pstrmemdup(x->p, value, value_len);
+    return 1;
 }
 
 const char *oidc_cookie_find(apr_pool_t *p, const char *header,
                              const char *name)
 {
-    apr_size_t name_len = strlen(name);
-    const char *s = header;
-    int count = 0;
+    find_ctx_t x;
 
-    while (s != NULL && *s && count < OIDC_MAX_COOKIES) {
-        const char *end = strchr(s, ';');
-        apr_size_t n = end ? (apr_size_t)(end - s) : strlen(s);
-        const char *eq = memchr(s, '=', n);
-
-        if (eq != NULL) {
-            const char *k = s;
-            apr_size_t k_len = unpadded(&k, (apr_size_t)(eq - s));
-
-            count++;
-            if (k_len == name_len && memcmp(k, name, name_len) == 0) {
-                return trim(p, eq + 1, n - (apr_size_t)(eq - s) - 1);
-            }
-        }
-        s = end ? end + 1 : NULL;
-    }
-    return NULL;
+    x.p = p;
+    x.name = name;
+    x.name_len = strlen(name);
+    x.value = NULL;
+    each_cookie(header, match_name, &x);
+    return x.value;
 }
 
 const char *oidc_cookie_get(const apr_array_header_t *cookies,

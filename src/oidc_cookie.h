@@ -9,8 +9,9 @@ typedef struct {
     const char *value;
 } oidc_cookie_t;
 
-/* Splits a Cookie header into at most OIDC_MAX_COOKIES pairs (the rest are
- * ignored); pieces without '=' are skipped. Order is kept. */
+/* Splits a Cookie header into its pairs, however many, reading at most its
+ * first OIDC_MAX_COOKIE_HEADER bytes; pieces without '=' are skipped.
+ * Order is kept. */
 apr_array_header_t *oidc_cookies_parse(apr_pool_t *p, const char *header);
 
 /* The first value for name, or NULL. */

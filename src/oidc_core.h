@@ -38,13 +38,22 @@ void oidc_log(const oidc_log_t *log, oidc_log_level_t level, const char *tag,
 
 typedef apr_time_t (*oidc_clock_fn)(void);
 
+/* What a session or a login flow is bound to: the configuration protecting
+ * a request must name the same issuer and client for it to open there. */
+typedef struct {
+    const char *iss;
+    const char *client_id;
+} oidc_binding_t;
+
 /* Bounds on everything a client or an OP controls. */
 #define OIDC_MAX_JWT_LEN          (32 * 1024)
 #define OIDC_MAX_JSON_LEN         (256 * 1024)
 #define OIDC_MAX_HTTP_BODY        (512 * 1024)
 #define OIDC_MAX_URL_LEN          4096
 #define OIDC_MAX_PARAMS           32
-#define OIDC_MAX_COOKIES          128
+/* The Cookie header is read up to this many bytes (httpd's
+ * LimitRequestFieldSize caps it at 8190 by default), whatever the count. */
+#define OIDC_MAX_COOKIE_HEADER    (64 * 1024)
 #define OIDC_MAX_CLAIMS           256
 #define OIDC_MAX_JWKS_KEYS        64
 
