@@ -40,7 +40,7 @@ static const char *endpoint(apr_pool_t *p, const json_t *doc,
 
 const char *oidc_metadata_parse(apr_pool_t *p, const char *text,
                                 apr_size_t len, const char *expected_issuer,
-                                oidc_metadata_t **out)
+                                oidc_metadata_t **out, int *wrong_issuer)
 {
     json_t *doc = oidc_json_parse(p, text, len);
     oidc_metadata_t *m;
@@ -53,9 +53,19 @@ const char *oidc_metadata_parse(apr_pool_t *p, const char *text,
     }
     m = apr_pcalloc(p, sizeof(*m));
     m->issuer = oidc_json_str(doc, "issuer");
-    if (m->issuer == NULL || strcmp(m->issuer, expected_issuer) != 0) {
-        return "discovery document's issuer is not the configured "
-               "AuthOIDCProvider";
+    if (m->issuer == NULL) {
+        return "discovery document has no issuer";
+    }
+    if (strcmp(m->issuer, expected_issuer) != 0) {
+        if (wrong_issuer != NULL) {
+            *wrong_issuer = 1;
+        }
+        /* Both, bounded: the OP's is its own text (the logger strips
+         * control characters). */
+        return apr_psprintf(p, "discovery document's issuer \"%.200s\" is "
+                            "not the configured AuthOIDCProvider \"%s\": "
+                            "they must match exactly (a trailing slash "
+                            "counts)", m->issuer, expected_issuer);
     }
     m->issuer = apr_pstrdup(p, m->issuer);
     m->authorization_endpoint = endpoint(p, doc, "authorization_endpoint", 1,

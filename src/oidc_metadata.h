@@ -17,10 +17,12 @@ typedef struct {
 
 /* Parses and checks the document: `issuer` must equal expected_issuer
  * exactly, the required endpoints must be absolute http(s) URLs, and https
- * when the issuer is https. Returns NULL on success, else a reason. */
+ * when the issuer is https. Returns NULL on success, else a reason; sets
+ * *wrong_issuer (when not NULL) when the reason is that the issuers differ
+ * (a configuration mistake, such as a trailing slash, not an outage). */
 const char *oidc_metadata_parse(apr_pool_t *p, const char *text,
                                 apr_size_t len, const char *expected_issuer,
-                                oidc_metadata_t **out);
+                                oidc_metadata_t **out, int *wrong_issuer);
 
 const char *oidc_metadata_url(apr_pool_t *p, const char *issuer);
 

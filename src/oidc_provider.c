@@ -180,12 +180,14 @@ static oidc_provider_status_t fetch_all(oidc_provider_t *pv,
     url = oidc_metadata_url(s->pool, pv->issuer);
     st = fetch_json(s->pool, http, log, "discovery document", url, &resp);
     if (st == OIDC_PROVIDER_OK) {
+        int wrong_issuer = 0;
         why = oidc_metadata_parse(s->pool, resp.body, resp.len, pv->issuer,
-                                  &meta);
+                                  &meta, &wrong_issuer);
         if (why != NULL) {
             oidc_log(log, OIDC_LOG_ERR, "oidc-provider", "%s: %s",
                      url, why);
-            st = OIDC_PROVIDER_BAD_RESPONSE;
+            st = wrong_issuer ? OIDC_PROVIDER_MISCONFIGURED
+                              : OIDC_PROVIDER_BAD_RESPONSE;
         }
     }
     if (st == OIDC_PROVIDER_OK) {

@@ -26,7 +26,8 @@ typedef struct {
 typedef enum {
     OIDC_PROVIDER_OK = 0,
     OIDC_PROVIDER_UNREACHABLE,    /* 503 */
-    OIDC_PROVIDER_BAD_RESPONSE    /* 502 */
+    OIDC_PROVIDER_BAD_RESPONSE,   /* 502 */
+    OIDC_PROVIDER_MISCONFIGURED   /* 502: its issuer is not the configured */
 } oidc_provider_status_t;
 
 /* Made once per server in the parent; safe to use from any thread after. */

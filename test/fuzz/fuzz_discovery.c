@@ -12,9 +12,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *text = fuzz_cstr(p, data, size);
     oidc_metadata_t *m;
 
-    (void)oidc_metadata_parse(p, text, size, FUZZ_ISSUER, &m);
+    (void)oidc_metadata_parse(p, text, size, FUZZ_ISSUER, &m, NULL);
     (void)oidc_metadata_parse(p, text, size, "http://op.example:8080",
-                              &m);
+                              &m, NULL);
     apr_pool_destroy(p);
     return 0;
 }
