@@ -38,21 +38,35 @@ const char *oidc_flow_cookie_name(apr_pool_t *p, const char *base,
 
 /* The cookie value is "<created seconds>.<sealed record>". The creation time
  * is in clear so that eviction can order a browser's flows without opening
- * them, and it is part of the AAD with the state, so it cannot be altered. */
-static const char *flow_aad(apr_pool_t *p, const char *state,
-                            apr_int64_t created_sec)
+ * them, and it is part of the AAD with the state, so it cannot be altered.
+ * The binding follows, so that a flow started for one provider or client
+ * never completes at another that shares the key. */
+const char *oidc_flow_aad(apr_pool_t *p, const char *state,
+                          apr_int64_t created_sec, const oidc_binding_t *b,
+                          apr_size_t *len)
 {
-    return apr_psprintf(p, "%s.%" APR_INT64_T_FMT, state, created_sec);
+    const char *head = apr_psprintf(p, "%s.%" APR_INT64_T_FMT, state,
+                                    created_sec);
+    apr_size_t head_len = strlen(head), iss_len = strlen(b->iss);
+    apr_size_t client_len = strlen(b->client_id);
+    char *aad = apr_palloc(p, head_len + iss_len + client_len + 2);
+
+    memcpy(aad, head, head_len + 1);
+    memcpy(aad + head_len + 1, b->iss, iss_len + 1);
+    memcpy(aad + head_len + iss_len + 2, b->client_id, client_len);
+    *len = head_len + iss_len + client_len + 2;
+    return aad;
 }
 
 const char *oidc_flow_seal(apr_pool_t *p, const unsigned char *key,
+                           const oidc_binding_t *binding,
                            const oidc_flow_t *f)
 {
     oidc_record_writer_t w;
     unsigned char *sealed;
-    apr_size_t sealed_len;
+    apr_size_t sealed_len, aad_len;
     apr_int64_t created_sec = apr_time_sec(f->created);
-    const char *aad = flow_aad(p, f->state, created_sec);
+    const char *aad = oidc_flow_aad(p, f->state, created_sec, binding, &aad_len);
 
     oidc_record_writer_init(&w, p, 512);
     oidc_record_put_str(&w, FLOW_RECORD_VERSION);
@@ -61,7 +75,7 @@ const char *oidc_flow_seal(apr_pool_t *p, const unsigned char *key,
     oidc_record_put_str(&w, f->verifier);
     oidc_record_put_str(&w, f->return_to);
     oidc_record_put_str(&w, f->redirect_uri);
-    if (oidc_aead_seal(p, key, aad, strlen(aad), w.buf, w.len,
+    if (oidc_aead_seal(p, key, aad, aad_len, w.buf, w.len,
                        &sealed, &sealed_len) != APR_SUCCESS) {
         return NULL;
     }
@@ -86,10 +100,11 @@ static apr_int64_t value_created_sec(const char *value, const char **rest)
 }
 
 static oidc_flow_status_t unseal(apr_pool_t *p, const unsigned char *key,
+                                 const oidc_binding_t *binding,
                                  const char *value, const char *state,
                                  oidc_flow_t **out)
 {
-    apr_size_t raw_len, plain_len;
+    apr_size_t raw_len, plain_len, aad_len;
     unsigned char *raw, *plain;
     oidc_record_reader_t rd;
     oidc_flow_t *f;
@@ -103,10 +118,10 @@ static oidc_flow_status_t unseal(apr_pool_t *p, const unsigned char *key,
     if (created_sec < 0) {
         return OIDC_FLOW_INVALID;
     }
-    aad = flow_aad(p, state, created_sec);
+    aad = oidc_flow_aad(p, state, created_sec, binding, &aad_len);
     raw = oidc_b64url_decode(p, sealed, strlen(sealed), &raw_len);
     if (raw == NULL
-        || oidc_aead_open(p, key, aad, strlen(aad), raw, raw_len,
+        || oidc_aead_open(p, key, aad, aad_len, raw, raw_len,
                           &plain, &plain_len) != APR_SUCCESS) {
         return OIDC_FLOW_INVALID;
     }
@@ -144,6 +159,7 @@ static int is_expired(const oidc_flow_t *f, apr_time_t now)
 }
 
 oidc_flow_status_t oidc_flow_open(apr_pool_t *p, const unsigned char *key,
+                                  const oidc_binding_t *binding,
                                   const apr_array_header_t *cookies,
                                   const char *base, const char *state,
                                   apr_time_t now, oidc_flow_t **flow)
@@ -161,7 +177,7 @@ oidc_flow_status_t oidc_flow_open(apr_pool_t *p, const unsigned char *key,
     }
     /* The AEAD binds the record to the full state: a cookie whose name
      * matches the first characters of another state will not open. */
-    st = unseal(p, key, value, state, flow);
+    st = unseal(p, key, binding, value, state, flow);
     if (st != OIDC_FLOW_OK) {
         return st;
     }

@@ -4,8 +4,9 @@
  *
  * It travels in a per-flow cookie, sealed with AES-256-GCM and bound to its
  * `state`, so every node can complete a flow another node started, with no
- * store round trip. Its age is bounded, and the callback consumes it (the
- * glue also records used states in the store to refuse replays).
+ * store round trip. Its age is bounded, and the callback consumes it (once
+ * the OP has accepted the code, the state is also recorded as used, so that
+ * a flow cookie replayed with its callback cannot sign in twice).
  */
 #ifndef OIDC_FLOW_H
 #define OIDC_FLOW_H
@@ -34,7 +35,8 @@ typedef enum {
     OIDC_FLOW_OK = 0,
     OIDC_FLOW_BAD_STATE,   /* the state parameter is not one we could issue */
     OIDC_FLOW_MISSING,     /* no cookie for this state: expired or used */
-    OIDC_FLOW_INVALID,     /* does not decrypt: tampered or another key */
+    OIDC_FLOW_INVALID,     /* does not decrypt: tampered, another key or
+                            * another binding */
     OIDC_FLOW_EXPIRED
 } oidc_flow_status_t;
 
@@ -45,13 +47,24 @@ oidc_flow_t *oidc_flow_new(apr_pool_t *p, const char *return_to,
 const char *oidc_flow_cookie_name(apr_pool_t *p, const char *base,
                                   const char *state);
 
+/* Sealed and opened under key, bound to binding (oidc_core.h): a flow
+ * started for one issuer and client does not open for another. */
 const char *oidc_flow_seal(apr_pool_t *p, const unsigned char *key,
+                           const oidc_binding_t *binding,
                            const oidc_flow_t *flow);
 
 oidc_flow_status_t oidc_flow_open(apr_pool_t *p, const unsigned char *key,
+                                  const oidc_binding_t *binding,
                                   const apr_array_header_t *cookies,
                                   const char *base, const char *state,
                                   apr_time_t now, oidc_flow_t **flow);
+
+/* The associated data a flow record is sealed with: its state, its
+ * creation second (in clear in the cookie) and its binding. Public for the
+ * fuzz target, which seals records of its own. */
+const char *oidc_flow_aad(apr_pool_t *p, const char *state,
+                          apr_int64_t created_sec,
+                          const oidc_binding_t *binding, apr_size_t *len);
 
 /* Names of this browser's flow cookies to delete before one more is added:
  * the oldest beyond the per-browser bound, then the unreadable and expired

@@ -1,6 +1,7 @@
 /* oidc_rp.c: authenticating requests and completing logins. */
 #include <stdlib.h>
 #include <string.h>
+#include <apr_escape.h>
 
 #include "oidc_rp.h"
 #include "oidc_rp_internal.h"
@@ -102,6 +103,14 @@ int oidc_rp_provider_failed(const oidc_rp_ctx_t *ctx, oidc_rp_result_t *res,
     if (st == OIDC_PROVIDER_OK) {
         return 0;
     }
+    if (st == OIDC_PROVIDER_MISCONFIGURED) {
+        /* Trying again will not help: the admin must fix the setting. */
+        oidc_rp_fail(res, 502, "server_error",
+             "Sign-in is misconfigured on this site: the identity provider "
+             "does not match its configuration. Please tell the site's "
+             "administrator.");
+        return 1;
+    }
     oidc_rp_fail(res, st == OIDC_PROVIDER_UNREACHABLE ? 503 : 502,
          "temporarily_unavailable",
          "The identity provider cannot be reached. Please try again later.");
@@ -109,6 +118,15 @@ int oidc_rp_provider_failed(const oidc_rp_ctx_t *ctx, oidc_rp_result_t *res,
 }
 
 /* ---- the session of a request ---------------------------------------- */
+
+oidc_binding_t oidc_rp_session_binding(const oidc_rp_config_t *cfg)
+{
+    oidc_binding_t b;
+
+    b.iss = cfg->issuer;
+    b.client_id = cfg->client.id;
+    return b;
+}
 
 static oidc_rp_lookup_t fresh_session(const oidc_rp_ctx_t *ctx,
                                       const unsigned char *key,
@@ -125,6 +143,7 @@ static oidc_rp_lookup_t load_session(const oidc_rp_ctx_t *ctx,
     apr_uint64_t gen = 0, kept_gen;
     int keeps = cfg->cache != NULL && ctx->store->generation != NULL;
     oidc_session_t *s;
+    oidc_binding_t binding;
     oidc_rp_lookup_t found;
     apr_status_t rv;
 
@@ -170,18 +189,23 @@ static oidc_rp_lookup_t load_session(const oidc_rp_ctx_t *ctx,
                  "session store lookup failed (status %d)", rv);
         return LOOKUP_STORE_DOWN;
     }
+    binding = oidc_rp_session_binding(cfg);
     if (len > cfg->max_record
-        || oidc_session_decrypt(ctx->pool, cfg->session_key, id, val, len,
-                                &plain, &plain_len) != APR_SUCCESS) {
+        || oidc_session_decrypt(ctx->pool, cfg->session_key, id, &binding,
+                                val, len, &plain, &plain_len)
+           != APR_SUCCESS) {
         oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-session",
-                 "stored session record does not decrypt (session key "
-                 "changed, or the record was altered)");
+                 "stored session record does not open here: made for "
+                 "another provider or client (another virtual host or "
+                 "location), under another session key, by an older "
+                 "version of the module, or altered; treated as no session");
         return LOOKUP_NONE;
     }
-    if (oidc_session_parse(ctx->pool, plain, plain_len, &s) != APR_SUCCESS) {
+    if (oidc_session_parse(ctx->pool, plain, plain_len, &s) != APR_SUCCESS
+        || !oidc_session_bound_to(s, &binding)) {
         oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-session",
-                 "stored session record is malformed or from an older "
-                 "version of the module");
+                 "stored session record is malformed or bound to another "
+                 "provider or client");
         return LOOKUP_NONE;
     }
     found = fresh_session(ctx, key, s, out);
@@ -210,7 +234,14 @@ static oidc_rp_lookup_t fresh_session(const oidc_rp_ctx_t *ctx,
                                       oidc_session_t *s, oidc_session_t **out)
 {
     const oidc_rp_config_t *cfg = ctx->cfg;
+    oidc_binding_t binding = oidc_rp_session_binding(cfg);
 
+    if (!oidc_session_bound_to(s, &binding)) {
+        oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-session",
+                 "session is bound to another provider or client; treated "
+                 "as no session");
+        return LOOKUP_NONE;
+    }
     switch (oidc_session_freshness(s, ctx->now, cfg->inactivity,
                                    cfg->max_age)) {
     case OIDC_SESSION_VALID:
@@ -416,6 +447,7 @@ static void start_login(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
     const char *return_to, *redirect_uri, *sealed, *endpoint;
     apr_array_header_t *evict;
     oidc_flow_t *flow;
+    oidc_binding_t binding;
     int i;
 
     if (oidc_rp_provider_failed(ctx, res,
@@ -429,7 +461,8 @@ static void start_login(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
     }
     redirect_uri = oidc_rp_redirect_uri(p, cfg, req);
     flow = oidc_flow_new(p, return_to, redirect_uri, ctx->now);
-    sealed = flow ? oidc_flow_seal(p, cfg->flow_key, flow) : NULL;
+    binding = oidc_rp_session_binding(cfg);
+    sealed = flow ? oidc_flow_seal(p, cfg->flow_key, &binding, flow) : NULL;
     if (sealed == NULL) {
         oidc_log(ctx->log, OIDC_LOG_ERR, "oidc-login",
                  "could not create the login state (random source or "
@@ -548,7 +581,10 @@ void oidc_rp_authenticate(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
 
 /* Whether (label, value) was seen before, on any node sharing the store;
  * marks it seen for `hold`, atomically, so that of two nodes racing with the
- * same value exactly one goes on. */
+ * same value exactly one goes on. Only for values an authenticated party
+ * vouched for (a code the OP accepted, a signed logout token): a marker
+ * per anonymous request would let anyone fill the store and evict
+ * sessions. */
 static int seen_before(const oidc_rp_ctx_t *ctx, const char *label,
                        const char *value, apr_interval_time_t hold,
                        int *store_down)
@@ -580,67 +616,67 @@ static int op_error_status(const char *error)
     return 400;
 }
 
-static int printable_word(const char *s)
+#define OP_ERROR_MAX 64
+
+/* An OP error code as RFC 6749 §4.1.2.1 allows it (printable ASCII but '"'
+ * and '\'), and short: what may be shown on the page. */
+static int is_error_code(const char *s)
 {
     apr_size_t n = 0;
     for (; *s; s++, n++) {
-        if (*s < 0x21 || *s > 0x7e || n > 64) {
+        if (*s < 0x20 || *s > 0x7e || *s == '"' || *s == '\\'
+            || n >= OP_ERROR_MAX) {
             return 0;
         }
     }
     return n > 0;
 }
 
-static void callback_with_flow(const oidc_rp_ctx_t *ctx,
-                               const oidc_request_t *req, apr_table_t *params,
-                               const apr_array_header_t *cookies,
-                               oidc_flow_t *flow, oidc_rp_result_t *res);
-
-void oidc_rp_callback(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
-                      oidc_rp_result_t *res)
+/* The OP's error value for the log: its first OP_ERROR_MAX bytes,
+ * URL-encoded, so that neither control characters nor markup reach a log
+ * viewer. */
+static const char *error_for_log(apr_pool_t *p, const char *error)
 {
-    apr_pool_t *p = ctx->pool;
-    const oidc_rp_config_t *cfg = ctx->cfg;
-    apr_array_header_t *cookies;
-    apr_table_t *params;
-    const char *state, *error;
-    oidc_flow_t *flow = NULL;
-    oidc_flow_status_t fst;
+    apr_size_t n = strlen(error);
+    const char *head = apr_pstrmemdup(p, error, n > OP_ERROR_MAX
+                                                ? OP_ERROR_MAX : n);
 
-    oidc_rp_result_init(p, res);
-    if (strcmp(req->method, "GET") != 0) {
-        oidc_rp_fail(res, 405, "invalid_request",
-             "The sign-in response must arrive as a GET request.");
-        return;
+    return apr_pstrcat(p, apr_pescape_urlencoded(p, head),
+                       n > OP_ERROR_MAX ? "..." : "", NULL);
+}
+
+/* The callback of a flow this browser no longer has (used, expired) while
+ * it holds a valid session, as after the back button following a login:
+ * sent on to where it was going, instead of to an error page. 1 when
+ * answered so. */
+static int already_signed_in(const oidc_rp_ctx_t *ctx,
+                             const oidc_request_t *req,
+                             const apr_array_header_t *cookies,
+                             const oidc_flow_t *flow, oidc_rp_result_t *res)
+{
+    const char *id = oidc_cookie_get(cookies, ctx->cfg->cookie_name);
+    oidc_session_t *s;
+
+    if (!oidc_session_id_wellformed(id)
+        || oidc_rp_load_session(ctx, id, &s) != LOOKUP_FOUND) {
+        return 0;
     }
-    if (oidc_params_parse(p, req->query, 8192, &params) != OIDC_PARAMS_OK) {
-        oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-callback",
-                 "malformed callback query (too long, too many, duplicate "
-                 "or badly encoded parameters)");
-        oidc_rp_fail(res, 400, "invalid_request",
-                     "The sign-in response is malformed.");
-        return;
-    }
-    cookies = request_cookies(ctx, req);
-    state = apr_table_get(params, "state");
-    if (state == NULL) {
-        oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-state",
-                 "callback without a state parameter");
-        oidc_rp_fail(res, 400, "invalid_request",
-             "The sign-in response is missing its state. Please start again.");
-        return;
-    }
-    fst = oidc_flow_open(p, cfg->flow_key, cookies, cfg->cookie_name, state,
-                         ctx->now, &flow);
-    if (fst != OIDC_FLOW_BAD_STATE) {
-        /* Whatever happens next, this flow is over. */
-        add_cookie(res, oidc_cookie_make(p, oidc_flow_cookie_name(
-                                                p, cfg->cookie_name, state),
-                                         "", req->secure, 0));
-    }
+    res->kind = OIDC_RP_REDIRECT;
+    res->status = 302;
+    res->location = flow != NULL
+        ? flow->return_to
+        : apr_pstrcat(ctx->pool, req->origin(req), "/", NULL);
+    oidc_log(ctx->log, OIDC_LOG_INFO, "oidc-state",
+             "callback of a finished sign-in from a signed-in browser: "
+             "sent on");
+    return 1;
+}
+
+/* A flow that did not open: the page that says why. */
+static void flow_failed(const oidc_rp_ctx_t *ctx, oidc_flow_status_t fst,
+                        oidc_rp_result_t *res)
+{
     switch (fst) {
-    case OIDC_FLOW_OK:
-        break;
     case OIDC_FLOW_EXPIRED:
         oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-state",
                  "callback for an expired login state");
@@ -657,21 +693,106 @@ void oidc_rp_callback(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
         return;
     default:
         oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-state",
-                 "callback with an invalid state or login-state cookie");
+                 "callback with an invalid state or login-state cookie "
+                 "(tampered, or made for another provider or client)");
         oidc_rp_fail(res, 400, "invalid_request",
              "The sign-in response is invalid. Please start again.");
+    }
+}
+
+/* The OP answered with error=...: a page that says so, with a link to try
+ * again. */
+static void op_refused(const oidc_rp_ctx_t *ctx, const char *error,
+                       const oidc_flow_t *flow, oidc_rp_result_t *res)
+{
+    const char *word = is_error_code(error) ? error : "invalid";
+
+    oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-callback",
+             "the provider returned error=%s",
+             error_for_log(ctx->pool, error));
+    oidc_rp_fail(res, op_error_status(word), "access_denied",
+         apr_psprintf(ctx->pool, "The identity provider did not sign you "
+                      "in (%s).", word));
+    res->location = flow->return_to;   /* offered as a link to retry */
+}
+
+static void callback_with_flow(const oidc_rp_ctx_t *ctx,
+                               const oidc_request_t *req, apr_table_t *params,
+                               const apr_array_header_t *cookies,
+                               oidc_flow_t *flow, oidc_rp_result_t *res);
+
+/* The callback's query, and the flow cookie its state names; NULL with
+ * res filled in when either is unusable. */
+static oidc_flow_t *callback_flow(const oidc_rp_ctx_t *ctx,
+                                  const oidc_request_t *req,
+                                  apr_table_t *params,
+                                  const apr_array_header_t *cookies,
+                                  oidc_rp_result_t *res)
+{
+    apr_pool_t *p = ctx->pool;
+    const oidc_rp_config_t *cfg = ctx->cfg;
+    const char *state = apr_table_get(params, "state");
+    oidc_binding_t binding = oidc_rp_session_binding(cfg);
+    oidc_flow_t *flow = NULL;
+    oidc_flow_status_t fst;
+
+    if (state == NULL) {
+        oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-state",
+                 "callback without a state parameter");
+        oidc_rp_fail(res, 400, "invalid_request",
+             "The sign-in response is missing its state. Please start again.");
+        return NULL;
+    }
+    fst = oidc_flow_open(p, cfg->flow_key, &binding, cookies,
+                         cfg->cookie_name, state, ctx->now, &flow);
+    if (fst != OIDC_FLOW_BAD_STATE) {
+        /* Whatever happens next, this flow is over. */
+        add_cookie(res, oidc_cookie_make(p, oidc_flow_cookie_name(
+                                                p, cfg->cookie_name, state),
+                                         "", req->secure, 0));
+    }
+    if (fst == OIDC_FLOW_OK) {
+        return flow;
+    }
+    if ((fst == OIDC_FLOW_MISSING || fst == OIDC_FLOW_EXPIRED)
+        && already_signed_in(ctx, req, cookies, flow, res)) {
+        return NULL;
+    }
+    flow_failed(ctx, fst, res);
+    return NULL;
+}
+
+void oidc_rp_callback(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
+                      oidc_rp_result_t *res)
+{
+    apr_pool_t *p = ctx->pool;
+    apr_array_header_t *cookies;
+    apr_table_t *params;
+    const char *error;
+    oidc_flow_t *flow;
+
+    oidc_rp_result_init(p, res);
+    if (strcmp(req->method, "GET") != 0) {
+        oidc_rp_fail(res, 405, "invalid_request",
+             "The sign-in response must arrive as a GET request.");
         return;
     }
-
+    if (oidc_params_parse(p, req->query, 8192, &params) != OIDC_PARAMS_OK) {
+        oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-callback",
+                 "malformed callback query (too long, too many, duplicate "
+                 "or badly encoded parameters)");
+        oidc_rp_fail(res, 400, "invalid_request",
+                     "The sign-in response is malformed.");
+        return;
+    }
+    cookies = request_cookies(ctx, req);
+    flow = callback_flow(ctx, req, params, cookies, res);
+    if (flow == NULL) {
+        return;
+    }
     error = apr_table_get(params, "error");
     if (error != NULL) {
-        const char *word = printable_word(error) ? error : "invalid";
-        oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-callback",
-                 "the provider returned error=%s", word);
-        oidc_rp_fail(res, op_error_status(word), "access_denied",
-             apr_psprintf(p, "The identity provider did not sign you in "
-                          "(%s).", word));
-        res->location = flow->return_to;   /* offered as a link to retry */
+        op_refused(ctx, error, flow, res);
         return;
     }
     callback_with_flow(ctx, req, params, cookies, flow, res);
@@ -700,32 +821,14 @@ oidc_idtoken_status_t oidc_rp_validate_id_token(
     return st;
 }
 
-static void callback_with_flow(const oidc_rp_ctx_t *ctx,
-                               const oidc_request_t *req, apr_table_t *params,
-                               const apr_array_header_t *cookies,
-                               oidc_flow_t *flow, oidc_rp_result_t *res)
+/* The response's own checks, before the code is spent: its issuer (RFC
+ * 9207, the mix-up defence) and a usable code. 0 with res filled in when
+ * they fail. */
+static int response_usable(const oidc_rp_ctx_t *ctx,
+                           const oidc_provider_snapshot_t *op,
+                           const char *code, const char *iss,
+                           oidc_rp_result_t *res)
 {
-    apr_pool_t *p = ctx->pool;
-    const oidc_rp_config_t *cfg = ctx->cfg;
-    const oidc_provider_snapshot_t *op;
-    const char *code = apr_table_get(params, "code");
-    const char *iss = apr_table_get(params, "iss");
-    const char *detail, *old_id, *id;
-    oidc_token_resp_t tok;
-    oidc_token_status_t tst;
-    oidc_idtoken_params_t prm;
-    oidc_idtoken_t *idt;
-    oidc_idtoken_status_t ist;
-    oidc_session_t *s;
-    int store_down;
-    const json_t *claims;
-
-    if (oidc_rp_provider_failed(ctx, res,
-                                oidc_provider_get(cfg->provider, p, ctx->http,
-                                                  ctx->log, ctx->now, &op))) {
-        return;
-    }
-    /* RFC 9207: the response names its issuer, which must be ours. */
     if ((iss != NULL && strcmp(iss, op->meta->issuer) != 0)
         || (iss == NULL && op->meta->iss_parameter_supported)) {
         oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-callback",
@@ -733,34 +836,33 @@ static void callback_with_flow(const oidc_rp_ctx_t *ctx,
                  iss ? "names another issuer" : "lacks the iss parameter");
         oidc_rp_fail(res, 400, "invalid_request",
                      "The sign-in response is invalid.");
-        return;
+        return 0;
     }
     if (code == NULL || *code == '\0' || strlen(code) > 2048) {
         oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-callback",
                  "callback without a usable code");
         oidc_rp_fail(res, 400, "invalid_request",
                      "The sign-in response is invalid.");
-        return;
+        return 0;
     }
-    if (seen_before(ctx, STATE_USED_LABEL, flow->state,
-                    OIDC_FLOW_MAX_AGE + apr_time_from_sec(60), &store_down)) {
-        oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-state",
-                 "replayed callback: this state was already used");
-        oidc_rp_fail(res, 400, "invalid_request",
-             "This sign-in response was already used. Please start again.");
-        return;
-    }
-    if (store_down) {
-        oidc_log(ctx->log, OIDC_LOG_ERR, "oidc-store",
-                 "session store unavailable while completing a login");
-        oidc_rp_fail(res, 503, "temporarily_unavailable",
-             "Sessions are unavailable right now. Please try again later.");
-        return;
-    }
+    return 1;
+}
 
-    tst = oidc_token_exchange_code(p, ctx->http, op->meta->token_endpoint,
-                                   &cfg->client, code, flow->redirect_uri,
-                                   flow->verifier, &tok, &detail);
+/* The code for tokens at the token endpoint. 0 with res filled in when the
+ * OP did not give them. */
+static int redeem_code(const oidc_rp_ctx_t *ctx,
+                       const oidc_provider_snapshot_t *op, const char *code,
+                       const oidc_flow_t *flow, oidc_token_resp_t *tok,
+                       oidc_rp_result_t *res)
+{
+    const char *detail;
+    oidc_token_status_t tst;
+
+    tst = oidc_token_exchange_code(ctx->pool, ctx->http,
+                                   op->meta->token_endpoint,
+                                   &ctx->cfg->client, code,
+                                   flow->redirect_uri, flow->verifier, tok,
+                                   &detail);
     if (tst != OIDC_TOKEN_OK) {
         oidc_log(ctx->log, OIDC_LOG_ERR, "oidc-token",
                  "token request to %s failed: %s", op->meta->token_endpoint,
@@ -769,14 +871,74 @@ static void callback_with_flow(const oidc_rp_ctx_t *ctx,
              "temporarily_unavailable",
              "The identity provider did not complete the sign-in. Please "
              "try again.");
-        return;
+        return 0;
     }
-    if (tok.id_token == NULL) {
+    if (tok->id_token == NULL) {
         oidc_log(ctx->log, OIDC_LOG_ERR, "oidc-token",
                  "token response has no id_token (is \"openid\" in "
                  "AuthOIDCScope?)");
         oidc_rp_fail(res, 502, "server_error",
              "The identity provider did not complete the sign-in.");
+        return 0;
+    }
+    return 1;
+}
+
+/* Once the OP has accepted the code: the state is marked used, so that a
+ * flow replayed with its callback (an OP that redeems a code twice) never
+ * signs in twice. Written only now, so that anonymous callbacks with junk
+ * codes write nothing to the store. 0 with res filled in on a replay. */
+static int state_first_use(const oidc_rp_ctx_t *ctx,
+                           const oidc_request_t *req,
+                           const apr_array_header_t *cookies,
+                           const oidc_flow_t *flow, oidc_rp_result_t *res)
+{
+    int store_down;
+
+    if (seen_before(ctx, STATE_USED_LABEL, flow->state,
+                    OIDC_FLOW_MAX_AGE + apr_time_from_sec(60), &store_down)) {
+        if (already_signed_in(ctx, req, cookies, flow, res)) {
+            return 0;
+        }
+        oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-state",
+                 "replayed callback: this state was already used");
+        oidc_rp_fail(res, 400, "invalid_request",
+             "This sign-in response was already used. Please start again.");
+        return 0;
+    }
+    if (store_down) {
+        oidc_log(ctx->log, OIDC_LOG_ERR, "oidc-store",
+                 "session store unavailable while completing a login");
+        oidc_rp_fail(res, 503, "temporarily_unavailable",
+             "Sessions are unavailable right now. Please try again later.");
+        return 0;
+    }
+    return 1;
+}
+
+static void callback_with_flow(const oidc_rp_ctx_t *ctx,
+                               const oidc_request_t *req, apr_table_t *params,
+                               const apr_array_header_t *cookies,
+                               oidc_flow_t *flow, oidc_rp_result_t *res)
+{
+    apr_pool_t *p = ctx->pool;
+    const oidc_rp_config_t *cfg = ctx->cfg;
+    const oidc_provider_snapshot_t *op;
+    const char *detail, *old_id, *id;
+    oidc_token_resp_t tok;
+    oidc_idtoken_params_t prm;
+    oidc_idtoken_t *idt;
+    oidc_idtoken_status_t ist;
+    oidc_session_t *s;
+    const json_t *claims;
+    const char *code = apr_table_get(params, "code");
+
+    if (oidc_rp_provider_failed(ctx, res,
+                                oidc_provider_get(cfg->provider, p, ctx->http,
+                                                  ctx->log, ctx->now, &op))
+        || !response_usable(ctx, op, code, apr_table_get(params, "iss"), res)
+        || !redeem_code(ctx, op, code, flow, &tok, res)
+        || !state_first_use(ctx, req, cookies, flow, res)) {
         return;
     }
 
@@ -804,7 +966,8 @@ static void callback_with_flow(const oidc_rp_ctx_t *ctx,
     s->created = s->last_seen = ctx->now;
     s->access_issued = ctx->now;
     s->access_expires = tok.expires_in >= 0 ? ctx->now + tok.expires_in : 0;
-    s->iss = op->meta->issuer;
+    s->iss = cfg->issuer;
+    s->client_id = cfg->client.id;
     s->sub = idt->sub;
     s->sid = idt->sid;
     s->id_token = tok.id_token;
@@ -919,17 +1082,20 @@ void oidc_rp_logout(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
     oidc_session_t *s = NULL;
 
     oidc_rp_result_init(p, res);
-    if (oidc_session_id_wellformed(id)) {
+    if (oidc_session_id_wellformed(id)
+        && oidc_rp_load_session(ctx, id, &s) == LOOKUP_STORE_DOWN) {
+        /* Keep the cookie: the session is still alive in the store, and
+         * the user must be able to try again. */
+        oidc_rp_fail(res, 503, "temporarily_unavailable",
+             "Signing out failed: sessions are unavailable right now. "
+             "Please try again later.");
+        return;
+    }
+    /* Only a session that exists gets an "ended" mark: marks for made-up
+     * ids would let anyone fill the store. */
+    if (s != NULL) {
         unsigned char key[OIDC_SESSION_STORE_KEY_LEN];
 
-        if (oidc_rp_load_session(ctx, id, &s) == LOOKUP_STORE_DOWN) {
-            /* Keep the cookie: the session is still alive in the store, and
-             * the user must be able to try again. */
-            oidc_rp_fail(res, 503, "temporarily_unavailable",
-                 "Signing out failed: sessions are unavailable right now. "
-                 "Please try again later.");
-            return;
-        }
         oidc_session_store_key(id, key);
         if (oidc_session_end(ctx->store, p, key,
                              oidc_rp_ended_mark_expiry(ctx)) != APR_SUCCESS) {
@@ -1059,6 +1225,30 @@ void oidc_rp_backchannel_logout(const oidc_rp_ctx_t *ctx,
     page(res, "text/plain", "");
 }
 
+/* The browser's own session ends too, when its cookie came along and names
+ * a session of this configuration (only then is an "ended" mark written). */
+static void end_browser_session(const oidc_rp_ctx_t *ctx,
+                                const oidc_request_t *req,
+                                oidc_rp_result_t *res)
+{
+    const oidc_rp_config_t *cfg = ctx->cfg;
+    const char *id = oidc_cookie_get(request_cookies(ctx, req),
+                                     cfg->cookie_name);
+    unsigned char key[OIDC_SESSION_STORE_KEY_LEN];
+    oidc_session_t *s;
+
+    if (!oidc_session_id_wellformed(id)) {
+        return;
+    }
+    if (oidc_rp_load_session(ctx, id, &s) == LOOKUP_FOUND) {
+        oidc_session_store_key(id, key);
+        oidc_session_end(ctx->store, ctx->pool, key,
+                         oidc_rp_ended_mark_expiry(ctx));
+    }
+    add_cookie(res, oidc_cookie_make(ctx->pool, cfg->cookie_name, "",
+                                     req->secure, 0));
+}
+
 void oidc_rp_frontchannel_logout(const oidc_rp_ctx_t *ctx,
                                  const oidc_request_t *req,
                                  oidc_rp_result_t *res)
@@ -1090,19 +1280,7 @@ void oidc_rp_frontchannel_logout(const oidc_rp_ctx_t *ctx,
             return;
         }
     }
-    /* The browser's own session ends too, when its cookie came along. */
-    {
-        const char *id = oidc_cookie_get(request_cookies(ctx, req),
-                                         cfg->cookie_name);
-        if (oidc_session_id_wellformed(id)) {
-            unsigned char key[OIDC_SESSION_STORE_KEY_LEN];
-            oidc_session_store_key(id, key);
-            oidc_session_end(ctx->store, p, key,
-                             oidc_rp_ended_mark_expiry(ctx));
-            add_cookie(res, oidc_cookie_make(p, cfg->cookie_name, "",
-                                             req->secure, 0));
-        }
-    }
+    end_browser_session(ctx, req, res);
     oidc_log(ctx->log, OIDC_LOG_INFO, "oidc-frontchannel",
              "ended %d session(s) for the sid", ended);
     page(res, "text/html; charset=utf-8",

@@ -24,6 +24,10 @@ typedef enum {
     LOOKUP_STORE_DOWN
 } oidc_rp_lookup_t;
 
+/* What this configuration's sessions are bound to (its issuer and client):
+ * a session made under another never opens here. */
+oidc_binding_t oidc_rp_session_binding(const oidc_rp_config_t *cfg);
+
 /* The session of cookie value id; a malformed id finds none (logged). */
 oidc_rp_lookup_t oidc_rp_load_session(const oidc_rp_ctx_t *ctx,
                                       const char *id, oidc_session_t **out);

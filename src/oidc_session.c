@@ -9,7 +9,7 @@
 #include "oidc_claims.h"
 #include "oidc_jwt.h"
 
-#define SESSION_RECORD_VERSION "sess5"
+#define SESSION_RECORD_VERSION "sess6"
 #define STORE_KEY_LABEL "mod_authnz_oidc session id"
 #define ENDED_LABEL "mod_authnz_oidc session ended"
 
@@ -312,6 +312,31 @@ static const apr_array_header_t *get_flat(oidc_record_reader_t *rd,
     return flat;
 }
 
+/* The associated data: the id, then the binding, each ended by a NUL
+ * (none of them holds one), so no two bindings give the same bytes. */
+static const char *session_aad(apr_pool_t *p, const char *id,
+                               const oidc_binding_t *b,
+                               apr_size_t *len)
+{
+    apr_size_t id_len = strlen(id), iss_len = strlen(b->iss);
+    apr_size_t client_len = strlen(b->client_id);
+    char *aad = apr_palloc(p, id_len + iss_len + client_len + 3);
+
+    memcpy(aad, id, id_len + 1);
+    memcpy(aad + id_len + 1, b->iss, iss_len + 1);
+    memcpy(aad + id_len + iss_len + 2, b->client_id, client_len + 1);
+    *len = id_len + iss_len + client_len + 3;
+    return aad;
+}
+
+int oidc_session_bound_to(const oidc_session_t *s,
+                          const oidc_binding_t *b)
+{
+    return s->iss != NULL && s->client_id != NULL
+        && strcmp(s->iss, b->iss) == 0
+        && strcmp(s->client_id, b->client_id) == 0;
+}
+
 apr_status_t oidc_session_seal(apr_pool_t *p, const unsigned char *key,
                                const char *id, const oidc_session_t *s,
                                apr_size_t max_len, unsigned char **out,
@@ -321,7 +346,13 @@ apr_status_t oidc_session_seal(apr_pool_t *p, const unsigned char *key,
     const char *text = NULL, *stored;
     const json_t *claims = s->claims_doc;
     const apr_array_header_t *flat = s->flat;
+    oidc_binding_t binding;
+    const char *aad;
+    apr_size_t aad_len;
 
+    if (s->iss == NULL || s->client_id == NULL) {
+        return APR_EINVAL;
+    }
     if (claims == NULL) {       /* an opened record: its claims as text */
         text = oidc_session_claims(p, s);
         claims = text ? oidc_json_parse(p, text, strlen(text)) : NULL;
@@ -341,6 +372,7 @@ apr_status_t oidc_session_seal(apr_pool_t *p, const unsigned char *key,
     oidc_record_put_time(&w, s->access_expires);
     oidc_record_put_time(&w, s->userinfo_at);
     oidc_record_put_str(&w, s->iss);
+    oidc_record_put_str(&w, s->client_id);
     oidc_record_put_str(&w, s->sub);
     oidc_record_put_str(&w, s->sid);
     put_id_token(&w, p, s);
@@ -351,15 +383,23 @@ apr_status_t oidc_session_seal(apr_pool_t *p, const unsigned char *key,
     if (w.len + OIDC_AEAD_OVERHEAD > max_len) {
         return APR_ENOSPC;
     }
-    return oidc_aead_seal(p, key, id, strlen(id), w.buf, w.len, out, out_len);
+    binding.iss = s->iss;
+    binding.client_id = s->client_id;
+    aad = session_aad(p, id, &binding, &aad_len);
+    return oidc_aead_seal(p, key, aad, aad_len, w.buf, w.len, out, out_len);
 }
 
 apr_status_t oidc_session_decrypt(apr_pool_t *p, const unsigned char *key,
-                                  const char *id, const unsigned char *in,
+                                  const char *id,
+                                  const oidc_binding_t *binding,
+                                  const unsigned char *in,
                                   apr_size_t len, unsigned char **plain,
                                   apr_size_t *plain_len)
 {
-    return oidc_aead_open(p, key, id, strlen(id), in, len, plain, plain_len)
+    apr_size_t aad_len;
+    const char *aad = session_aad(p, id, binding, &aad_len);
+
+    return oidc_aead_open(p, key, aad, aad_len, in, len, plain, plain_len)
            == APR_SUCCESS ? APR_SUCCESS : APR_EGENERAL;
 }
 
@@ -380,6 +420,7 @@ apr_status_t oidc_session_parse(apr_pool_t *p, const unsigned char *plain,
     s->access_expires = oidc_record_get_time(&rd);
     s->userinfo_at = oidc_record_get_time(&rd);
     s->iss = oidc_record_get_str(&rd, p);
+    s->client_id = oidc_record_get_str(&rd, p);
     s->sub = oidc_record_get_str(&rd, p);
     s->sid = oidc_record_get_str(&rd, p);
     get_id_token(&rd, p, s);
@@ -389,6 +430,7 @@ apr_status_t oidc_session_parse(apr_pool_t *p, const unsigned char *plain,
     s->flat = get_flat(&rd, p);
     if (!oidc_record_done(&rd) || version == NULL
         || strcmp(version, SESSION_RECORD_VERSION) != 0 || s->sub == NULL
+        || s->iss == NULL || s->client_id == NULL
         || s->flat == NULL
         || ((s->claims == NULL || s->claims[0] == CLAIMS_EXTRA)
             && s->id_token == NULL && s->idt_part[0] == NULL)) {
@@ -399,18 +441,25 @@ apr_status_t oidc_session_parse(apr_pool_t *p, const unsigned char *plain,
 }
 
 apr_status_t oidc_session_open(apr_pool_t *p, const unsigned char *key,
-                               const char *id, const unsigned char *in,
+                               const char *id,
+                               const oidc_binding_t *binding,
+                               const unsigned char *in,
                                apr_size_t len, oidc_session_t **out)
 {
     unsigned char *plain;
     apr_size_t plain_len;
 
     *out = NULL;
-    if (oidc_session_decrypt(p, key, id, in, len, &plain, &plain_len)
-            != APR_SUCCESS) {
+    if (oidc_session_decrypt(p, key, id, binding, in, len, &plain,
+                             &plain_len) != APR_SUCCESS
+        || oidc_session_parse(p, plain, plain_len, out) != APR_SUCCESS) {
         return APR_EGENERAL;
     }
-    return oidc_session_parse(p, plain, plain_len, out);
+    if (!oidc_session_bound_to(*out, binding)) {
+        *out = NULL;
+        return APR_EGENERAL;
+    }
+    return APR_SUCCESS;
 }
 
 oidc_session_freshness_t oidc_session_freshness(const oidc_session_t *s,

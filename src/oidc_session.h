@@ -3,8 +3,11 @@
  *
  * The browser holds only a random 256-bit id. The store key is a hash of
  * it, and the record is sealed with AES-256-GCM under the session key with
- * the id as associated data: a store dump reveals nothing, and a record
- * moved to another key does not open.
+ * the id and the session's binding (the issuer and client that made it) as
+ * associated data: a store dump reveals nothing, a record moved to another
+ * key does not open, and a session made for one provider or client (say,
+ * another virtual host sharing the store and the key) never opens for
+ * another.
  */
 #ifndef OIDC_SESSION_H
 #define OIDC_SESSION_H
@@ -25,6 +28,7 @@ typedef struct {
     apr_time_t access_expires;  /* 0 when unknown */
     apr_time_t userinfo_at;     /* last userinfo fetch, 0 when never */
     const char *iss;
+    const char *client_id;      /* with iss, what the session is bound to */
     const char *sub;
     const char *sid;            /* the OP's session id, for logout */
     const char *id_token;
@@ -76,28 +80,36 @@ apr_status_t oidc_session_set_claims(apr_pool_t *p, oidc_session_t *s,
 apr_status_t oidc_session_set_claims_doc(apr_pool_t *p, oidc_session_t *s,
                                          const json_t *doc);
 
-/* APR_ENOSPC when the sealed record would exceed max_len; APR_EINVAL when
- * claims is not a JSON object. */
+/* Seals s, bound to s->iss and s->client_id. APR_ENOSPC when the sealed
+ * record would exceed max_len; APR_EINVAL when claims is not a JSON object
+ * or the binding is incomplete. */
 apr_status_t oidc_session_seal(apr_pool_t *p, const unsigned char *key,
                                const char *id, const oidc_session_t *s,
                                apr_size_t max_len, unsigned char **out,
                                apr_size_t *out_len);
-/* APR_EGENERAL when the record is tampered, truncated, for another id or
- * under another key. */
+/* APR_EGENERAL when the record is tampered, truncated, for another id,
+ * under another key or bound to another issuer or client. */
 apr_status_t oidc_session_open(apr_pool_t *p, const unsigned char *key,
-                               const char *id, const unsigned char *in,
+                               const char *id,
+                               const oidc_binding_t *binding,
+                               const unsigned char *in,
                                apr_size_t len, oidc_session_t **out);
 
 /* The two halves of oidc_session_open, for oidc_session_cache, which keeps
  * the plaintext: APR_EGENERAL as above, and for a malformed or old record. */
 apr_status_t oidc_session_decrypt(apr_pool_t *p, const unsigned char *key,
-                                  const char *id, const unsigned char *in,
+                                  const char *id,
+                                  const oidc_binding_t *binding,
+                                  const unsigned char *in,
                                   apr_size_t len, unsigned char **plain,
                                   apr_size_t *plain_len);
 /* The session points into plain (the ID token's parts, the flat claims):
  * plain must live as long as the session does. */
 apr_status_t oidc_session_parse(apr_pool_t *p, const unsigned char *plain,
                                 apr_size_t plain_len, oidc_session_t **out);
+/* Whether a parsed session names exactly this binding. */
+int oidc_session_bound_to(const oidc_session_t *s,
+                          const oidc_binding_t *binding);
 
 typedef enum {
     OIDC_SESSION_VALID = 0,

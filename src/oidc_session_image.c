@@ -18,6 +18,7 @@ typedef struct {
     apr_time_t access_expires;
     apr_time_t userinfo_at;
     image_off_t iss;
+    image_off_t client_id;
     image_off_t sub;
     image_off_t sid;
     image_off_t id_token;
@@ -83,6 +84,7 @@ static void write_image(image_writer_t *w, const oidc_session_t *s,
     h.access_expires = s->access_expires;
     h.userinfo_at = s->userinfo_at;
     h.iss = put_str(w, s->iss);
+    h.client_id = put_str(w, s->client_id);
     h.sub = put_str(w, s->sub);
     h.sid = put_str(w, s->sid);
     h.id_token = put_str(w, s->id_token);
@@ -162,6 +164,7 @@ oidc_session_t *oidc_session_image_open(apr_pool_t *p,
     s->access_expires = h.access_expires;
     s->userinfo_at = h.userinfo_at;
     s->iss = str_at(image, h.iss);
+    s->client_id = str_at(image, h.client_id);
     s->sub = str_at(image, h.sub);
     s->sid = str_at(image, h.sid);
     s->id_token = str_at(image, h.id_token);

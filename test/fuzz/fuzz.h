@@ -47,6 +47,8 @@ void fuzz_split(apr_pool_t *p, const uint8_t *data, size_t size,
 /* The session and flow keys (AES-256-GCM). */
 extern const unsigned char fuzz_session_key[32];
 extern const unsigned char fuzz_flow_key[32];
+/* What sessions and flows are bound to: FUZZ_ISSUER, FUZZ_CLIENT_ID. */
+extern const oidc_binding_t fuzz_binding;
 
 /* The OP's signing keys: one RSA-2048 ("fuzz-rsa"), one EC P-256
  * ("fuzz-ec"); private, as JWK text. */

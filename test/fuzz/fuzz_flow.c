@@ -26,11 +26,12 @@ static const char *sealed_cookie(apr_pool_t *p, const char *state,
                                  const uint8_t *plain, size_t len)
 {
     apr_int64_t created = FUZZ_NOW_SEC - FLOW_AGE;
-    const char *aad = apr_psprintf(p, "%s.%" APR_INT64_T_FMT, state, created);
     unsigned char *sealed;
-    apr_size_t sealed_len;
+    apr_size_t sealed_len, aad_len;
+    const char *aad = oidc_flow_aad(p, state, created, &fuzz_binding,
+                                    &aad_len);
 
-    if (oidc_aead_seal(p, fuzz_flow_key, aad, strlen(aad), plain, len,
+    if (oidc_aead_seal(p, fuzz_flow_key, aad, aad_len, plain, len,
                        &sealed, &sealed_len) != APR_SUCCESS) {
         return "";
     }
@@ -67,7 +68,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cookies = oidc_cookies_parse(p, header);
     (void)oidc_flow_evictions(p, cookies, FUZZ_COOKIE, FUZZ_NOW);
     if (state != NULL) {
-        st = oidc_flow_open(p, fuzz_flow_key, cookies, FUZZ_COOKIE, state,
+        st = oidc_flow_open(p, fuzz_flow_key, &fuzz_binding, cookies,
+                            FUZZ_COOKIE, state,
                             FUZZ_NOW, &flow);
         if (st != OIDC_FLOW_BAD_STATE) {
             /* The callback deletes the flow cookie whatever happens. */

@@ -177,13 +177,14 @@ static void put_session(const char *name, const char *id,
 
     if (oidc_session_seal(pool, fuzz_session_key, id, s, 16384, &rec, &len)
             != APR_SUCCESS
-        || oidc_aead_open(pool, fuzz_session_key, id, strlen(id), rec, len,
-                          &plain, &plain_len) != APR_SUCCESS) {
+        || oidc_session_decrypt(pool, fuzz_session_key, id, &fuzz_binding,
+                                rec, len, &plain, &plain_len)
+           != APR_SUCCESS) {
         fprintf(stderr, "gen_seeds: cannot seal session %s\n", name);
         exit(1);
     }
     put("session", name, header, rec, len);
-    /* The same record in plaintext: fuzz_session.c seals it itself. */
+    /* The same record in plaintext, for the record decoder. */
     put("session", apr_pstrcat(pool, name, "-plain", NULL), header, plain,
         plain_len);
 }
@@ -199,6 +200,7 @@ static void gen_session(void)
     s.access_issued = s.created;
     s.access_expires = apr_time_from_sec(ago(-30));
     s.iss = FUZZ_ISSUER;
+    s.client_id = FUZZ_CLIENT_ID;
     s.sub = FUZZ_SUB;
     s.sid = "op-session-1";
     s.id_token = idt;
@@ -240,7 +242,7 @@ static oidc_flow_t *flow_at(int age)
 
 static const char *flow_cookie(const oidc_flow_t *f)
 {
-    const char *value = oidc_flow_seal(pool, fuzz_flow_key, f);
+    const char *value = oidc_flow_seal(pool, fuzz_flow_key, &fuzz_binding, f);
 
     if (value == NULL) {
         exit(1);
@@ -261,7 +263,7 @@ static void gen_flow(void)
     oidc_flow_t *f = flow_at(FLOW_AGE), *old = flow_at(3600);
     const char *value, *sealed_b64, *aad;
     unsigned char *raw, *plain;
-    apr_size_t raw_len, plain_len;
+    apr_size_t raw_len, plain_len, aad_len;
     int i;
 
     put_str("flow", "valid", apr_pstrcat(pool, callback_query(f), "\n",
@@ -278,13 +280,13 @@ static void gen_flow(void)
     put_str("flow", "many", value);
 
     /* The valid flow's record in plaintext, for fuzz_flow.c to seal. */
-    value = oidc_flow_seal(pool, fuzz_flow_key, f);
+    value = oidc_flow_seal(pool, fuzz_flow_key, &fuzz_binding, f);
     sealed_b64 = strchr(value, '.') + 1;
-    aad = apr_psprintf(pool, "%s.%" APR_INT64_T_FMT, f->state,
-                       ago(FLOW_AGE));
+    aad = oidc_flow_aad(pool, f->state, ago(FLOW_AGE), &fuzz_binding,
+                        &aad_len);
     raw = oidc_b64url_decode(pool, sealed_b64, strlen(sealed_b64), &raw_len);
     if (raw == NULL
-        || oidc_aead_open(pool, fuzz_flow_key, aad, strlen(aad), raw, raw_len,
+        || oidc_aead_open(pool, fuzz_flow_key, aad, aad_len, raw, raw_len,
                           &plain, &plain_len) != APR_SUCCESS) {
         fprintf(stderr, "gen_seeds: cannot open the flow record\n");
         exit(1);

@@ -11,6 +11,7 @@ static const unsigned char flow_key[OIDC_KEY_LEN] =
     "flow key flow key flow key flow";
 static const unsigned char other_key[OIDC_KEY_LEN] =
     "another key another key another";
+static const oidc_binding_t binding = { "https://op.example", "shop" };
 
 /* 2023-11-14T22:13:20Z and a few microseconds. */
 static const apr_time_t T0 = APR_INT64_C(1700000000) * APR_USEC_PER_SEC + 123;
@@ -27,7 +28,7 @@ static oidc_flow_t *new_flow(apr_time_t created)
 static apr_array_header_t *jar(const char *extra, const oidc_flow_t *f,
                                const unsigned char *key)
 {
-    const char *value = oidc_flow_seal(unit_pool, key, f);
+    const char *value = oidc_flow_seal(unit_pool, key, &binding, f);
     ck_assert_ptr_nonnull(value);
     return oidc_cookies_parse(unit_pool, apr_pstrcat(
         unit_pool, extra, oidc_flow_cookie_name(unit_pool, BASE, f->state),
@@ -38,7 +39,7 @@ static oidc_flow_status_t open_(const apr_array_header_t *cookies,
                                 const char *state, apr_time_t now,
                                 oidc_flow_t **out)
 {
-    return oidc_flow_open(unit_pool, flow_key, cookies, BASE, state, now,
+    return oidc_flow_open(unit_pool, flow_key, &binding, cookies, BASE, state, now,
                           out);
 }
 
@@ -75,7 +76,7 @@ END_TEST
 START_TEST(seal_open_round_trip)
 {
     oidc_flow_t *f = new_flow(T0), *g = NULL;
-    const char *value = oidc_flow_seal(unit_pool, flow_key, f);
+    const char *value = oidc_flow_seal(unit_pool, flow_key, &binding, f);
     apr_array_header_t *c;
 
     ck_assert_ptr_nonnull(value);
@@ -153,7 +154,7 @@ START_TEST(missing_cookie)
                                                       NULL)),
                            f->state, T0, &g), OIDC_FLOW_MISSING);
     /* Another base name is not ours. */
-    ck_assert_int_eq(oidc_flow_open(unit_pool, flow_key,
+    ck_assert_int_eq(oidc_flow_open(unit_pool, flow_key, &binding,
                                     jar("", f, flow_key), "other", f->state,
                                     T0, &g), OIDC_FLOW_MISSING);
 }
@@ -169,7 +170,7 @@ static apr_array_header_t *jar_value(const oidc_flow_t *f, const char *value)
 START_TEST(tampered_value)
 {
     oidc_flow_t *f = new_flow(T0), *g = (oidc_flow_t *)1;
-    const char *value = oidc_flow_seal(unit_pool, flow_key, f);
+    const char *value = oidc_flow_seal(unit_pool, flow_key, &binding, f);
     const char *dot = strchr(value, '.');
     char *v = apr_pstrdup(unit_pool, value);
     apr_size_t i, n = strlen(value);
@@ -212,6 +213,31 @@ START_TEST(tampered_value)
                                unit_pool, "1700000000.",
                                unit_repeat(unit_pool, 'A', 5000), NULL)),
                            f->state, T0, &g), OIDC_FLOW_INVALID);
+}
+END_TEST
+
+/* A flow started for one issuer or client does not complete at another
+ * that shares the key (another virtual host, say). */
+START_TEST(sealed_for_other_binding)
+{
+    static const oidc_binding_t other_iss = { "https://op.example/", "shop" };
+    static const oidc_binding_t other_client = { "https://op.example",
+                                                 "shop2" };
+    static const oidc_binding_t shifted = { "https://op.exampleshop", "" };
+    oidc_flow_t *f = new_flow(T0), *g = (oidc_flow_t *)1;
+    const apr_array_header_t *cookies = jar("", f, flow_key);
+
+    ck_assert_int_eq(oidc_flow_open(unit_pool, flow_key, &other_iss, cookies,
+                                    BASE, f->state, T0, &g),
+                     OIDC_FLOW_INVALID);
+    ck_assert_ptr_null(g);
+    ck_assert_int_eq(oidc_flow_open(unit_pool, flow_key, &other_client,
+                                    cookies, BASE, f->state, T0, &g),
+                     OIDC_FLOW_INVALID);
+    ck_assert_int_eq(oidc_flow_open(unit_pool, flow_key, &shifted, cookies,
+                                    BASE, f->state, T0, &g),
+                     OIDC_FLOW_INVALID);
+    ck_assert_int_eq(open_(cookies, f->state, T0, &g), OIDC_FLOW_OK);
 }
 END_TEST
 
@@ -282,7 +308,7 @@ START_TEST(evictions)
         oidc_flow_t *f = new_flow(now - apr_time_from_sec(50 - 10 * k));
         names[k] = oidc_flow_cookie_name(unit_pool, BASE, f->state);
         header = apr_pstrcat(unit_pool, header, "; ", names[k], "=",
-                             oidc_flow_seal(unit_pool, flow_key, f), NULL);
+                             oidc_flow_seal(unit_pool, flow_key, &binding, f), NULL);
     }
     /* One expired, two unparseable. */
     header = apr_pstrcat(unit_pool, header, "; " BASE "_flow_expired=",
@@ -330,7 +356,7 @@ START_TEST(evictions_bounded)
         const char *name = oidc_flow_cookie_name(unit_pool, BASE, f->state);
         oldest = oldest ? oldest : name;
         header = apr_pstrcat(unit_pool, header, "; ", name, "=",
-                             oidc_flow_seal(unit_pool, flow_key, f), NULL);
+                             oidc_flow_seal(unit_pool, flow_key, &binding, f), NULL);
     }
     ev = oidc_flow_evictions(unit_pool, oidc_cookies_parse(unit_pool, header),
                              BASE, now);
@@ -352,7 +378,7 @@ START_TEST(evictions_room_for_one_more)
         oidc_flow_t *f = new_flow(now - apr_time_from_sec(40 - 10 * i));
         names[i] = oidc_flow_cookie_name(unit_pool, BASE, f->state);
         header = apr_pstrcat(unit_pool, header, "; ", names[i], "=",
-                             oidc_flow_seal(unit_pool, flow_key, f), NULL);
+                             oidc_flow_seal(unit_pool, flow_key, &binding, f), NULL);
         ev = oidc_flow_evictions(unit_pool,
                                  oidc_cookies_parse(unit_pool, header), BASE,
                                  now);
@@ -384,6 +410,7 @@ Suite *flow_suite(void)
     tcase_add_test(tc, missing_cookie);
     tcase_add_test(tc, tampered_value);
     tcase_add_test(tc, sealed_under_other_key);
+    tcase_add_test(tc, sealed_for_other_binding);
     tcase_add_test(tc, expired);
     tcase_add_test(tc, future_dated);
     tcase_add_test(tc, evictions);

@@ -21,6 +21,7 @@
 #define ISSUER "https://op.example"
 #define ORIGIN "https://site.example"
 #define CLIENT_ID "client-1"
+static const oidc_binding_t rp_binding = { ISSUER, CLIENT_ID };
 #define CLIENT_SECRET "client-secret-value"
 #define COOKIE "oidc_session"
 #define CODE "SplxlOBeZQQYbYS6WxSbIA"
@@ -493,6 +494,18 @@ static void assert_no_secret_logged(const char *secret)
     }
 }
 
+/* Whether a line containing text was logged. */
+static int logged(const char *text)
+{
+    int i;
+    for (i = 0; i < log_lines->nelts; i++) {
+        if (unit_contains(APR_ARRAY_IDX(log_lines, i, const char *), text)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* ---- (1) a browser without a session goes to the OP ------------------- */
 
 START_TEST(browser_redirected_to_op)
@@ -536,7 +549,7 @@ START_TEST(browser_redirected_to_op)
     ck_assert(unit_contains(sc, "; Secure"));
     /* It opens to the page asked for, with the verifier of the challenge. */
     jar = oidc_cookies_parse(unit_pool, pair_of(sc));
-    ck_assert_int_eq(oidc_flow_open(unit_pool, cfg.flow_key, jar, COOKIE,
+    ck_assert_int_eq(oidc_flow_open(unit_pool, cfg.flow_key, &rp_binding, jar, COOKIE,
                                     apr_table_get(q, "state"), NOW, &flow),
                      OIDC_FLOW_OK);
     ck_assert_str_eq(flow->return_to, ORIGIN "/app/page?x=1");
@@ -557,7 +570,7 @@ START_TEST(unsafe_return_falls_back_to_root)
     ck_assert_int_eq(res.kind, OIDC_RP_REDIRECT);
     q = location_query(&res);
     ck_assert_int_eq(oidc_flow_open(
-                         unit_pool, cfg.flow_key,
+                         unit_pool, cfg.flow_key, &rp_binding,
                          oidc_cookies_parse(unit_pool, pair_of(APR_ARRAY_IDX(
                              res.set_cookies, 0, const char *))),
                          COOKIE, apr_table_get(q, "state"), NOW, &flow),
@@ -1002,16 +1015,115 @@ START_TEST(callback_replayed)
     op_issues(id_token_with(st.nonce, CLIENT_ID));
     oidc_rp_callback(&ctx, callback_req(q, st.flow_cookie), &res);
     ck_assert_int_eq(res.kind, OIDC_RP_REDIRECT);
-    /* The same browser request again (the cookie not yet deleted). */
+    /* The same browser request again (the cookie not yet deleted), to an
+     * OP that redeems the code twice: the used state stops it. */
     oidc_rp_callback(&ctx, callback_req(q, st.flow_cookie), &res);
     ck_assert_int_eq(res.kind, OIDC_RP_ERROR);
     ck_assert_int_eq(res.status, 400);
     ck_assert_ptr_null(set_cookie_for(&res, COOKIE));
-    ck_assert_int_eq(op.token_calls, 1);
+    ck_assert_int_eq(op.token_calls, 2);
     /* Without the cookie: unknown state. */
     oidc_rp_callback(&ctx, callback_req(q, NULL), &res);
     ck_assert_int_eq(res.status, 400);
+    ck_assert_int_eq(op.token_calls, 2);
+}
+END_TEST
+
+/* The back button after a login replays the callback from a browser that
+ * has a session: it is sent on, not shown an error. */
+START_TEST(callback_replayed_while_signed_in)
+{
+    started_t st = start("/app/page", NULL);
+    const char *q = apr_pstrcat(unit_pool, "code=" CODE "&state=", st.state,
+                                NULL);
+    const char *session;
+    oidc_rp_result_t res;
+
+    op_issues(id_token_with(st.nonce, CLIENT_ID));
+    oidc_rp_callback(&ctx, callback_req(q, st.flow_cookie), &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_REDIRECT);
+    session = apr_pstrcat(unit_pool, COOKIE "=", res.session_id, NULL);
+    /* The flow cookie is gone: sent to the site's root. */
+    oidc_rp_callback(&ctx, callback_req(q, session), &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_REDIRECT);
+    ck_assert_str_eq(res.location, ORIGIN "/");
     ck_assert_int_eq(op.token_calls, 1);
+    /* The flow cookie still there: to the page the login was for. */
+    oidc_rp_callback(&ctx, callback_req(q, apr_pstrcat(
+                                            unit_pool, session, "; ",
+                                            st.flow_cookie, NULL)), &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_REDIRECT);
+    ck_assert_str_eq(res.location, ORIGIN "/app/page");
+    /* Without a session, the same replay is an error page. */
+    oidc_rp_callback(&ctx, callback_req(q, NULL), &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_ERROR);
+    ck_assert_int_eq(res.status, 400);
+}
+END_TEST
+
+/* Anonymous callbacks with junk codes write nothing to the store, however
+ * many: they must not be able to evict sessions. */
+START_TEST(junk_callbacks_write_nothing)
+{
+    oidc_rp_result_t res;
+    int i, puts, claims;
+
+    op.token_status = 400;
+    op.token_body = "{\"error\":\"invalid_grant\"}";
+    puts = fs.puts;
+    claims = fs.claims;
+    for (i = 0; i < 20; i++) {
+        started_t st = start("/", NULL);
+        run_callback(&st, &res);
+        ck_assert_int_eq(res.status, 502);
+    }
+    ck_assert_int_eq(fs.puts, puts);
+    ck_assert_int_eq(fs.claims, claims);
+}
+END_TEST
+
+/* A session made under one issuer and client does not authenticate a
+ * configuration with another (another virtual host sharing the store and
+ * the key), and is left alone there; its own configuration still uses it. */
+START_TEST(session_bound_to_issuer_and_client)
+{
+    const char *id = login();
+    const char *cookie = apr_pstrcat(unit_pool, COOKIE "=", id, NULL);
+    oidc_rp_config_t other_cfg = cfg;
+    oidc_rp_ctx_t other = ctx;
+    oidc_rp_result_t res;
+    int dels = fs.dels;
+
+    other.cfg = &other_cfg;
+    other_cfg.client.id = "client-2";
+    oidc_rp_authenticate(&other, browser("/", cookie), &dir, &res);
+    ck_assert_int_ne(res.kind, OIDC_RP_AUTHENTICATED);
+    ck_assert(logged("bound to another provider or client")
+              || logged("made for another provider or client"));
+    other_cfg.client.id = CLIENT_ID;
+    other_cfg.issuer = ISSUER "/";
+    oidc_rp_authenticate(&other, browser("/", cookie), &dir, &res);
+    ck_assert_int_ne(res.kind, OIDC_RP_AUTHENTICATED);
+    ck_assert_int_eq(fs.dels, dels);
+    oidc_rp_authenticate(&ctx, browser("/", cookie), &dir, &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
+}
+END_TEST
+
+/* Logout and front-channel logout with a made-up session id write no
+ * "ended" mark: anonymous requests must not fill the store. */
+START_TEST(logout_made_up_id_writes_nothing)
+{
+    const char *cookie = apr_pstrcat(unit_pool, COOKIE "=",
+                                     oidc_session_new_id(unit_pool), NULL);
+    oidc_rp_result_t res;
+    int puts = fs.puts;
+
+    oidc_rp_logout(&ctx, browser("/logout", cookie), &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_REDIRECT);
+    oidc_rp_frontchannel_logout(&ctx, browser("/fc?iss=" ISSUER, cookie),
+                                &res);
+    ck_assert_int_eq(fs.puts, puts);
 }
 END_TEST
 
@@ -1097,6 +1209,23 @@ START_TEST(callback_access_denied)
                      &res);
     ck_assert_int_eq(res.status, 400);
     ck_assert(!unit_contains(res.message, "<script>"));
+
+    /* Markup that RFC 6749 allows is neither logged as markup nor long. */
+    st = start("/app", NULL);
+    oidc_rp_callback(&ctx, callback_req(apr_pstrcat(
+                                            unit_pool, "error=%3Cimg%20src%3Dx"
+                                            "%3E", apr_psprintf(unit_pool,
+                                            "%0100d", 0), "&state=",
+                                            st.state, NULL), st.flow_cookie),
+                     &res);
+    {
+        int i;
+        for (i = 0; i < log_lines->nelts; i++) {
+            const char *line = APR_ARRAY_IDX(log_lines, i, const char *);
+            ck_assert_msg(!unit_contains(line, "<img"), "%s", line);
+            ck_assert_msg(strlen(line) < 300, "%s", line);
+        }
+    }
 }
 END_TEST
 
@@ -1161,7 +1290,8 @@ START_TEST(store_get_fails_on_callback)
     run_callback(&st, &res);
     ck_assert_int_eq(res.kind, OIDC_RP_ERROR);
     ck_assert_int_eq(res.status, 503);
-    ck_assert_int_eq(op.token_calls, 0);     /* the code is not spent */
+    /* The state is marked used only once the OP accepted the code. */
+    ck_assert_int_eq(op.token_calls, 1);
 }
 END_TEST
 
@@ -1606,7 +1736,7 @@ static void other_process_refreshes(fake_store_t *f)
     oidc_session_store_key(other_id, key);
     e = apr_hash_get(f->h, key, sizeof(key));
     ck_assert_ptr_nonnull(e);
-    ck_assert_int_eq(oidc_session_open(unit_pool, cfg.session_key, other_id,
+    ck_assert_int_eq(oidc_session_open(unit_pool, cfg.session_key, other_id, &rp_binding,
                                        e->val, e->len, &s), APR_SUCCESS);
     s->access_token = "at-9";
     s->refresh_token = "rt-9";
@@ -1667,7 +1797,7 @@ static oidc_session_t *stored_session(const char *id)
     oidc_session_store_key(id, key);
     e = apr_hash_get(fs.h, key, sizeof(key));
     ck_assert_ptr_nonnull(e);
-    ck_assert_int_eq(oidc_session_open(unit_pool, cfg.session_key, id,
+    ck_assert_int_eq(oidc_session_open(unit_pool, cfg.session_key, id, &rp_binding,
                                        e->val, e->len, &s), APR_SUCCESS);
     return s;
 }
@@ -1873,6 +2003,10 @@ Suite *rp_suite(void)
     tcase_add_test(tc, unknown_or_malformed_session_cookie);
     tcase_add_test(tc, session_fixation);
     tcase_add_test(tc, callback_replayed);
+    tcase_add_test(tc, callback_replayed_while_signed_in);
+    tcase_add_test(tc, junk_callbacks_write_nothing);
+    tcase_add_test(tc, session_bound_to_issuer_and_client);
+    tcase_add_test(tc, logout_made_up_id_writes_nothing);
     tcase_add_test(tc, callback_bad_requests);
     tcase_add_test(tc, callback_access_denied);
     tcase_add_test(tc, token_endpoint_invalid_grant);

@@ -13,6 +13,7 @@ static const unsigned char key_b[OIDC_KEY_LEN] =
     "session key B session key B ses";
 
 static const apr_time_t T0 = APR_INT64_C(1700000000) * APR_USEC_PER_SEC;
+static const oidc_binding_t binding = { "https://op.example", "shop" };
 
 static oidc_session_t *sample(void)
 {
@@ -22,6 +23,7 @@ static oidc_session_t *sample(void)
     s->last_seen = T0 + apr_time_from_sec(90) + 3;
     s->access_expires = T0 + apr_time_from_sec(3600);
     s->iss = "https://op.example";
+    s->client_id = "shop";
     s->sub = "248289761001";
     s->sid = NULL;
     s->id_token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln";
@@ -43,7 +45,7 @@ static apr_status_t open_(const unsigned char *key, const char *id,
                           const unsigned char *in, apr_size_t len)
 {
     oidc_session_t *s = (oidc_session_t *)1;
-    apr_status_t rv = oidc_session_open(unit_pool, key, id, in, len, &s);
+    apr_status_t rv = oidc_session_open(unit_pool, key, id, &binding, in, len, &s);
     if (rv != APR_SUCCESS) {
         ck_assert_ptr_null(s);
     }
@@ -108,7 +110,7 @@ START_TEST(seal_open_round_trip)
     /* Nothing readable in the record. */
     ck_assert_ptr_null(memmem(rec, len, "248289761001", 12));
     ck_assert_ptr_null(memmem(rec, len, "op.example", 10));
-    ck_assert_int_eq(oidc_session_open(unit_pool, key_a, id, rec, len, &o),
+    ck_assert_int_eq(oidc_session_open(unit_pool, key_a, id, &binding, rec, len, &o),
                      APR_SUCCESS);
     ck_assert_ptr_nonnull(o);
     ck_assert(o->created == s->created);
@@ -128,7 +130,7 @@ START_TEST(seal_open_round_trip)
     s->access_token = "access-me";
     s->access_expires = 0;
     seal(key_a, id, s, &rec, &len);
-    ck_assert_int_eq(oidc_session_open(unit_pool, key_a, id, rec, len, &o),
+    ck_assert_int_eq(oidc_session_open(unit_pool, key_a, id, &binding, rec, len, &o),
                      APR_SUCCESS);
     ck_assert_str_eq(o->sid, "op-sid");
     ck_assert_str_eq(o->refresh_token, "refresh-me");
@@ -158,6 +160,38 @@ START_TEST(open_other_key)
 
     seal(key_a, id, sample(), &rec, &len);
     ck_assert_int_eq(open_(key_b, id, rec, len), APR_EGENERAL);
+}
+END_TEST
+
+/* A record made for one issuer and client does not open for another, not
+ * even for one whose strings run together to the same text. */
+START_TEST(open_other_binding)
+{
+    static const oidc_binding_t other_iss = { "https://op.example/", "shop" };
+    static const oidc_binding_t other_client = { "https://op.example", "sho" };
+    static const oidc_binding_t shifted = { "https://op.examplesho", "p" };
+    const char *id = oidc_session_new_id(unit_pool);
+    oidc_session_t *s = sample(), *o;
+    unsigned char *rec, *plain;
+    apr_size_t len, plain_len;
+
+    seal(key_a, id, s, &rec, &len);
+    ck_assert_int_eq(oidc_session_open(unit_pool, key_a, id, &other_iss, rec,
+                                       len, &o), APR_EGENERAL);
+    ck_assert_int_eq(oidc_session_open(unit_pool, key_a, id, &other_client,
+                                       rec, len, &o), APR_EGENERAL);
+    ck_assert_int_eq(oidc_session_decrypt(unit_pool, key_a, id, &shifted, rec,
+                                          len, &plain, &plain_len),
+                     APR_EGENERAL);
+    ck_assert_int_eq(oidc_session_open(unit_pool, key_a, id, &binding, rec,
+                                       len, &o), APR_SUCCESS);
+    ck_assert_str_eq(o->client_id, "shop");
+    ck_assert(oidc_session_bound_to(o, &binding));
+    ck_assert(!oidc_session_bound_to(o, &other_iss));
+    /* A session without a complete binding is not sealed at all. */
+    s->client_id = NULL;
+    ck_assert_int_eq(oidc_session_seal(unit_pool, key_a, id, s, 65536, &rec,
+                                       &len), APR_EINVAL);
 }
 END_TEST
 
@@ -251,7 +285,7 @@ START_TEST(claims_of_the_id_token_stored_once)
     s->claims = "{\"sub\": \"x\"}";      /* the token's, spaced otherwise */
     seal(key_a, id, s, &rec, &len);
     ck_assert_uint_lt(len, with_own);
-    ck_assert_int_eq(oidc_session_open(unit_pool, key_a, id, rec, len, &back),
+    ck_assert_int_eq(oidc_session_open(unit_pool, key_a, id, &binding, rec, len, &back),
                      APR_SUCCESS);
     ck_assert_ptr_null(back->claims);
     ck_assert_str_eq(oidc_session_claims(unit_pool, back), "{\"sub\":\"x\"}");
@@ -267,7 +301,7 @@ static oidc_session_t *round_trip(const char *id, const oidc_session_t *s,
     oidc_session_t *back = NULL;
 
     seal(key_a, id, s, &rec, len);
-    ck_assert_int_eq(oidc_session_open(unit_pool, key_a, id, rec, *len,
+    ck_assert_int_eq(oidc_session_open(unit_pool, key_a, id, &binding, rec, *len,
                                        &back), APR_SUCCESS);
     return back;
 }
@@ -361,7 +395,7 @@ START_TEST(flat_claims_roundtrip)
     s->claims = "{\"sub\":\"248289761001\",\"groups\":[\"a\",\"b\"],"
                 "\"n\":42,\"bad\\u0001\":\"x\\ny\"}";
     seal(key_a, id, s, &rec, &len);
-    ck_assert_int_eq(oidc_session_open(unit_pool, key_a, id, rec, len, &back),
+    ck_assert_int_eq(oidc_session_open(unit_pool, key_a, id, &binding, rec, len, &back),
                      APR_SUCCESS);
     ck_assert_int_eq(back->flat->nelts, 4);
     c = &APR_ARRAY_IDX(back->flat, 1, oidc_claim_t);
@@ -395,10 +429,10 @@ START_TEST(claims_from_object_seal_as_from_text)
     ck_assert_str_eq(oidc_claims_flat_string(b->flat, "email"),
                      "a@example.com");
     seal(key_a, id, a, &rec, &len);
-    ck_assert_int_eq(oidc_session_open(unit_pool, key_a, id, rec, len,
+    ck_assert_int_eq(oidc_session_open(unit_pool, key_a, id, &binding, rec, len,
                                        &back_a), APR_SUCCESS);
     seal(key_a, id, b, &rec, &len);
-    ck_assert_int_eq(oidc_session_open(unit_pool, key_a, id, rec, len,
+    ck_assert_int_eq(oidc_session_open(unit_pool, key_a, id, &binding, rec, len,
                                        &back_b), APR_SUCCESS);
     ck_assert_str_eq(oidc_session_claims(unit_pool, back_a),
                      oidc_session_claims(unit_pool, back_b));
@@ -449,16 +483,16 @@ START_TEST(login_session_seals_as_plain_one)
         ck_assert_str_eq(oidc_session_claims(unit_pool, login), texts[i]);
 
         seal(key_a, id, login, &rec, &len);
-        ck_assert_int_eq(oidc_session_decrypt(unit_pool, key_a, id, rec, len,
+        ck_assert_int_eq(oidc_session_decrypt(unit_pool, key_a, id, &binding, rec, len,
                                               &p1, &n1), APR_SUCCESS);
-        ck_assert_int_eq(oidc_session_open(unit_pool, key_a, id, rec, len,
+        ck_assert_int_eq(oidc_session_open(unit_pool, key_a, id, &binding, rec, len,
                                            &back), APR_SUCCESS);
         ck_assert(json_equal(oidc_json_parse(unit_pool,
                                  oidc_session_claims(unit_pool, back),
                                  strlen(oidc_session_claims(unit_pool, back))),
                              login->claims_doc));
         seal(key_a, id, plain, &rec, &len);
-        ck_assert_int_eq(oidc_session_decrypt(unit_pool, key_a, id, rec, len,
+        ck_assert_int_eq(oidc_session_decrypt(unit_pool, key_a, id, &binding, rec, len,
                                               &p2, &n2), APR_SUCCESS);
         ck_assert_uint_eq(n1, n2);
         ck_assert_mem_eq(p1, p2, n1);
@@ -475,7 +509,7 @@ static const unsigned char *sealed_plain(const char *id,
     apr_size_t rec_len;
 
     seal(key_a, id, s, &rec, &rec_len);
-    ck_assert_int_eq(oidc_session_decrypt(unit_pool, key_a, id, rec, rec_len,
+    ck_assert_int_eq(oidc_session_decrypt(unit_pool, key_a, id, &binding, rec, rec_len,
                                           &plain, len), APR_SUCCESS);
     return plain;
 }
@@ -705,6 +739,7 @@ Suite *session_suite(void)
     tcase_add_test(tc, seal_open_round_trip);
     tcase_add_test(tc, open_other_id);
     tcase_add_test(tc, open_other_key);
+    tcase_add_test(tc, open_other_binding);
     tcase_add_test(tc, open_tampered);
     tcase_add_test(tc, open_truncated);
     tcase_add_test(tc, open_requires_sub_and_claims);
