@@ -70,6 +70,8 @@ for (const mpm of ['prefork', 'worker', 'event']) {
       assert.ok(new Set(storm.map((r) => r.json().ppid)).size > 1, 'served by several processes');
     }
     assert.equal(((await op.stats()).grants.refresh_token || 0) - before, 1);
-    assert.deepEqual(unexpectedErrors(httpd.errorLog()), []);
+    // The MPM's own sizing notice (AH00287) comes when a loaded machine
+    // is slow to start threads: about httpd's pool, not about the module.
+    assert.deepEqual(unexpectedErrors(httpd.errorLog(), [/AH00287/]), []);
   });
 }
