@@ -287,7 +287,8 @@ test('hostile cookie headers: right status, no crash, never another session', as
   const send = (cookieHeaders) => rawRequest(url, { headers: [...Object.entries(nav), ...cookieHeaders.map((c) => ['Cookie', c])] });
   const cases = [
     // [what, Cookie header(s), expected status, signed in?]
-    ['500 small cookies then ours', [`${Array.from({ length: 500 }, (_, i) => `c${i}=${i}`).join('; ')}; oidc_session=${sid}`], 302, false],
+    // A cookie bomb must not hide ours: every cookie within the header is read.
+    ['500 small cookies then ours', [`${Array.from({ length: 500 }, (_, i) => `c${i}=${i}`).join('; ')}; oidc_session=${sid}`], 200, true],
     ['100 cookies then ours', [`${Array.from({ length: 100 }, (_, i) => `c${i}=${i}`).join('; ')}; oidc_session=${sid}`], 200, true],
     ['one 8 kB cookie', [`big=${'x'.repeat(8200)}`], 400, false],
     ['a 4 kB session cookie', [`oidc_session=${'A'.repeat(4000)}`], 302, false],
