@@ -6,7 +6,7 @@
  *                      URI (the OP's callback) and the logout URIs
  *   check_user_id      AuthType oidc: session, or a redirect to the OP
  *   fixups             hides the module's cookies from the application and
- *                      marks a user's response private
+ *                      sets a user's response's cache policy
  *   authz provider     Require oidc-claim (mod_authnz_oidc_authz.c)
  *
  * Pages the module produces go out as httpd error responses (a status and
@@ -242,24 +242,6 @@ static int check_user_id(request_rec *r)
     return OK;
 }
 
-/* A response made for one user must never be stored by a shared cache
- * and served to another: mod_cache's quick handler answers before any auth
- * hook runs, and a CDN or proxy does not know who asked. "private" keeps
- * the browser's own cache working. It goes in err_headers_out, which
- * survives a proxied or CGI response's own headers and is what mod_cache
- * reads first. */
-static void mark_private(request_rec *r)
-{
-    const char *cc = apr_table_get(r->err_headers_out, "Cache-Control");
-
-    if (cc == NULL) {
-        apr_table_setn(r->err_headers_out, "Cache-Control", "private");
-    }
-    else if (!ap_find_token(r->pool, cc, "private")) {
-        apr_table_mergen(r->err_headers_out, "Cache-Control", "private");
-    }
-}
-
 /* The session cookie is a bearer credential: applications and proxied
  * backends never see the module's own cookies. */
 static int fixups(request_rec *r)
@@ -271,7 +253,9 @@ static int fixups(request_rec *r)
         return DECLINED;
     }
     if (r->main == NULL && oidc_request_state(r) != NULL) {
-        mark_private(r);
+        oidc_dir_config_t *d = ap_get_module_config(r->per_dir_config,
+                                                    &authnz_oidc_module);
+        oidc_protect_from_caches(r, oidc_cache_control(d));
     }
     cookie = apr_table_get(r->headers_in, "Cookie");
     if (cookie == NULL) {

@@ -98,6 +98,7 @@ typedef struct {
     int pass_access_token;            /* oidc_pass_token_t */
     int pass_id_token;                /* -1 unset, 0 off, 1 on */
     int pass_refresh_token;
+    const char *cache_control;        /* NULL unset, "" off */
 } oidc_dir_config_t;
 
 /* config */
@@ -114,6 +115,9 @@ oidc_rp_dir_t oidc_dir_view(const oidc_dir_config_t *d);
 const char *oidc_remote_user_claim(const oidc_dir_config_t *d);
 oidc_pass_as_t oidc_pass_claims_as(const oidc_dir_config_t *d);
 oidc_pass_token_t oidc_pass_access_token(const oidc_dir_config_t *d);
+/* The Cache-Control of a protected response whose application sets none;
+ * NULL: leave it alone (only "private" is added). */
+const char *oidc_cache_control(const oidc_dir_config_t *d);
 const char *oidc_claim_prefix(const oidc_server_config_t *c);
 
 /* store */
@@ -222,6 +226,9 @@ void oidc_export_claims(request_rec *r, const oidc_server_config_t *c,
 void oidc_export_tokens(request_rec *r, const oidc_dir_config_t *d,
                         const oidc_session_t *s);
 void oidc_strip_spoofed_headers(request_rec *r, const char *claim_prefix);
+/* A response made for one user: never stored by a shared cache, and with
+ * policy (AuthOIDCCacheControl) unless the application sets its own. */
+void oidc_protect_from_caches(request_rec *r, const char *policy);
 void oidc_register_response_hooks(apr_pool_t *p);
 
 /* What check_user_id learned, for authz and subrequests. */

@@ -26,6 +26,9 @@
 #define DEFAULT_HTTP_TIMEOUT       apr_time_from_sec(5)
 #define DEFAULT_METADATA_REFRESH   apr_time_from_sec(3600)
 #define DEFAULT_REFRESH_BEFORE     apr_time_from_sec(60)
+/* A browser revalidates every protected page, so that once signed out it
+ * is sent to sign in instead of shown the page from its cache. */
+#define DEFAULT_CACHE_CONTROL      "private, no-cache"
 /* Opened sessions each process keeps: at most 256 of 8 kB each per
  * provider, allocated as they are kept. */
 #define SESSION_CACHE_SLOTS        256
@@ -111,6 +114,7 @@ void *oidc_merge_dir_config(apr_pool_t *p, void *base_, void *add_)
     MERGE_NUM(pass_access_token);
     MERGE_NUM(pass_id_token);
     MERGE_NUM(pass_refresh_token);
+    MERGE_PTR(cache_control);
     return m;
 }
 
@@ -140,6 +144,14 @@ oidc_pass_token_t oidc_pass_access_token(const oidc_dir_config_t *d)
 {
     return d->pass_access_token != OIDC_PASS_TOKEN_UNSET
         ? (oidc_pass_token_t)d->pass_access_token : OIDC_PASS_TOKEN_OFF;
+}
+
+const char *oidc_cache_control(const oidc_dir_config_t *d)
+{
+    if (d->cache_control == NULL) {
+        return DEFAULT_CACHE_CONTROL;
+    }
+    return *d->cache_control ? d->cache_control : NULL;
 }
 
 const char *oidc_claim_prefix(const oidc_server_config_t *c)
@@ -468,6 +480,28 @@ static const char *set_pass_refresh_token(cmd_parms *cmd, void *dc, int flag)
     return NULL;
 }
 
+static const char *set_cache_control(cmd_parms *cmd, void *dc,
+                                     const char *arg)
+{
+    const char *c;
+
+    if (strcasecmp(arg, "off") == 0) {
+        ((oidc_dir_config_t *)dc)->cache_control = "";
+        return NULL;
+    }
+    for (c = arg; *c; c++) {
+        if (*c < 0x20 || *c > 0x7e) {
+            break;
+        }
+    }
+    if (*arg == '\0' || *c != '\0') {
+        return "AuthOIDCCacheControl must be a Cache-Control value such as "
+               "\"private, no-cache\" (printable characters only), or off";
+    }
+    ((oidc_dir_config_t *)dc)->cache_control = arg;
+    return NULL;
+}
+
 static int is_local_path(const char *s)
 {
     return s[0] == '/' && s[1] != '/' && s[1] != '\\'
@@ -664,6 +698,9 @@ const command_rec oidc_directives[] = {
         "Pass the ID token as OIDC_ID_TOKEN (default Off)"),
     AP_INIT_FLAG("AuthOIDCPassRefreshToken", set_pass_refresh_token, NULL, DIR,
         "Pass the refresh token as OIDC_REFRESH_TOKEN (default Off)"),
+    AP_INIT_TAKE1("AuthOIDCCacheControl", set_cache_control, NULL, DIR,
+        "Cache-Control of protected responses whose application sets none "
+        "(default \"private, no-cache\"); off: only private is added"),
     AP_INIT_FLAG("AuthOIDCUserInfo", set_userinfo, NULL, SRV,
         "Merge claims from the OP's userinfo_endpoint at login (default Off)"),
     AP_INIT_TAKE1("AuthOIDCUserInfoRefreshInterval", set_userinfo_interval,

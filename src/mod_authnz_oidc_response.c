@@ -6,6 +6,7 @@
 #include <http_core.h>
 #include <http_protocol.h>
 #include <util_filter.h>
+#include <mod_core.h>
 
 #include "mod_authnz_oidc.h"
 #include "oidc_claims.h"
@@ -13,8 +14,10 @@
 #include "oidc_jwt.h"
 
 #define ERROR_FILTER "AUTHNZ_OIDC_ERROR"
+#define CACHE_FILTER "AUTHNZ_OIDC_CACHE"
 #define NOTE_JSON_ERROR "authnz_oidc_json_error"
 #define NOTE_FORBIDDEN "authnz_oidc_forbidden"
+#define NOTE_HTML_ERROR "authnz_oidc_html_error"
 
 /* ---- the logger ------------------------------------------------------ */
 
@@ -76,19 +79,71 @@ void oidc_glue_request_init(oidc_glue_request_t *g, request_rec *r,
 
 /* ---- responses -------------------------------------------------------- */
 
-static const char *html_page(apr_pool_t *p, int status, const char *message,
-                             const char *retry)
+/* The heading of an error page: what happened, in the user's terms. */
+static const char *page_title(const oidc_rp_result_t *res, int signed_in)
 {
-    const char *link = retry
-        ? apr_pstrcat(p, "<p><a href=\"", oidc_html_escape(p, retry),
-                      "\">Try again</a></p>\n", NULL)
-        : "";
-    return apr_psprintf(p,
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
-        "<title>%d %s</title></head>\n<body><h1>Sign-in problem</h1>\n"
-        "<p>%s</p>\n%s</body></html>\n",
-        status, oidc_html_escape(p, ap_get_status_line(status) + 4),
-        oidc_html_escape(p, message), link);
+    if (res->title != NULL) {
+        return res->title;
+    }
+    switch (res->status) {
+    case HTTP_BAD_REQUEST:
+    case HTTP_METHOD_NOT_ALLOWED:
+        return "Sign-in could not be completed";
+    case HTTP_UNAUTHORIZED:
+        return "Sign-in failed";
+    case HTTP_FORBIDDEN:
+        return signed_in ? "Access denied" : "Sign-in was refused";
+    case HTTP_BAD_GATEWAY:
+        return "The identity provider did not answer properly";
+    case HTTP_SERVICE_UNAVAILABLE:
+        return "Sign-in is unavailable right now";
+    default:
+        return "Something went wrong";
+    }
+}
+
+/* The ways on from an error page: try again (where the core offers a
+ * target), sign out (a signed-in user, where there is a logout URI), and
+ * the site's home page. */
+static const char *page_links(request_rec *r, const oidc_server_config_t *c,
+                              const oidc_rp_result_t *res)
+{
+    apr_pool_t *p = r->pool;
+    const char *links = "";
+
+    if (res->location != NULL) {
+        links = apr_pstrcat(p, "<a class=\"primary\" href=\"",
+                            oidc_html_escape(p, res->location),
+                            "\">Try again</a>\n", NULL);
+    }
+    if (r->user != NULL && c != NULL && c->logout_uri != NULL) {
+        links = apr_pstrcat(p, links, "<a href=\"",
+                            oidc_html_escape(p, c->logout_uri),
+                            "\">Sign out</a>\n", NULL);
+    }
+    return apr_pstrcat(p, links, "<a href=\"/\">Home page</a>\n", NULL);
+}
+
+/* A short page in UTF-8 (the error filter says so in Content-Type). */
+static const char *html_page(request_rec *r, const oidc_server_config_t *c,
+                             const oidc_rp_result_t *res)
+{
+    apr_pool_t *p = r->pool;
+    const char *title = oidc_html_escape(p, page_title(res, r->user != NULL));
+
+    return apr_pstrcat(p,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, "
+        "initial-scale=1\">\n<title>", title, "</title>\n<style>"
+        "body{font-family:system-ui,sans-serif;max-width:36em;margin:4em "
+        "auto;padding:0 1em;color:#222;line-height:1.5}"
+        "h1{font-size:1.4em}.status{color:#777;font-size:.9em}"
+        "a{display:inline-block;margin:0 1em .5em 0}"
+        "a.primary{font-weight:bold}</style></head>\n<body>\n<h1>", title,
+        "</h1>\n<p>", oidc_html_escape(p, res->message), "</p>\n<p>",
+        page_links(r, c, res), "</p>\n<p class=\"status\">",
+        oidc_html_escape(p, ap_get_status_line(res->status)),
+        "</p>\n</body></html>\n", NULL);
 }
 
 static const char *json_body(apr_pool_t *p, const char *error,
@@ -112,7 +167,27 @@ static const char *error_text(request_rec *r, const oidc_glue_request_t *g,
         apr_table_setn(r->notes, NOTE_JSON_ERROR, "1");
         return json_body(r->pool, res->error, res->message);
     }
-    return html_page(r->pool, res->status, res->message, res->location);
+    apr_table_setn(r->notes, NOTE_HTML_ERROR, "1");
+    return html_page(r, ap_get_module_config(r->server->module_config,
+                                             &authnz_oidc_module), res);
+}
+
+/* Whether the admin has an ErrorDocument for this status (which httpd then
+ * serves, with OIDC_ERROR and OIDC_ERROR_DESCRIPTION in its environment,
+ * REDIRECT_-prefixed for a local document). */
+static int admin_error_document(request_rec *r, int status)
+{
+    return ap_response_code_string(r, ap_index_of_response(status)) != NULL;
+}
+
+/* The reason, for ErrorDocument pages and for the access log
+ * (%{OIDC_ERROR}e). */
+static void note_reason(request_rec *r, const oidc_rp_result_t *res)
+{
+    apr_table_setn(r->subprocess_env, "OIDC_ERROR",
+                   res->error ? res->error : "error");
+    apr_table_setn(r->subprocess_env, "OIDC_ERROR_DESCRIPTION",
+                   res->message ? res->message : "");
 }
 
 int oidc_respond(request_rec *r, const oidc_glue_request_t *g,
@@ -125,6 +200,11 @@ int oidc_respond(request_rec *r, const oidc_glue_request_t *g,
                       APR_ARRAY_IDX(res->set_cookies, i, const char *));
     }
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    if (res->clear_site_data) {
+        /* Browsers honour it on https and localhost. Not "cookies": that
+         * would sign the user out of every site of the domain. */
+        apr_table_setn(r->err_headers_out, "Clear-Site-Data", "\"cache\"");
+    }
     if (res->kind == OIDC_RP_REDIRECT) {
         apr_table_setn(r->err_headers_out, "Location", res->location);
         return res->status;
@@ -144,6 +224,11 @@ int oidc_respond(request_rec *r, const oidc_glue_request_t *g,
                                     res->error ? ", error=\"" : "",
                                     res->error ? res->error : "",
                                     res->error ? "\"" : ""));
+    }
+    note_reason(r, res);
+    if (!oidc_rp_is_api_request(&g->view)
+        && admin_error_document(r, res->status)) {
+        return res->status;
     }
     ap_custom_response(r, res->status, error_text(r, g, res));
     return res->status;
@@ -173,7 +258,16 @@ static int note_auth_failure(request_rec *r, const char *auth_type)
     oidc_glue_request_init(&g, r, c);
     apr_table_setn(r->notes, NOTE_FORBIDDEN, "1");
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
-    /* authz_core sends a 401: give it the 403 page, the filter the status. */
+    note_reason(r, &res);
+    /* authz_core sends a 401: give it the 403 page (or the admin's
+     * ErrorDocument 403), the filter the status. */
+    if (!oidc_rp_is_api_request(&g.view)
+        && admin_error_document(r, HTTP_FORBIDDEN)) {
+        ap_custom_response(r, HTTP_UNAUTHORIZED,
+                           ap_response_code_string(
+                               r, ap_index_of_response(HTTP_FORBIDDEN)));
+        return OK;
+    }
     ap_custom_response(r, HTTP_UNAUTHORIZED, error_text(r, &g, &res));
     return OK;
 }
@@ -184,8 +278,22 @@ static apr_status_t error_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 {
     request_rec *r = f->r;
 
+    if (r->prev != NULL && r->status == HTTP_UNAUTHORIZED
+        && apr_table_get(r->prev->notes, NOTE_FORBIDDEN) != NULL) {
+        /* The admin's ErrorDocument 403, served by an internal redirect
+         * that carried authz_core's 401 along. */
+        r->status = HTTP_FORBIDDEN;
+        r->status_line = ap_get_status_line(HTTP_FORBIDDEN);
+        ap_remove_output_filter(f);
+        return ap_pass_brigade(f->next, bb);
+    }
+
     if (apr_table_get(r->notes, NOTE_JSON_ERROR) != NULL) {
         ap_set_content_type(r, "application/json");
+    }
+    else if (apr_table_get(r->notes, NOTE_HTML_ERROR) != NULL) {
+        /* httpd labels custom error text iso-8859-1; the page is UTF-8. */
+        ap_set_content_type(r, "text/html; charset=utf-8");
     }
     if (apr_table_get(r->notes, NOTE_FORBIDDEN) != NULL
         && r->status == HTTP_UNAUTHORIZED) {
@@ -200,17 +308,115 @@ static apr_status_t error_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 static void insert_error_filter(request_rec *r)
 {
     if (apr_table_get(r->notes, NOTE_JSON_ERROR) != NULL
+        || apr_table_get(r->notes, NOTE_HTML_ERROR) != NULL
         || apr_table_get(r->notes, NOTE_FORBIDDEN) != NULL) {
+        ap_add_output_filter(ERROR_FILTER, NULL, r, r->connection);
+    }
+}
+
+/* ---- what caches may keep ------------------------------------------------ */
+
+/* A response made for one user must never be stored by a shared cache
+ * and served to another: mod_cache's quick handler answers before any auth
+ * hook runs, and a CDN or proxy does not know who asked. "private" keeps
+ * the browser's own cache; the policy (by default "private, no-cache")
+ * makes the browser revalidate, so that once signed out it is sent to sign
+ * in rather than shown the page from its cache. It goes in
+ * err_headers_out, which survives a proxied or CGI response's own headers,
+ * reaches a 304 (which would otherwise renew a cached page's freshness),
+ * and is what mod_cache reads first. */
+static void merge_private(request_rec *r)
+{
+    const char *cc = apr_table_get(r->err_headers_out, "Cache-Control");
+
+    if (cc == NULL) {
+        apr_table_setn(r->err_headers_out, "Cache-Control", "private");
+    }
+    else if (!ap_find_token(r->pool, cc, "private")) {
+        apr_table_mergen(r->err_headers_out, "Cache-Control", "private");
+    }
+}
+
+void oidc_protect_from_caches(request_rec *r, const char *policy)
+{
+    if (policy == NULL) {
+        merge_private(r);
+        return;
+    }
+    if (apr_table_get(r->err_headers_out, "Cache-Control") != NULL) {
+        merge_private(r);     /* set by another module already: theirs */
+        return;
+    }
+    if (!ap_find_token(r->pool, policy, "private")) {
+        policy = apr_pstrcat(r->pool, "private, ", policy, NULL);
+    }
+    apr_table_setn(r->err_headers_out, "Cache-Control", policy);
+    ap_add_output_filter(CACHE_FILTER, (void *)policy, r, r->connection);
+}
+
+/* A CGI script's headers are merged into err_headers_out (after ours, as
+ * "ours, theirs"): theirs, or NULL when the value is not such a merge. */
+static const char *merged_after(const char *value, const char *ours)
+{
+    apr_size_t n = strlen(ours);
+
+    if (value == NULL || strncmp(value, ours, n) != 0 || value[n] != ',') {
+        return NULL;
+    }
+    for (value += n + 1; *value == ' '; value++) {
+    }
+    return *value ? value : NULL;
+}
+
+/* Once the application's headers are known: if it chose a Cache-Control of
+ * its own (a proxied or CGI response, mod_headers), that one stands, with
+ * "private" beside it. */
+static apr_status_t cache_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    request_rec *r = f->r;
+    const char *ours = f->ctx;
+    const char *app = apr_table_get(r->headers_out, "Cache-Control");
+    const char *err = apr_table_get(r->err_headers_out, "Cache-Control");
+    const char *cgi = err != ours ? merged_after(err, ours) : NULL;
+
+    if (cgi != NULL) {
+        apr_table_setn(r->err_headers_out, "Cache-Control",
+                       ap_find_token(r->pool, cgi, "private")
+                       ? cgi : apr_pstrcat(r->pool, "private, ", cgi, NULL));
+    }
+    else if (app != NULL && err == ours) {
+        if (ap_find_token(r->pool, app, "private")) {
+            apr_table_unset(r->err_headers_out, "Cache-Control");
+        }
+        else {
+            apr_table_setn(r->err_headers_out, "Cache-Control", "private");
+        }
+    }
+    ap_remove_output_filter(f);
+    return ap_pass_brigade(f->next, bb);
+}
+
+/* The request that serves the admin's ErrorDocument 403 for a signed-in
+ * user whom Require refused (see note_auth_failure). */
+static void insert_filter(request_rec *r)
+{
+    if (r->prev != NULL
+        && apr_table_get(r->prev->notes, NOTE_FORBIDDEN) != NULL) {
         ap_add_output_filter(ERROR_FILTER, NULL, r, r->connection);
     }
 }
 
 void oidc_register_response_hooks(apr_pool_t *p)
 {
+    /* After mod_headers and mod_expires (AP_FTYPE_CONTENT_SET), before the
+     * headers are sent (AP_FTYPE_PROTOCOL). */
+    ap_register_output_filter(CACHE_FILTER, cache_filter, NULL,
+                              (ap_filter_type)(AP_FTYPE_CONTENT_SET + 5));
     ap_register_output_filter(ERROR_FILTER, error_filter, NULL,
                               AP_FTYPE_CONTENT_SET);
     ap_hook_insert_error_filter(insert_error_filter, NULL, NULL,
                                 APR_HOOK_MIDDLE);
+    ap_hook_insert_filter(insert_filter, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_note_auth_failure(note_auth_failure, NULL, NULL, APR_HOOK_MIDDLE);
 }
 

@@ -109,6 +109,7 @@ int oidc_rp_provider_failed(const oidc_rp_ctx_t *ctx, oidc_rp_result_t *res,
              "Sign-in is misconfigured on this site: the identity provider "
              "does not match its configuration. Please tell the site's "
              "administrator.");
+        res->title = "Sign-in is misconfigured";
         return 1;
     }
     oidc_rp_fail(res, st == OIDC_PROVIDER_UNREACHABLE ? 503 : 502,
@@ -1114,6 +1115,8 @@ void oidc_rp_logout(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
     res->kind = OIDC_RP_REDIRECT;
     res->status = 302;
     res->location = target;
+    /* Pages the browser kept while signed in must not be shown again. */
+    res->clear_site_data = 1;
     if (s == NULL) {
         oidc_log(ctx->log, OIDC_LOG_INFO, "oidc-logout",
                  "logout without a session");
@@ -1281,6 +1284,7 @@ void oidc_rp_frontchannel_logout(const oidc_rp_ctx_t *ctx,
         }
     }
     end_browser_session(ctx, req, res);
+    res->clear_site_data = 1;
     oidc_log(ctx->log, OIDC_LOG_INFO, "oidc-frontchannel",
              "ended %d session(s) for the sid", ended);
     page(res, "text/html; charset=utf-8",

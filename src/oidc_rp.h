@@ -94,7 +94,9 @@ typedef struct {
     const char *message;           /* a sentence for people, plain text */
     const char *body;              /* OIDC_RP_PAGE: the response body */
     const char *content_type;      /* OIDC_RP_PAGE */
+    const char *title;             /* ERROR: a heading of its own, or NULL */
     int challenge;                 /* send WWW-Authenticate */
+    int clear_site_data;           /* a logout: the browser drops its cache */
     const char *session_id;
     oidc_session_t *session;       /* its flat claims serve the request */
 } oidc_rp_result_t;
