@@ -118,6 +118,8 @@ const char *oidc_claim_prefix(const oidc_server_config_t *c);
 
 /* store */
 int oidc_store_pre_config(apr_pool_t *pconf);
+/* NULL when spec names a loaded socache provider with what it needs; else
+ * what is wrong and the fix, for the caller to prefix with the directive. */
 const char *oidc_store_check_spec(apr_pool_t *p, const char *spec);
 /* lag: AuthOIDCSessionCacheLag, for memcache (0: none). */
 oidc_glue_store_t *oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,

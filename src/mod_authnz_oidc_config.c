@@ -340,7 +340,8 @@ static const char *set_store(cmd_parms *cmd, void *dc, const char *arg)
 {
     const char *err = oidc_store_check_spec(cmd->pool, arg);
     if (err != NULL) {
-        return err;
+        return apr_psprintf(cmd->pool, "AuthOIDCSessionStore %s: %s", arg,
+                            err);
     }
     server_conf(cmd)->store_spec = arg;
     return NULL;
@@ -697,7 +698,26 @@ const command_rec oidc_directives[] = {
 
 static const char *server_name(server_rec *s)
 {
-    return s->server_hostname ? s->server_hostname : "the main server";
+    return s->server_hostname ? s->server_hostname : "main";
+}
+
+/* The default store is checked here, as AuthOIDCSessionStore is when it is
+ * read: post_config, which opens the stores, does not run at configtest. */
+static const char *default_store_problem(apr_pool_t *p,
+                                         const oidc_server_config_t *c)
+{
+    const char *err;
+
+    if (c->store_spec != NULL) {
+        return NULL;
+    }
+    err = oidc_store_check_spec(p, DEFAULT_STORE_SPEC);
+    if (err == NULL) {
+        return NULL;
+    }
+    return apr_psprintf(p, "AuthOIDCSessionStore is not set, and its default "
+                        DEFAULT_STORE_SPEC " cannot be used: %s, or name "
+                        "another store", err);
 }
 
 int oidc_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
@@ -724,9 +744,13 @@ int oidc_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
             missing = "AuthOIDCClientSecret is not set: add it, or use "
                       "AuthOIDCClientAuth none for a public client";
         }
+        else {
+            missing = default_store_problem(ptemp, c);
+        }
         if (missing != NULL) {
             ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
-                         "[oidc-config] %s (%s)", missing, server_name(s));
+                         "[oidc-config] %s (server %s)", missing,
+                         server_name(s));
             return HTTP_INTERNAL_SERVER_ERROR;
         }
         if (strncmp(c->issuer, "http://", 7) == 0
@@ -740,7 +764,7 @@ int oidc_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
         if (c->ssl_verify == 0) {
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
                          "[oidc-config] AuthOIDCSSLVerify Off: the OP's "
-                         "identity is not checked (%s)", server_name(s));
+                         "identity is not checked (server %s)", server_name(s));
         }
     }
     return OK;

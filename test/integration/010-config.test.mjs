@@ -56,3 +56,31 @@ test('secrets from env: and file: are accepted', () => {
   const r = configtest(good.replace('s3cret', 'env:AUTHNZ_OIDC_TEST_SECRET'));
   assert.ok(r.ok, r.output);
 });
+
+// The lines the module itself logged: each check says what is wrong and
+// what to do in one line of its own.
+const oidcLines = (output) => output.split('\n').filter((l) => l.includes('[oidc-config]'));
+
+test('the default store (shmcb) is checked at configtest, like a named one', () => {
+  const r = configtest(good, { without: ['socache_shmcb'] });
+  assert.equal(r.ok, false, r.output);
+  const lines = oidcLines(r.output);
+  assert.equal(lines.length, 1, r.output);
+  assert.match(lines[0], /AuthOIDCSessionStore is not set, and its default shmcb cannot be used: the socache provider 'shmcb' is not loaded: load it with LoadModule socache_shmcb_module \(a2enmod socache_shmcb\), or name another store \(server localhost\)/);
+  assert.doesNotMatch(lines[0], /AuthOIDCSessionStore.*AuthOIDCSessionStore:/);
+  const named = configtest(`${good}\nAuthOIDCSessionStore shmcb`, { without: ['socache_shmcb'] });
+  assert.equal(named.ok, false, named.output);
+  assert.match(named.output, /AuthOIDCSessionStore shmcb: the socache provider 'shmcb' is not loaded: load it with LoadModule socache_shmcb_module \(a2enmod socache_shmcb\)/);
+  assert.ok(configtest(good).ok);
+});
+
+test('a2enmod is suggested only for socache modules Debian has', () => {
+  const r = configtest(`${good}\nAuthOIDCSessionStore mysql:db`);
+  assert.equal(r.ok, false, r.output);
+  assert.match(r.output, /AuthOIDCSessionStore mysql:db: the socache provider 'mysql' is not loaded: load the module that provides it, or use shmcb, memcache, redis or dbm/);
+  assert.doesNotMatch(r.output, /a2enmod|socache_mysql/);
+  for (const name of ['memcache', 'redis', 'dbm']) {
+    const t = configtest(`${good}\nAuthOIDCSessionStore ${name}:127.0.0.1:1`);
+    assert.match(t.output, new RegExp(`\\(a2enmod socache_${name}\\)`), t.output);
+  }
+});
