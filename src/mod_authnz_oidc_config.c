@@ -173,12 +173,57 @@ static int is_token(const char *s, const char *extra)
     return 1;
 }
 
+/* The first character of s that RFC 3986 does not allow in a URI ('%' only
+ * before two hex digits), or NULL. apr_uri_parse takes spaces and quotes,
+ * which the OP would then refuse, or a browser mangle, at run time. */
+static const char *bad_url_char(const char *s)
+{
+    for (; *s != '\0'; s++) {
+        if (*s == '%') {
+            if (!apr_isxdigit(s[1]) || !apr_isxdigit(s[2])) {
+                return s;
+            }
+            s += 2;
+        }
+        else if (!apr_isalnum(*s)
+                 && strchr("-._~:/?#[]@!$&'()*+,;=", *s) == NULL) {
+            return s;
+        }
+    }
+    return NULL;
+}
+
+/* "DIRECTIVE: 'c' (at position N) is not allowed in a URL: FIX", or NULL. */
+static const char *url_chars_problem(apr_pool_t *p, const char *directive,
+                                     const char *arg, const char *fix)
+{
+    const char *bad = bad_url_char(arg);
+    const char *what;
+
+    if (bad == NULL) {
+        return NULL;
+    }
+    what = *bad == ' ' ? "a space"
+         : apr_iscntrl(*bad) || (*bad & 0x80) ? "a control or non-ASCII byte"
+         : apr_psprintf(p, "'%c'", *bad);
+    return apr_psprintf(p, "%s: %s (at position %d) is not allowed in a URL: "
+                        "%s", directive, what, (int)(bad - arg) + 1, fix);
+}
+
 static const char *set_provider(cmd_parms *cmd, void *dc, const char *arg)
 {
     apr_uri_t uri;
+    const char *err = url_chars_problem(cmd->pool, "AuthOIDCProvider", arg,
+                                        "give the issuer exactly as the OP "
+                                        "publishes it, such as "
+                                        "https://sso.example.com");
 
+    if (err != NULL) {
+        return err;
+    }
     if (!is_http_url(arg) || apr_uri_parse(cmd->pool, arg, &uri) != APR_SUCCESS
-        || uri.hostname == NULL || uri.query != NULL || uri.fragment != NULL) {
+        || uri.hostname == NULL || *uri.hostname == '\0'
+        || uri.query != NULL || uri.fragment != NULL) {
         return "AuthOIDCProvider must be the issuer URL, such as "
                "https://sso.example.com (no query or fragment)";
     }
@@ -248,7 +293,12 @@ static const char *set_redirect_uri(cmd_parms *cmd, void *dc,
                                     const char *arg)
 {
     apr_uri_t uri;
+    const char *err = url_chars_problem(cmd->pool, "AuthOIDCRedirectURI", arg,
+                                        "use a path such as /oidc/callback");
 
+    if (err != NULL) {
+        return err;
+    }
     if (apr_uri_parse(cmd->pool, arg, &uri) != APR_SUCCESS
         || uri.query != NULL || uri.fragment != NULL
         || !(arg[0] == '/' || (is_http_url(arg) && uri.hostname != NULL))
@@ -256,6 +306,16 @@ static const char *set_redirect_uri(cmd_parms *cmd, void *dc,
         || strstr(arg, "//") == arg) {
         return "AuthOIDCRedirectURI must be a path such as /oidc/callback, "
                "or an absolute http(s) URL, without query or fragment";
+    }
+    /* The callback is answered for that exact path (endpoint_of), so a
+     * directory URL would hide its index page, often an application's
+     * home. */
+    if (uri.path[strlen(uri.path) - 1] == '/') {
+        return apr_psprintf(cmd->pool, "AuthOIDCRedirectURI %s ends in '/': "
+                            "the module answers that exact URL, so the index "
+                            "page there would never be served; use a path no "
+                            "page has, such as %soidc-callback", arg,
+                            uri.path);
     }
     server_conf(cmd)->redirect_uri = arg;
     return NULL;

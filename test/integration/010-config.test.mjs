@@ -84,3 +84,40 @@ test('a2enmod is suggested only for socache modules Debian has', () => {
     assert.match(t.output, new RegExp(`\\(a2enmod socache_${name}\\)`), t.output);
   }
 });
+
+// Refused where they are written: httpd names the file and line.
+const malformedUrls = [
+  ['issuer with a space', 'AuthOIDCProvider "https://sso.example.com /realm"',
+    /line \d+ of .*:\nAuthOIDCProvider: a space \(at position 24\) is not allowed in a URL: give the issuer exactly as the OP publishes it, such as https:\/\/sso.example.com/],
+  ['issuer with a quote', 'AuthOIDCProvider https://sso.example.com/a"b',
+    /AuthOIDCProvider: '"' \(at position 26\) is not allowed in a URL/],
+  ['issuer with a bad escape', 'AuthOIDCProvider https://sso.example.com/a%zz',
+    /AuthOIDCProvider: '%' \(at position 26\) is not allowed in a URL/],
+  ['issuer without a host', 'AuthOIDCProvider https:///realm',
+    /AuthOIDCProvider must be the issuer URL/],
+  ['issuer with a fragment', 'AuthOIDCProvider https://sso.example.com/#x',
+    /AuthOIDCProvider must be the issuer URL/],
+  ['redirect URI with a space', 'AuthOIDCRedirectURI "/oidc/call back"',
+    /AuthOIDCRedirectURI: a space \(at position 11\) is not allowed in a URL: use a path such as \/oidc\/callback/],
+  ['redirect URL with a bracket', 'AuthOIDCRedirectURI https://localhost/oidc/<cb>',
+    /AuthOIDCRedirectURI: '<' \(at position 24\) is not allowed in a URL/],
+  ['redirect URI that is a directory', 'AuthOIDCRedirectURI /app/',
+    /AuthOIDCRedirectURI \/app\/ ends in '\/': the module answers that exact URL, so the index page there would never be served; use a path no page has, such as \/app\/oidc-callback/],
+];
+
+for (const [name, line, expected] of malformedUrls) {
+  test(`configtest rejects where it is written: ${name}`, () => {
+    const directive = line.split(' ')[0];
+    const conf = good.replace(new RegExp(`${directive} .*\\n`), `${line}\n`);
+    const r = configtest(conf);
+    assert.equal(r.ok, false, `configtest passed for: ${name}`);
+    assert.match(r.output, expected);
+  });
+}
+
+test('issuers and redirect URIs with encoded and reserved characters pass', () => {
+  const r = configtest(good
+    .replace('https://sso.example.com', 'https://sso.example.com:8443/realms/my%20realm~1')
+    .replace('/oidc/callback', 'https://localhost/oidc/callback;v=1'));
+  assert.ok(r.ok, r.output);
+});
