@@ -780,57 +780,23 @@ static const char *default_store_problem(apr_pool_t *p,
                         "another store", err);
 }
 
-int oidc_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
-                      server_rec *s)
+static const char *missing_directive(apr_pool_t *p,
+                                     const oidc_server_config_t *c)
 {
-    for (; s != NULL; s = s->next) {
-        oidc_server_config_t *c = ap_get_module_config(s->module_config,
-                                                       &authnz_oidc_module);
-        const char *missing = NULL;
-
-        if (c->issuer == NULL) {
-            continue;
-        }
-        if (c->client_id == NULL) {
-            missing = "AuthOIDCClientID is not set: add the client_id "
-                      "registered at the OP";
-        }
-        else if (c->redirect_uri == NULL) {
-            missing = "AuthOIDCRedirectURI is not set: add a path such as "
-                      "/oidc/callback and register it at the OP";
-        }
-        else if (c->client_secret == NULL
-                 && c->client_auth != OIDC_CLIENT_AUTH_NONE) {
-            missing = "AuthOIDCClientSecret is not set: add it, or use "
-                      "AuthOIDCClientAuth none for a public client";
-        }
-        else {
-            missing = default_store_problem(ptemp, c);
-        }
-        if (missing != NULL) {
-            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
-                         "[oidc-config] %s (server %s)", missing,
-                         server_name(s));
-            return HTTP_INTERNAL_SERVER_ERROR;
-        }
-        if (strncmp(c->issuer, "http://", 7) == 0
-            && strncmp(c->issuer, "http://127.", 11) != 0
-            && strncmp(c->issuer, "http://localhost", 16) != 0) {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
-                         "[oidc-config] AuthOIDCProvider %s is plain http: "
-                         "tokens would cross the network unprotected",
-                         c->issuer);
-        }
-        if (c->ssl_verify == 0) {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
-                         "[oidc-config] AuthOIDCSSLVerify Off: the OP's "
-                         "identity is not checked (server %s)", server_name(s));
-        }
+    if (c->client_id == NULL) {
+        return "AuthOIDCClientID is not set: add the client_id registered "
+               "at the OP";
     }
-    return OK;
+    if (c->redirect_uri == NULL) {
+        return "AuthOIDCRedirectURI is not set: add a path such as "
+               "/oidc/callback and register it at the OP";
+    }
+    if (c->client_secret == NULL && c->client_auth != OIDC_CLIENT_AUTH_NONE) {
+        return "AuthOIDCClientSecret is not set: add it, or use "
+               "AuthOIDCClientAuth none for a public client";
+    }
+    return default_store_problem(p, c);
 }
-
-/* ---- building the runtime configuration ------------------------------------ */
 
 static const char *redirect_path(apr_pool_t *p, const char *redirect_uri)
 {
@@ -842,6 +808,96 @@ static const char *redirect_path(apr_pool_t *p, const char *redirect_uri)
     apr_uri_parse(p, redirect_uri, &uri);
     return uri.path;
 }
+
+typedef struct {
+    const char *directive;
+    const char *path;
+    const char *example;
+} endpoint_path_t;
+
+/* The module answers its endpoints by exact path, in this order
+ * (endpoint_of in mod_authnz_oidc.c): one that shares an earlier one's
+ * path is dead. */
+static const char *endpoint_clash(apr_pool_t *p,
+                                  const oidc_server_config_t *c)
+{
+    const endpoint_path_t e[] = {
+        { "AuthOIDCRedirectURI", redirect_path(p, c->redirect_uri), NULL },
+        { "AuthOIDCLogoutURI", c->logout_uri, "/oidc/logout" },
+        { "AuthOIDCBackChannelLogoutURI", c->backchannel_uri,
+          "/oidc/backchannel-logout" },
+        { "AuthOIDCFrontChannelLogoutURI", c->frontchannel_uri,
+          "/oidc/frontchannel-logout" },
+    };
+    int i, j;
+
+    for (i = 1; i < (int)(sizeof(e) / sizeof(e[0])); i++) {
+        for (j = 0; j < i && e[i].path != NULL; j++) {
+            if (e[j].path != NULL && strcmp(e[i].path, e[j].path) == 0) {
+                return apr_psprintf(p, "%s %s is also %s's path, which the "
+                                    "module answers first, so it would "
+                                    "never run: give %s a path of its own, "
+                                    "such as %s", e[i].directive, e[i].path,
+                                    e[j].directive, e[i].directive,
+                                    e[i].example);
+            }
+        }
+    }
+    return NULL;
+}
+
+static void warn_transport(server_rec *s, const oidc_server_config_t *c)
+{
+    if (strncmp(c->issuer, "http://", 7) == 0
+        && strncmp(c->issuer, "http://127.", 11) != 0
+        && strncmp(c->issuer, "http://localhost", 16) != 0) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     "[oidc-config] AuthOIDCProvider %s is plain http: "
+                     "tokens would cross the network unprotected; use the "
+                     "OP's https:// issuer (server %s)", c->issuer,
+                     server_name(s));
+    }
+    if (c->ssl_verify == 0) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     "[oidc-config] AuthOIDCSSLVerify Off: the OP's "
+                     "identity is not checked; remove it, and name a "
+                     "private CA with AuthOIDCCABundle (server %s)",
+                     server_name(s));
+    }
+}
+
+/* The problems of a server with AuthOIDCProvider, NULL when none. */
+static const char *provider_problem(apr_pool_t *p,
+                                    const oidc_server_config_t *c)
+{
+    const char *err = missing_directive(p, c);
+
+    return err != NULL ? err : endpoint_clash(p, c);
+}
+
+int oidc_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                      server_rec *s)
+{
+    for (; s != NULL; s = s->next) {
+        oidc_server_config_t *c = ap_get_module_config(s->module_config,
+                                                       &authnz_oidc_module);
+        const char *err;
+
+        if (c->issuer == NULL) {
+            continue;
+        }
+        err = provider_problem(ptemp, c);
+        if (err != NULL) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                         "[oidc-config] %s (server %s)", err, server_name(s));
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        warn_transport(s, c);
+    }
+    return OK;
+}
+
+/* ---- building the runtime configuration ------------------------------------ */
 
 int oidc_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                      server_rec *s)

@@ -121,3 +121,40 @@ test('issuers and redirect URIs with encoded and reserved characters pass', () =
     .replace('/oidc/callback', 'https://localhost/oidc/callback;v=1'));
   assert.ok(r.ok, r.output);
 });
+
+// The module answers its endpoints by exact path, the redirect URI first
+// (endpoint_of), so an endpoint sharing an earlier one's path never runs.
+const endpointClashes = [
+  ['AuthOIDCLogoutURI /oidc/callback', /\[oidc-config\] AuthOIDCLogoutURI \/oidc\/callback is also AuthOIDCRedirectURI's path, which the module answers first, so it would never run: give AuthOIDCLogoutURI a path of its own, such as \/oidc\/logout \(server localhost\)/],
+  ['AuthOIDCBackChannelLogoutURI /oidc/callback', /AuthOIDCBackChannelLogoutURI \/oidc\/callback is also AuthOIDCRedirectURI's path.*such as \/oidc\/backchannel-logout/],
+  ['AuthOIDCFrontChannelLogoutURI /oidc/callback', /AuthOIDCFrontChannelLogoutURI \/oidc\/callback is also AuthOIDCRedirectURI's path.*such as \/oidc\/frontchannel-logout/],
+  ['AuthOIDCLogoutURI /oidc/out\nAuthOIDCFrontChannelLogoutURI /oidc/out', /AuthOIDCFrontChannelLogoutURI \/oidc\/out is also AuthOIDCLogoutURI's path/],
+];
+
+for (const [lines, expected] of endpointClashes) {
+  test(`configtest rejects an endpoint that would never run: ${lines.split('\n').pop()}`, () => {
+    const r = configtest(`${good}\n${lines}`);
+    assert.equal(r.ok, false, r.output);
+    assert.equal(oidcLines(r.output).length, 1, r.output);
+    assert.match(r.output, expected);
+  });
+}
+
+test('the absolute redirect URL\'s path is what logout URIs are compared with', () => {
+  const conf = good.replace('/oidc/callback', 'https://localhost/oidc/cb');
+  assert.equal(configtest(`${conf}\nAuthOIDCLogoutURI /oidc/cb`).ok, false);
+  const r = configtest(`${conf}\nAuthOIDCLogoutURI /oidc/logout\n`
+    + 'AuthOIDCBackChannelLogoutURI /oidc/backchannel-logout\n'
+    + 'AuthOIDCFrontChannelLogoutURI /oidc/frontchannel-logout');
+  assert.ok(r.ok, r.output);
+});
+
+test('warnings pass configtest, each one line naming the fix', () => {
+  const r = configtest(`${good.replace('https://sso.example.com', 'http://sso.example.com')}\n`
+    + 'AuthOIDCSSLVerify Off');
+  assert.ok(r.ok, r.output);
+  const lines = oidcLines(r.output);
+  assert.equal(lines.length, 2, r.output);
+  assert.match(lines[0], /:warn\].*AuthOIDCProvider http:\/\/sso.example.com is plain http: tokens would cross the network unprotected; use the OP's https:\/\/ issuer \(server localhost\)/);
+  assert.match(lines[1], /:warn\].*AuthOIDCSSLVerify Off: the OP's identity is not checked; remove it, and name a private CA with AuthOIDCCABundle \(server localhost\)/);
+});
