@@ -1,6 +1,7 @@
 /* mod_authnz_oidc_config.c: directives, config merging, and the checks that
  * make `apachectl configtest` catch mistakes. */
 #include <string.h>
+#include <apr_fnmatch.h>
 #include <apr_lib.h>
 #include <apr_strings.h>
 #include <http_core.h>
@@ -86,6 +87,7 @@ void *oidc_merge_server_config(apr_pool_t *p, void *base_, void *add_)
     MERGE_NUM(userinfo_interval);
     MERGE_NUM(refresh_before);
     MERGE_NUM(refresh_failure);
+    m->auth_type_uses = add->auth_type_uses;
     return m;
 }
 
@@ -675,10 +677,64 @@ static const char *set_ca_bundle(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
+static oidc_section_kind_t section_kind(const ap_directive_t *section)
+{
+    const char *args = section ? section->args : "";
+
+    while (apr_isspace(*args)) {
+        args++;
+    }
+    if (section == NULL || *args == '~') {
+        return OIDC_SECTION_OTHER;
+    }
+    if (strcasecmp(section->directive, "<Location") == 0) {
+        return OIDC_SECTION_LOCATION;
+    }
+    if (strcasecmp(section->directive, "<Directory") == 0) {
+        return OIDC_SECTION_DIRECTORY;
+    }
+    return OIDC_SECTION_OTHER;
+}
+
+/* mod_authn_core owns AuthType. This handler notes where `AuthType oidc`
+ * is written and declines: httpd's config walker then hands the directive
+ * to mod_authn_core too, whichever of the two was loaded first (both
+ * orders are tested in 010-config). .htaccess files are read per request,
+ * while threads share the server config, so nothing is noted then: the
+ * run-time 500 of check_user_id remains for those. */
+static const char *note_auth_type(cmd_parms *cmd, void *dc, const char *arg)
+{
+    int state = ap_state_query(AP_SQ_MAIN_STATE);
+    oidc_server_config_t *c = server_conf(cmd);
+    oidc_auth_type_use_t *u;
+
+    if (ap_find_linked_module("mod_authn_core.c") == NULL) {
+        return "AuthType needs mod_authn_core, which is not loaded: load it "
+               "with LoadModule authn_core_module (a2enmod authn_core)";
+    }
+    if (strcasecmp(arg, OIDC_AUTH_TYPE) != 0 || cmd->directive == NULL
+        || (state != AP_SQ_MS_CREATE_PRE_CONFIG
+            && state != AP_SQ_MS_CREATE_CONFIG)) {
+        return DECLINE_CMD;
+    }
+    if (c->auth_type_uses == NULL) {
+        c->auth_type_uses = apr_array_make(cmd->pool, 4, sizeof(*u));
+    }
+    u = apr_array_push(c->auth_type_uses);
+    u->file = cmd->directive->filename;
+    u->line = (unsigned)cmd->directive->line_num;
+    u->path = cmd->path;
+    u->kind = section_kind(cmd->directive->parent);
+    return DECLINE_CMD;
+}
+
 #define SRV RSRC_CONF
 #define DIR (RSRC_CONF | ACCESS_CONF | OR_AUTHCFG)
 
 const command_rec oidc_directives[] = {
+    /* mod_authn_core's directive, its help text: see note_auth_type. */
+    AP_INIT_TAKE1("AuthType", note_auth_type, NULL, OR_AUTHCFG,
+        "an HTTP authorization type (e.g., \"Basic\")"),
     AP_INIT_TAKE1("AuthOIDCProvider", set_provider, NULL, SRV,
         "The OpenID Provider's issuer URL; discovery is read from it"),
     AP_INIT_TAKE1("AuthOIDCClientID", set_client_id, NULL, SRV,
@@ -866,6 +922,119 @@ static void warn_transport(server_rec *s, const oidc_server_config_t *c)
     }
 }
 
+/* Whether a section written in owner reaches server t. The main server's
+ * sections reach every virtual host; the main server itself counts only
+ * when there are none, as with virtual hosts it commonly answers nothing
+ * (Debian's layout), and a provider only in the virtual hosts is fine. */
+static int section_reaches(server_rec *main_s, server_rec *owner,
+                           server_rec *t)
+{
+    if (owner != main_s) {
+        return t == owner;
+    }
+    return t != main_s || main_s->next == NULL;
+}
+
+/* Paths equal but for a trailing '/': <Location /app> and /app/ both
+ * cover the application's home. */
+static int same_url_path(const char *a, const char *b)
+{
+    apr_size_t la = strlen(a), lb = strlen(b);
+
+    la -= la > 1 && a[la - 1] == '/';
+    lb -= lb > 1 && b[lb - 1] == '/';
+    return la == lb && strncmp(a, b, la) == 0;
+}
+
+/* The URL path a section covers in server t, when it is one literal path
+ * (a <Directory> only below t's DocumentRoot). */
+static const char *section_url_path(server_rec *t,
+                                    const oidc_auth_type_use_t *u)
+{
+    const core_server_config *core;
+    apr_size_t n;
+
+    if (u->path == NULL || apr_fnmatch_test(u->path)) {
+        return NULL;
+    }
+    if (u->kind == OIDC_SECTION_LOCATION) {
+        return u->path;
+    }
+    if (u->kind != OIDC_SECTION_DIRECTORY) {
+        return NULL;
+    }
+    core = ap_get_core_module_config(t->module_config);
+    if (core->ap_document_root == NULL) {
+        return NULL;
+    }
+    n = strlen(core->ap_document_root);
+    while (n > 0 && core->ap_document_root[n - 1] == '/') {
+        n--;
+    }
+    if (strncmp(u->path, core->ap_document_root, n) != 0
+        || u->path[n] != '/') {
+        return NULL;
+    }
+    return u->path + n;
+}
+
+/* What is wrong with `AuthType oidc` (u) as server t sees it. */
+static const char *auth_type_problem(apr_pool_t *p, server_rec *t,
+                                     const oidc_auth_type_use_t *u)
+{
+    const oidc_server_config_t *c = ap_get_module_config(t->module_config,
+                                                         &authnz_oidc_module);
+    const char *section, *callback;
+
+    if (c->issuer == NULL) {
+        return apr_psprintf(p, "AuthType oidc at %s:%u (server %s) has no "
+                            "AuthOIDCProvider: set AuthOIDCProvider, "
+                            "AuthOIDCClientID and AuthOIDCRedirectURI in this "
+                            "virtual host or the main server", u->file,
+                            u->line, server_name(t));
+    }
+    section = section_url_path(t, u);
+    callback = c->redirect_uri ? redirect_path(p, c->redirect_uri) : NULL;
+    if (section == NULL || callback == NULL
+        || !same_url_path(section, callback)) {
+        return NULL;
+    }
+    return apr_psprintf(p, "AuthOIDCRedirectURI %s is the path of the section "
+                        "that AuthType oidc at %s:%u protects, so its page "
+                        "would never be served: use a path no page has, "
+                        "such as %s/oidc-callback (server %s)", callback,
+                        u->file, u->line,
+                        apr_pstrmemdup(p, callback, strlen(callback)
+                                       - (callback[strlen(callback) - 1]
+                                          == '/')),
+                        server_name(t));
+}
+
+/* The first problem of the `AuthType oidc` written in owner's sections. */
+static const char *auth_types_problem(apr_pool_t *p, server_rec *main_s,
+                                      server_rec *owner)
+{
+    const oidc_server_config_t *c = ap_get_module_config(
+        owner->module_config, &authnz_oidc_module);
+    server_rec *t;
+    int i;
+
+    for (i = 0; c->auth_type_uses != NULL && i < c->auth_type_uses->nelts;
+         i++) {
+        const oidc_auth_type_use_t *u = &APR_ARRAY_IDX(
+            c->auth_type_uses, i, oidc_auth_type_use_t);
+
+        for (t = main_s; t != NULL; t = t->next) {
+            const char *err = section_reaches(main_s, owner, t)
+                ? auth_type_problem(p, t, u) : NULL;
+            if (err != NULL) {
+                return err;
+            }
+        }
+    }
+    return NULL;
+}
+
 /* The problems of a server with AuthOIDCProvider, NULL when none. */
 static const char *provider_problem(apr_pool_t *p,
                                     const oidc_server_config_t *c)
@@ -876,23 +1045,30 @@ static const char *provider_problem(apr_pool_t *p,
 }
 
 int oidc_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
-                      server_rec *s)
+                      server_rec *main_s)
 {
-    for (; s != NULL; s = s->next) {
+    server_rec *s;
+
+    for (s = main_s; s != NULL; s = s->next) {
         oidc_server_config_t *c = ap_get_module_config(s->module_config,
                                                        &authnz_oidc_module);
         const char *err;
 
-        if (c->issuer == NULL) {
-            continue;
+        if (c->issuer != NULL) {
+            err = provider_problem(ptemp, c);
+            if (err != NULL) {
+                ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, "[oidc-config] "
+                             "%s (server %s)", err, server_name(s));
+                return HTTP_INTERNAL_SERVER_ERROR;
+            }
+            warn_transport(s, c);
         }
-        err = provider_problem(ptemp, c);
+        err = auth_types_problem(ptemp, main_s, s);
         if (err != NULL) {
-            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
-                         "[oidc-config] %s (server %s)", err, server_name(s));
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, "[oidc-config] %s",
+                         err);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
-        warn_transport(s, c);
     }
     return OK;
 }

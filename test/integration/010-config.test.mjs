@@ -158,3 +158,85 @@ test('warnings pass configtest, each one line naming the fix', () => {
   assert.match(lines[0], /:warn\].*AuthOIDCProvider http:\/\/sso.example.com is plain http: tokens would cross the network unprotected; use the OP's https:\/\/ issuer \(server localhost\)/);
   assert.match(lines[1], /:warn\].*AuthOIDCSSLVerify Off: the OP's identity is not checked; remove it, and name a private CA with AuthOIDCCABundle \(server localhost\)/);
 });
+
+// Where `AuthType oidc` is written, it needs a provider in effect: else
+// every request there is a 500.
+const oidcServer = `
+AuthOIDCProvider https://sso.example.com
+AuthOIDCClientID shop
+AuthOIDCClientSecret s3cret
+AuthOIDCRedirectURI /oidc/callback`;
+const shopHost = (inside) => `
+<VirtualHost *:1>
+ServerName shop.example.com
+${inside}
+<Location /shop>
+  AuthType oidc
+  Require valid-user
+</Location>
+</VirtualHost>`;
+const noProvider = /\[oidc-config\] AuthType oidc at \/\S+\/httpd\.conf:\d+ \(server (\S+)\) has no AuthOIDCProvider: set AuthOIDCProvider, AuthOIDCClientID and AuthOIDCRedirectURI in this virtual host or the main server/;
+
+for (const oidcFirst of [false, true]) {
+  const order = oidcFirst ? 'loaded before mod_authn_core' : 'loaded after mod_authn_core';
+  test(`configtest finds AuthType oidc without a provider (module ${order})`, () => {
+    const r = configtest(shopHost(''), { oidcFirst });
+    assert.equal(r.ok, false, r.output);
+    assert.equal(oidcLines(r.output).length, 1, r.output);
+    assert.equal(r.output.match(noProvider)?.[1], 'shop.example.com', r.output);
+    assert.ok(configtest(shopHost(oidcServer), { oidcFirst }).ok);
+    assert.ok(configtest(`${oidcServer}\n${shopHost('')}`, { oidcFirst }).ok);
+  });
+}
+
+test('AuthType oidc of the main server needs a provider in each virtual host it reaches', () => {
+  const mainLocation = '<Location /app>\nAuthType oidc\nRequire valid-user\n</Location>';
+  const bare = configtest(mainLocation);
+  assert.equal(bare.ok, false, bare.output);
+  assert.equal(bare.output.match(noProvider)?.[1], 'localhost', bare.output);
+  // With virtual hosts, the main server itself is commonly never reached.
+  const vhosts = `${mainLocation}\n${shopHost(oidcServer)}`;
+  assert.ok(configtest(vhosts).ok, configtest(vhosts).output);
+  const r = configtest(`${vhosts}\n<VirtualHost *:1>\nServerName blog.example.com\n</VirtualHost>`);
+  assert.equal(r.ok, false, r.output);
+  assert.equal(r.output.match(noProvider)?.[1], 'blog.example.com', r.output);
+});
+
+test('other AuthTypes need no provider', () => {
+  const r = configtest('<Location /x>\nAuthType Basic\nAuthName x\nRequire valid-user\n</Location>');
+  assert.ok(r.ok, r.output);
+});
+
+test('AuthType without mod_authn_core says which module to load', () => {
+  const r = configtest(good, { without: ['authn_core'] });
+  assert.equal(r.ok, false, r.output);
+  assert.match(r.output, /AuthType needs mod_authn_core, which is not loaded: load it with LoadModule authn_core_module \(a2enmod authn_core\)/);
+});
+
+// The module answers the redirect URI itself, before any content.
+const shadowed = /\[oidc-config\] AuthOIDCRedirectURI \/(app|shop) is the path of the section that AuthType oidc at \/\S+\/httpd\.conf:\d+ protects, so its page would never be served: use a path no page has, such as \/(app|shop)\/oidc-callback \(server (\S+)\)/;
+
+test('configtest refuses a redirect URI that is a protected section\'s path', () => {
+  for (const conf of [
+    good.replace('/oidc/callback', '/app'),
+    good.replace('/oidc/callback', '/app').replace('<Location /app>', '<Location /app/>'),
+    good.replace('/oidc/callback', 'https://localhost/app'),
+    `${good.replace('/oidc/callback', '/app').replace('<Location /app>', '<Location /elsewhere>')}\n`
+      + 'DocumentRoot /tmp\n<Directory /tmp/app>\nAuthType oidc\nRequire valid-user\n</Directory>',
+  ]) {
+    const r = configtest(conf);
+    assert.equal(r.ok, false, r.output);
+    assert.equal(oidcLines(r.output).length, 1, r.output);
+    assert.match(r.output, shadowed);
+  }
+  const vhost = configtest(`${oidcServer.replace('/oidc/callback', '/shop')}\n${shopHost('')}`);
+  assert.equal(vhost.ok, false, vhost.output);
+  assert.equal(vhost.output.match(shadowed)?.[3], 'shop.example.com', vhost.output);
+});
+
+test('a redirect URI inside a protected section passes', () => {
+  const r = configtest(good.replace('/oidc/callback', '/app/oidc-callback'));
+  assert.ok(r.ok, r.output);
+  const regex = configtest(good.replace('/oidc/callback', '/app').replace('<Location /app>', '<Location ~ "^/app">'));
+  assert.ok(regex.ok, regex.output);
+});
