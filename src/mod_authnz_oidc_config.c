@@ -1035,6 +1035,49 @@ static const char *auth_types_problem(apr_pool_t *p, server_rec *main_s,
     return NULL;
 }
 
+static int answers_for_host(const server_rec *s, const char *host)
+{
+    int i;
+
+    if (s->server_hostname != NULL
+        && strcasecmp(s->server_hostname, host) == 0) {
+        return 1;
+    }
+    for (i = 0; s->names != NULL && i < s->names->nelts; i++) {
+        if (strcasecmp(APR_ARRAY_IDX(s->names, i, char *), host) == 0) {
+            return 1;
+        }
+    }
+    for (i = 0; s->wild_names != NULL && i < s->wild_names->nelts; i++) {
+        if (ap_strcasecmp_match(host, APR_ARRAY_IDX(s->wild_names, i,
+                                                    char *)) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The OP returns browsers to an absolute redirect URL's host, where the
+ * flow's cookie set on this server's host is missing. Only a warning: a
+ * proxy in front may map that host here. */
+static void warn_redirect_host(apr_pool_t *p, server_rec *s,
+                               const oidc_server_config_t *c)
+{
+    apr_uri_t uri;
+
+    if (c->redirect_uri[0] == '/'
+        || apr_uri_parse(p, c->redirect_uri, &uri) != APR_SUCCESS
+        || uri.hostname == NULL || answers_for_host(s, uri.hostname)) {
+        return;
+    }
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                 "[oidc-config] AuthOIDCRedirectURI %s is on host %s, for "
+                 "which server %s has no ServerName or ServerAlias: browsers "
+                 "would return to another server, without their login state; "
+                 "use a path, or a URL on this server's host (unless a proxy "
+                 "maps it)", c->redirect_uri, uri.hostname, server_name(s));
+}
+
 /* The problems of a server with AuthOIDCProvider, NULL when none. */
 static const char *provider_problem(apr_pool_t *p,
                                     const oidc_server_config_t *c)
@@ -1062,6 +1105,7 @@ int oidc_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                 return HTTP_INTERNAL_SERVER_ERROR;
             }
             warn_transport(s, c);
+            warn_redirect_host(ptemp, s, c);
         }
         err = auth_types_problem(ptemp, main_s, s);
         if (err != NULL) {

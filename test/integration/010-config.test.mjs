@@ -240,3 +240,24 @@ test('a redirect URI inside a protected section passes', () => {
   const regex = configtest(good.replace('/oidc/callback', '/app').replace('<Location /app>', '<Location ~ "^/app">'));
   assert.ok(regex.ok, regex.output);
 });
+
+// An absolute redirect URL on another host sends browsers back without
+// their login state, unless a proxy maps it: a warning, not an error.
+test('a redirect URL on a host this server does not answer for is a warning', () => {
+  const r = configtest(good.replace('/oidc/callback', 'https://elsewhere.example.com/oidc/callback'));
+  assert.ok(r.ok, r.output);
+  const lines = oidcLines(r.output);
+  assert.equal(lines.length, 1, r.output);
+  assert.match(lines[0], /:warn\].*\[oidc-config\] AuthOIDCRedirectURI https:\/\/elsewhere.example.com\/oidc\/callback is on host elsewhere.example.com, for which server localhost has no ServerName or ServerAlias: browsers would return to another server, without their login state; use a path, or a URL on this server's host \(unless a proxy maps it\)/);
+});
+
+test('a redirect URL on the ServerName or a ServerAlias passes without a warning', () => {
+  for (const host of ['localhost:8443', 'B.example.com', 'x.c.example.com']) {
+    const vhost = `<VirtualHost *:1>\nServerName a.example.com\nServerAlias b.example.com *.c.example.com\n`
+      + `${oidcServer.replace('/oidc/callback', `https://${host}/oidc/callback`)}\n</VirtualHost>`;
+    const conf = host.startsWith('localhost') ? good.replace('/oidc/callback', `https://${host}/oidc/callback`) : vhost;
+    const r = configtest(conf);
+    assert.ok(r.ok, r.output);
+    assert.deepEqual(oidcLines(r.output), [], r.output);
+  }
+});
