@@ -1162,7 +1162,8 @@ int oidc_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                 ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
                              "[oidc-config] AuthOIDCSessionKey is not set: "
                              "using a random key, so sessions will not "
-                             "survive a restart");
+                             "survive a restart; set it to file:PATH, the "
+                             "output of openssl rand -base64 48");
             }
             key = ephemeral_key;
         }
@@ -1244,7 +1245,7 @@ int oidc_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
                      "[oidc-config] AuthOIDCSessionCacheLag has no effect: "
                      "no AuthOIDCSessionStore is memcache (shmcb and redis "
-                     "report every change at once)");
+                     "report every change at once); remove it");
     }
     return OK;
 }
