@@ -46,6 +46,21 @@ typedef struct {
     oidc_store_t store;           /* the core's view of it */
 } oidc_glue_store_t;
 
+/* Where `AuthType oidc` is written in the configuration files, noted as
+ * they are read (never from .htaccess), for check_config. */
+typedef enum {
+    OIDC_SECTION_OTHER = 0,       /* <Files>, <If>, a regex, ... */
+    OIDC_SECTION_LOCATION,        /* <Location PATH> */
+    OIDC_SECTION_DIRECTORY        /* <Directory PATH> */
+} oidc_section_kind_t;
+
+typedef struct {
+    const char *file;
+    unsigned line;
+    const char *path;             /* the section's (cmd->path) */
+    oidc_section_kind_t kind;
+} oidc_auth_type_use_t;
+
 /* Per virtual host; "unset" (NULL / -1) is kept apart from the default. */
 typedef struct {
     const char *issuer;
@@ -74,6 +89,9 @@ typedef struct {
     const char *frontchannel_uri;
     const char *post_logout_uri;
     int idp_logout;
+    /* oidc_auth_type_use_t written in this server's own sections; a
+     * virtual host does not inherit the main server's. */
+    apr_array_header_t *auth_type_uses;
 
     /* Built in post_config from the merged values above. */
     oidc_rp_config_t *rp;
@@ -122,6 +140,8 @@ const char *oidc_claim_prefix(const oidc_server_config_t *c);
 
 /* store */
 int oidc_store_pre_config(apr_pool_t *pconf);
+/* NULL when spec names a loaded socache provider with what it needs; else
+ * what is wrong and the fix, for the caller to prefix with the directive. */
 const char *oidc_store_check_spec(apr_pool_t *p, const char *spec);
 /* lag: AuthOIDCSessionCacheLag, for memcache (0: none). */
 oidc_glue_store_t *oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,

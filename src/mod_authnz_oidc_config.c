@@ -1,6 +1,7 @@
 /* mod_authnz_oidc_config.c: directives, config merging, and the checks that
  * make `apachectl configtest` catch mistakes. */
 #include <string.h>
+#include <apr_fnmatch.h>
 #include <apr_lib.h>
 #include <apr_strings.h>
 #include <http_core.h>
@@ -89,6 +90,7 @@ void *oidc_merge_server_config(apr_pool_t *p, void *base_, void *add_)
     MERGE_NUM(userinfo_interval);
     MERGE_NUM(refresh_before);
     MERGE_NUM(refresh_failure);
+    m->auth_type_uses = add->auth_type_uses;
     return m;
 }
 
@@ -185,12 +187,57 @@ static int is_token(const char *s, const char *extra)
     return 1;
 }
 
+/* The first character of s that RFC 3986 does not allow in a URI ('%' only
+ * before two hex digits), or NULL. apr_uri_parse takes spaces and quotes,
+ * which the OP would then refuse, or a browser mangle, at run time. */
+static const char *bad_url_char(const char *s)
+{
+    for (; *s != '\0'; s++) {
+        if (*s == '%') {
+            if (!apr_isxdigit(s[1]) || !apr_isxdigit(s[2])) {
+                return s;
+            }
+            s += 2;
+        }
+        else if (!apr_isalnum(*s)
+                 && strchr("-._~:/?#[]@!$&'()*+,;=", *s) == NULL) {
+            return s;
+        }
+    }
+    return NULL;
+}
+
+/* "DIRECTIVE: 'c' (at position N) is not allowed in a URL: FIX", or NULL. */
+static const char *url_chars_problem(apr_pool_t *p, const char *directive,
+                                     const char *arg, const char *fix)
+{
+    const char *bad = bad_url_char(arg);
+    const char *what;
+
+    if (bad == NULL) {
+        return NULL;
+    }
+    what = *bad == ' ' ? "a space"
+         : apr_iscntrl(*bad) || (*bad & 0x80) ? "a control or non-ASCII byte"
+         : apr_psprintf(p, "'%c'", *bad);
+    return apr_psprintf(p, "%s: %s (at position %d) is not allowed in a URL: "
+                        "%s", directive, what, (int)(bad - arg) + 1, fix);
+}
+
 static const char *set_provider(cmd_parms *cmd, void *dc, const char *arg)
 {
     apr_uri_t uri;
+    const char *err = url_chars_problem(cmd->pool, "AuthOIDCProvider", arg,
+                                        "give the issuer exactly as the OP "
+                                        "publishes it, such as "
+                                        "https://sso.example.com");
 
+    if (err != NULL) {
+        return err;
+    }
     if (!is_http_url(arg) || apr_uri_parse(cmd->pool, arg, &uri) != APR_SUCCESS
-        || uri.hostname == NULL || uri.query != NULL || uri.fragment != NULL) {
+        || uri.hostname == NULL || *uri.hostname == '\0'
+        || uri.query != NULL || uri.fragment != NULL) {
         return "AuthOIDCProvider must be the issuer URL, such as "
                "https://sso.example.com (no query or fragment)";
     }
@@ -260,7 +307,12 @@ static const char *set_redirect_uri(cmd_parms *cmd, void *dc,
                                     const char *arg)
 {
     apr_uri_t uri;
+    const char *err = url_chars_problem(cmd->pool, "AuthOIDCRedirectURI", arg,
+                                        "use a path such as /oidc/callback");
 
+    if (err != NULL) {
+        return err;
+    }
     if (apr_uri_parse(cmd->pool, arg, &uri) != APR_SUCCESS
         || uri.query != NULL || uri.fragment != NULL
         || !(arg[0] == '/' || (is_http_url(arg) && uri.hostname != NULL))
@@ -268,6 +320,16 @@ static const char *set_redirect_uri(cmd_parms *cmd, void *dc,
         || strstr(arg, "//") == arg) {
         return "AuthOIDCRedirectURI must be a path such as /oidc/callback, "
                "or an absolute http(s) URL, without query or fragment";
+    }
+    /* The callback is answered for that exact path (endpoint_of), so a
+     * directory URL would hide its index page, often an application's
+     * home. */
+    if (uri.path[strlen(uri.path) - 1] == '/') {
+        return apr_psprintf(cmd->pool, "AuthOIDCRedirectURI %s ends in '/': "
+                            "the module answers that exact URL, so the index "
+                            "page there would never be served; use a path no "
+                            "page has, such as %soidc-callback", arg,
+                            uri.path);
     }
     server_conf(cmd)->redirect_uri = arg;
     return NULL;
@@ -352,7 +414,8 @@ static const char *set_store(cmd_parms *cmd, void *dc, const char *arg)
 {
     const char *err = oidc_store_check_spec(cmd->pool, arg);
     if (err != NULL) {
-        return err;
+        return apr_psprintf(cmd->pool, "AuthOIDCSessionStore %s: %s", arg,
+                            err);
     }
     server_conf(cmd)->store_spec = arg;
     return NULL;
@@ -648,10 +711,64 @@ static const char *set_ca_bundle(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
+static oidc_section_kind_t section_kind(const ap_directive_t *section)
+{
+    const char *args = section ? section->args : "";
+
+    while (apr_isspace(*args)) {
+        args++;
+    }
+    if (section == NULL || *args == '~') {
+        return OIDC_SECTION_OTHER;
+    }
+    if (strcasecmp(section->directive, "<Location") == 0) {
+        return OIDC_SECTION_LOCATION;
+    }
+    if (strcasecmp(section->directive, "<Directory") == 0) {
+        return OIDC_SECTION_DIRECTORY;
+    }
+    return OIDC_SECTION_OTHER;
+}
+
+/* mod_authn_core owns AuthType. This handler notes where `AuthType oidc`
+ * is written and declines: httpd's config walker then hands the directive
+ * to mod_authn_core too, whichever of the two was loaded first (both
+ * orders are tested in 010-config). .htaccess files are read per request,
+ * while threads share the server config, so nothing is noted then: the
+ * run-time 500 of check_user_id remains for those. */
+static const char *note_auth_type(cmd_parms *cmd, void *dc, const char *arg)
+{
+    int state = ap_state_query(AP_SQ_MAIN_STATE);
+    oidc_server_config_t *c = server_conf(cmd);
+    oidc_auth_type_use_t *u;
+
+    if (ap_find_linked_module("mod_authn_core.c") == NULL) {
+        return "AuthType needs mod_authn_core, which is not loaded: load it "
+               "with LoadModule authn_core_module (a2enmod authn_core)";
+    }
+    if (strcasecmp(arg, OIDC_AUTH_TYPE) != 0 || cmd->directive == NULL
+        || (state != AP_SQ_MS_CREATE_PRE_CONFIG
+            && state != AP_SQ_MS_CREATE_CONFIG)) {
+        return DECLINE_CMD;
+    }
+    if (c->auth_type_uses == NULL) {
+        c->auth_type_uses = apr_array_make(cmd->pool, 4, sizeof(*u));
+    }
+    u = apr_array_push(c->auth_type_uses);
+    u->file = cmd->directive->filename;
+    u->line = (unsigned)cmd->directive->line_num;
+    u->path = cmd->path;
+    u->kind = section_kind(cmd->directive->parent);
+    return DECLINE_CMD;
+}
+
 #define SRV RSRC_CONF
 #define DIR (RSRC_CONF | ACCESS_CONF | OR_AUTHCFG)
 
 const command_rec oidc_directives[] = {
+    /* mod_authn_core's directive, its help text: see note_auth_type. */
+    AP_INIT_TAKE1("AuthType", note_auth_type, NULL, OR_AUTHCFG,
+        "an HTTP authorization type (e.g., \"Basic\")"),
     AP_INIT_TAKE1("AuthOIDCProvider", set_provider, NULL, SRV,
         "The OpenID Provider's issuer URL; discovery is read from it"),
     AP_INIT_TAKE1("AuthOIDCClientID", set_client_id, NULL, SRV,
@@ -734,56 +851,45 @@ const command_rec oidc_directives[] = {
 
 static const char *server_name(server_rec *s)
 {
-    return s->server_hostname ? s->server_hostname : "the main server";
+    return s->server_hostname ? s->server_hostname : "main";
 }
 
-int oidc_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
-                      server_rec *s)
+/* The default store is checked here, as AuthOIDCSessionStore is when it is
+ * read: post_config, which opens the stores, does not run at configtest. */
+static const char *default_store_problem(apr_pool_t *p,
+                                         const oidc_server_config_t *c)
 {
-    for (; s != NULL; s = s->next) {
-        oidc_server_config_t *c = ap_get_module_config(s->module_config,
-                                                       &authnz_oidc_module);
-        const char *missing = NULL;
+    const char *err;
 
-        if (c->issuer == NULL) {
-            continue;
-        }
-        if (c->client_id == NULL) {
-            missing = "AuthOIDCClientID is not set: add the client_id "
-                      "registered at the OP";
-        }
-        else if (c->redirect_uri == NULL) {
-            missing = "AuthOIDCRedirectURI is not set: add a path such as "
-                      "/oidc/callback and register it at the OP";
-        }
-        else if (c->client_secret == NULL
-                 && c->client_auth != OIDC_CLIENT_AUTH_NONE) {
-            missing = "AuthOIDCClientSecret is not set: add it, or use "
-                      "AuthOIDCClientAuth none for a public client";
-        }
-        if (missing != NULL) {
-            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
-                         "[oidc-config] %s (%s)", missing, server_name(s));
-            return HTTP_INTERNAL_SERVER_ERROR;
-        }
-        if (strncmp(c->issuer, "http://", 7) == 0
-            && strncmp(c->issuer, "http://127.", 11) != 0
-            && strncmp(c->issuer, "http://localhost", 16) != 0) {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
-                         "[oidc-config] AuthOIDCProvider %s is plain http: "
-                         "tokens would cross the network unprotected",
-                         c->issuer);
-        }
-        if (c->ssl_verify == 0) {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
-                         "[oidc-config] AuthOIDCSSLVerify Off: the OP's "
-                         "identity is not checked (%s)", server_name(s));
-        }
+    if (c->store_spec != NULL) {
+        return NULL;
     }
-    return OK;
+    err = oidc_store_check_spec(p, DEFAULT_STORE_SPEC);
+    if (err == NULL) {
+        return NULL;
+    }
+    return apr_psprintf(p, "AuthOIDCSessionStore is not set, and its default "
+                        DEFAULT_STORE_SPEC " cannot be used: %s, or name "
+                        "another store", err);
 }
 
-/* ---- building the runtime configuration ------------------------------------ */
+static const char *missing_directive(apr_pool_t *p,
+                                     const oidc_server_config_t *c)
+{
+    if (c->client_id == NULL) {
+        return "AuthOIDCClientID is not set: add the client_id registered "
+               "at the OP";
+    }
+    if (c->redirect_uri == NULL) {
+        return "AuthOIDCRedirectURI is not set: add a path such as "
+               "/oidc/callback and register it at the OP";
+    }
+    if (c->client_secret == NULL && c->client_auth != OIDC_CLIENT_AUTH_NONE) {
+        return "AuthOIDCClientSecret is not set: add it, or use "
+               "AuthOIDCClientAuth none for a public client";
+    }
+    return default_store_problem(p, c);
+}
 
 static const char *redirect_path(apr_pool_t *p, const char *redirect_uri)
 {
@@ -795,6 +901,260 @@ static const char *redirect_path(apr_pool_t *p, const char *redirect_uri)
     apr_uri_parse(p, redirect_uri, &uri);
     return uri.path;
 }
+
+typedef struct {
+    const char *directive;
+    const char *path;
+    const char *example;
+} endpoint_path_t;
+
+/* The module answers its endpoints by exact path, in this order
+ * (endpoint_of in mod_authnz_oidc.c): one that shares an earlier one's
+ * path is dead. */
+static const char *endpoint_clash(apr_pool_t *p,
+                                  const oidc_server_config_t *c)
+{
+    const endpoint_path_t e[] = {
+        { "AuthOIDCRedirectURI", redirect_path(p, c->redirect_uri), NULL },
+        { "AuthOIDCLogoutURI", c->logout_uri, "/oidc/logout" },
+        { "AuthOIDCBackChannelLogoutURI", c->backchannel_uri,
+          "/oidc/backchannel-logout" },
+        { "AuthOIDCFrontChannelLogoutURI", c->frontchannel_uri,
+          "/oidc/frontchannel-logout" },
+    };
+    int i, j;
+
+    for (i = 1; i < (int)(sizeof(e) / sizeof(e[0])); i++) {
+        for (j = 0; j < i && e[i].path != NULL; j++) {
+            if (e[j].path != NULL && strcmp(e[i].path, e[j].path) == 0) {
+                return apr_psprintf(p, "%s %s is also %s's path, which the "
+                                    "module answers first, so it would "
+                                    "never run: give %s a path of its own, "
+                                    "such as %s", e[i].directive, e[i].path,
+                                    e[j].directive, e[i].directive,
+                                    e[i].example);
+            }
+        }
+    }
+    return NULL;
+}
+
+static void warn_transport(server_rec *s, const oidc_server_config_t *c)
+{
+    if (strncmp(c->issuer, "http://", 7) == 0
+        && strncmp(c->issuer, "http://127.", 11) != 0
+        && strncmp(c->issuer, "http://localhost", 16) != 0) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     "[oidc-config] AuthOIDCProvider %s is plain http: "
+                     "tokens would cross the network unprotected; use the "
+                     "OP's https:// issuer (server %s)", c->issuer,
+                     server_name(s));
+    }
+    if (c->ssl_verify == 0) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     "[oidc-config] AuthOIDCSSLVerify Off: the OP's "
+                     "identity is not checked; remove it, and name a "
+                     "private CA with AuthOIDCCABundle (server %s)",
+                     server_name(s));
+    }
+}
+
+/* Whether a section written in owner reaches server t. The main server's
+ * sections reach every virtual host; the main server itself counts only
+ * when there are none, as with virtual hosts it commonly answers nothing
+ * (Debian's layout), and a provider only in the virtual hosts is fine. */
+static int section_reaches(server_rec *main_s, server_rec *owner,
+                           server_rec *t)
+{
+    if (owner != main_s) {
+        return t == owner;
+    }
+    return t != main_s || main_s->next == NULL;
+}
+
+/* Paths equal but for a trailing '/': <Location /app> and /app/ both
+ * cover the application's home. */
+static int same_url_path(const char *a, const char *b)
+{
+    apr_size_t la = strlen(a), lb = strlen(b);
+
+    la -= la > 1 && a[la - 1] == '/';
+    lb -= lb > 1 && b[lb - 1] == '/';
+    return la == lb && strncmp(a, b, la) == 0;
+}
+
+/* The URL path a section covers in server t, when it is one literal path
+ * (a <Directory> only below t's DocumentRoot). */
+static const char *section_url_path(server_rec *t,
+                                    const oidc_auth_type_use_t *u)
+{
+    const core_server_config *core;
+    apr_size_t n;
+
+    if (u->path == NULL || apr_fnmatch_test(u->path)) {
+        return NULL;
+    }
+    if (u->kind == OIDC_SECTION_LOCATION) {
+        return u->path;
+    }
+    if (u->kind != OIDC_SECTION_DIRECTORY) {
+        return NULL;
+    }
+    core = ap_get_core_module_config(t->module_config);
+    if (core->ap_document_root == NULL) {
+        return NULL;
+    }
+    n = strlen(core->ap_document_root);
+    while (n > 0 && core->ap_document_root[n - 1] == '/') {
+        n--;
+    }
+    if (strncmp(u->path, core->ap_document_root, n) != 0
+        || u->path[n] != '/') {
+        return NULL;
+    }
+    return u->path + n;
+}
+
+/* What is wrong with `AuthType oidc` (u) as server t sees it. */
+static const char *auth_type_problem(apr_pool_t *p, server_rec *t,
+                                     const oidc_auth_type_use_t *u)
+{
+    const oidc_server_config_t *c = ap_get_module_config(t->module_config,
+                                                         &authnz_oidc_module);
+    const char *section, *callback;
+
+    if (c->issuer == NULL) {
+        return apr_psprintf(p, "AuthType oidc at %s:%u (server %s) has no "
+                            "AuthOIDCProvider: set AuthOIDCProvider, "
+                            "AuthOIDCClientID and AuthOIDCRedirectURI in this "
+                            "virtual host or the main server", u->file,
+                            u->line, server_name(t));
+    }
+    section = section_url_path(t, u);
+    callback = c->redirect_uri ? redirect_path(p, c->redirect_uri) : NULL;
+    if (section == NULL || callback == NULL
+        || !same_url_path(section, callback)) {
+        return NULL;
+    }
+    return apr_psprintf(p, "AuthOIDCRedirectURI %s is the path of the section "
+                        "that AuthType oidc at %s:%u protects, so its page "
+                        "would never be served: use a path no page has, "
+                        "such as %s/oidc-callback (server %s)", callback,
+                        u->file, u->line,
+                        apr_pstrmemdup(p, callback, strlen(callback)
+                                       - (callback[strlen(callback) - 1]
+                                          == '/')),
+                        server_name(t));
+}
+
+/* The first problem of the `AuthType oidc` written in owner's sections. */
+static const char *auth_types_problem(apr_pool_t *p, server_rec *main_s,
+                                      server_rec *owner)
+{
+    const oidc_server_config_t *c = ap_get_module_config(
+        owner->module_config, &authnz_oidc_module);
+    server_rec *t;
+    int i;
+
+    for (i = 0; c->auth_type_uses != NULL && i < c->auth_type_uses->nelts;
+         i++) {
+        const oidc_auth_type_use_t *u = &APR_ARRAY_IDX(
+            c->auth_type_uses, i, oidc_auth_type_use_t);
+
+        for (t = main_s; t != NULL; t = t->next) {
+            const char *err = section_reaches(main_s, owner, t)
+                ? auth_type_problem(p, t, u) : NULL;
+            if (err != NULL) {
+                return err;
+            }
+        }
+    }
+    return NULL;
+}
+
+static int answers_for_host(const server_rec *s, const char *host)
+{
+    int i;
+
+    if (s->server_hostname != NULL
+        && strcasecmp(s->server_hostname, host) == 0) {
+        return 1;
+    }
+    for (i = 0; s->names != NULL && i < s->names->nelts; i++) {
+        if (strcasecmp(APR_ARRAY_IDX(s->names, i, char *), host) == 0) {
+            return 1;
+        }
+    }
+    for (i = 0; s->wild_names != NULL && i < s->wild_names->nelts; i++) {
+        if (ap_strcasecmp_match(host, APR_ARRAY_IDX(s->wild_names, i,
+                                                    char *)) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The OP returns browsers to an absolute redirect URL's host, where the
+ * flow's cookie set on this server's host is missing. Only a warning: a
+ * proxy in front may map that host here. */
+static void warn_redirect_host(apr_pool_t *p, server_rec *s,
+                               const oidc_server_config_t *c)
+{
+    apr_uri_t uri;
+
+    if (c->redirect_uri[0] == '/'
+        || apr_uri_parse(p, c->redirect_uri, &uri) != APR_SUCCESS
+        || uri.hostname == NULL || answers_for_host(s, uri.hostname)) {
+        return;
+    }
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                 "[oidc-config] AuthOIDCRedirectURI %s is on host %s, for "
+                 "which server %s has no ServerName or ServerAlias: browsers "
+                 "would return to another server, without their login state; "
+                 "use a path, or a URL on this server's host (unless a proxy "
+                 "maps it)", c->redirect_uri, uri.hostname, server_name(s));
+}
+
+/* The problems of a server with AuthOIDCProvider, NULL when none. */
+static const char *provider_problem(apr_pool_t *p,
+                                    const oidc_server_config_t *c)
+{
+    const char *err = missing_directive(p, c);
+
+    return err != NULL ? err : endpoint_clash(p, c);
+}
+
+int oidc_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                      server_rec *main_s)
+{
+    server_rec *s;
+
+    for (s = main_s; s != NULL; s = s->next) {
+        oidc_server_config_t *c = ap_get_module_config(s->module_config,
+                                                       &authnz_oidc_module);
+        const char *err;
+
+        if (c->issuer != NULL) {
+            err = provider_problem(ptemp, c);
+            if (err != NULL) {
+                ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, "[oidc-config] "
+                             "%s (server %s)", err, server_name(s));
+                return HTTP_INTERNAL_SERVER_ERROR;
+            }
+            warn_transport(s, c);
+            warn_redirect_host(ptemp, s, c);
+        }
+        err = auth_types_problem(ptemp, main_s, s);
+        if (err != NULL) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, "[oidc-config] %s",
+                         err);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    return OK;
+}
+
+/* ---- building the runtime configuration ------------------------------------ */
 
 int oidc_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                      server_rec *s)
@@ -839,7 +1199,8 @@ int oidc_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                 ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
                              "[oidc-config] AuthOIDCSessionKey is not set: "
                              "using a random key, so sessions will not "
-                             "survive a restart");
+                             "survive a restart; set it to file:PATH, the "
+                             "output of openssl rand -base64 48");
             }
             key = ephemeral_key;
         }
@@ -921,7 +1282,7 @@ int oidc_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
                      "[oidc-config] AuthOIDCSessionCacheLag has no effect: "
                      "no AuthOIDCSessionStore is memcache (shmcb and redis "
-                     "report every change at once)");
+                     "report every change at once); remove it");
     }
     return OK;
 }

@@ -86,24 +86,43 @@ apr_array_header_t *oidc_store_servers(apr_pool_t *p, const char *list,
     return out;
 }
 
+/* The socache modules Debian ships, the only ones a2enmod can enable. */
+static int debian_has_socache(const char *name)
+{
+    static const char *const shipped[] = { "shmcb", "memcache", "redis",
+                                           "dbm", NULL };
+    int i;
+
+    for (i = 0; shipped[i] != NULL; i++) {
+        if (strcmp(name, shipped[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 const char *oidc_store_check_spec(apr_pool_t *p, const char *spec)
 {
     const char *name, *arg;
 
     split_spec(p, spec, &name, &arg);
     if (*name == '\0') {
-        return "AuthOIDCSessionStore must be shmcb[:/path(bytes)], "
-               "memcache:host:port or redis:host:port";
+        return "give shmcb[:/path(bytes)], memcache:host:port or "
+               "redis:host:port";
+    }
+    if (lookup(name) == NULL && debian_has_socache(name)) {
+        return apr_psprintf(p, "the socache provider '%s' is not loaded: "
+                            "load it with LoadModule socache_%s_module "
+                            "(a2enmod socache_%s)", name, name, name);
     }
     if (lookup(name) == NULL) {
-        return apr_psprintf(p, "AuthOIDCSessionStore: the socache provider "
-                            "'%s' is not loaded; load it first with "
-                            "LoadModule socache_%s_module (a2enmod "
-                            "socache_%s)", name, name, name);
+        return apr_psprintf(p, "the socache provider '%s' is not loaded: "
+                            "load the module that provides it, or use "
+                            "shmcb, memcache, redis or dbm", name);
     }
     if (strcmp(name, "shmcb") != 0 && (arg == NULL || *arg == '\0')) {
-        return apr_psprintf(p, "AuthOIDCSessionStore: %s needs its servers, "
-                            "as %s:host:port", name, name);
+        return apr_psprintf(p, "%s needs its servers, as %s:host:port", name,
+                            name);
     }
     return NULL;
 }

@@ -382,13 +382,19 @@ ScriptAlias /offline/ "\${HTDOCS}/cgi/"
     Require valid-user
 </Location>`;
 
-// Runs httpd -t on a configuration; returns { ok, output }.
-export function configtest(conf) {
+// Runs httpd -t on a configuration; returns { ok, output }. `without`:
+// modules of moduleLines not to load; `oidcFirst`: load the module before
+// the others (Debian's a2enmod loads it after mod_authn_core).
+export function configtest(conf, { without = [], oidcFirst = false } = {}) {
   const root = makeTempDir('configtest');
   const confPath = path.join(root, 'httpd.conf');
+  const others = moduleLines('event', []).split('\n')
+    .filter((l) => !without.some((m) => l.startsWith(`LoadModule ${m}_module `)));
+  const oidc = `LoadModule authnz_oidc_module "${MODULE_SO}"`;
+  const modules = oidcFirst ? [oidc, ...others] : [...others, oidc];
   fs.writeFileSync(confPath, `ServerRoot "${root}"\nListen 127.0.0.1:1\nServerName localhost\n`
-    + `ErrorLog "${root}/error.log"\nPidFile "${root}/httpd.pid"\n${moduleLines('event', [])}\n`
-    + `LoadModule authnz_oidc_module "${MODULE_SO}"\n${conf}\n`);
+    + `ErrorLog "${root}/error.log"\nPidFile "${root}/httpd.pid"\n${modules.join('\n')}\n`
+    + `${conf}\n`);
   const r = spawnSync(HTTPD, ['-d', root, '-f', confPath, '-t'],
     { encoding: 'utf8', env: httpdEnv(root) });
   return { ok: r.status === 0, output: `${r.stdout}${r.stderr}` };
