@@ -8,10 +8,10 @@ import {
   startOP, startHttpd, oidcConf, freePort, Browser, rawRequest, unexpectedErrors,
 } from './lib/harness.mjs';
 
-let op; let httpd; let withDocs;
+let op; let httpd; let withDocs; let offload;
 
 before(async () => {
-  const [p1, p2] = [await freePort(), await freePort()];
+  const [p1, p2, p3] = [await freePort(), await freePort(), await freePort()];
   op = await startOP({ redirectUris: [p1, p2].map((p) => `http://127.0.0.1:${p}/oidc/callback`) });
   const common = `
 <Location /app/nocache-off>
@@ -36,10 +36,21 @@ ScriptAlias /errors/ "\${HTDOCS}/cgi/"
 </Location>
 ErrorDocument 400 /errors/error.cgi
 ErrorDocument 403 /errors/error.cgi` });
+  // Behind a proxy that terminates TLS: plain http here, https outside.
+  offload = await startHttpd({ name: 'offload', port: p3, oidc: oidcConf(op),
+    extraConf: `
+<VirtualHost 127.0.0.1:${p3}>
+    ServerName https://www.example.com
+    UseCanonicalName On
+    <Location /app>
+        AuthType oidc
+        Require valid-user
+    </Location>
+</VirtualHost>` });
 });
 
 after(async () => {
-  for (const h of [httpd, withDocs]) {
+  for (const h of [httpd, withDocs, offload]) {
     if (!h) continue;
     assert.deepEqual(unexpectedErrors(h.errorLog(), [/\[oidc-/, /AH01631/]), [], h.root);
     await h.stop();
@@ -131,4 +142,15 @@ test("the admin's ErrorDocument is served, with the reason in its environment", 
   const api = await rawRequest(`${withDocs.origin}/oidc/callback?code=x&state=${'s'.repeat(43)}`,
     { headers: { Accept: 'application/json' } });
   assert.equal(api.json().error, 'invalid_request');
+});
+
+test('behind a TLS-terminating proxy, ServerName https://... makes the URLs and cookies https', async () => {
+  const res = await rawRequest(`${offload.origin}/app/`, {
+    headers: { Accept: 'text/html', Host: 'www.example.com' },
+  });
+  assert.equal(res.status, 302);
+  const auth = new URL(res.headers.get('location'));
+  assert.equal(auth.searchParams.get('redirect_uri'), 'https://www.example.com/oidc/callback');
+  const flow = res.setCookies.find((c) => c.startsWith('oidc_session_flow_'));
+  assert.match(flow, /; Secure/);
 });
