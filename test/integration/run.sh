@@ -13,7 +13,8 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=${TOP_SRCDIR:-$(cd "$here/../.." && pwd)}
-: "${MODULE_SO:=$top/.libs/mod_authnz_oidc.so}"
+build=${TOP_BUILDDIR:-$top}
+: "${MODULE_SO:=$build/.libs/mod_authnz_oidc.so}"
 export MODULE_SO TOP_SRCDIR="$top"
 
 if [ ! -f "$MODULE_SO" ]; then
@@ -21,10 +22,25 @@ if [ ! -f "$MODULE_SO" ]; then
     exit 99
 fi
 
-if [ ! -d "$top/test/op/node_modules/oidc-provider" ]; then
-    echo "run.sh: installing the pinned test OP (npm ci in test/op)"
-    (cd "$top/test/op" && npm ci --no-audit --no-fund --loglevel=error)
+# The pinned test OP's npm packages: in test/op, or, when the source tree
+# is read-only (make distcheck), in a copy of test/op in the build tree.
+# npm ci works offline once npm's cache holds the packages.
+op_dir=$top/test/op
+if [ ! -d "$op_dir/node_modules/oidc-provider" ]; then
+    if [ ! -w "$op_dir" ]; then
+        op_dir=$build/test/op-deps
+        mkdir -p "$op_dir"
+        cp "$top/test/op/op.mjs" "$top/test/op/package.json" \
+           "$top/test/op/package-lock.json" "$op_dir/"
+        chmod u+w "$op_dir"/*
+    fi
+    if [ ! -d "$op_dir/node_modules/oidc-provider" ]; then
+        echo "run.sh: installing the pinned test OP (npm ci in $op_dir)"
+        (cd "$op_dir" && npm ci --no-audit --no-fund --loglevel=error)
+    fi
 fi
+TEST_OP_DIR=$op_dir
+export TEST_OP_DIR
 
 if (: >&9) 2>/dev/null; then
     progress=9; where="; the TAP output is in test/integration/run.sh.log"

@@ -26,7 +26,9 @@ export const TOP = process.env.TOP_SRCDIR || path.resolve(here, '../../..');
 export const MODULE_SO = process.env.MODULE_SO || path.join(TOP, '.libs/mod_authnz_oidc.so');
 const HTTPD = process.env.HTTPD || '/usr/sbin/apache2';
 const MODDIR = process.env.HTTPD_MODULEDIR || '/usr/lib/apache2/modules';
-const OP_SCRIPT = path.join(TOP, 'test/op/op.mjs');
+// run.sh names where the OP's npm packages are (TEST_OP_DIR): test/op, or
+// a copy in the build tree when the source tree is read-only.
+const OP_SCRIPT = path.join(process.env.TEST_OP_DIR || path.join(TOP, 'test/op'), 'op.mjs');
 const HTDOCS_SRC = path.join(TOP, 'test/integration/htdocs');
 
 export const CLIENT_SECRET = 'test-secret-0123456789abcdef';
