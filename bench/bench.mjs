@@ -16,6 +16,7 @@ import crypto from 'node:crypto';
 import {
   TOP, MODULE_SO, CLIENT_SECRET, SESSION_KEY, startOP, startStore, oidcConf,
   makeTempDir, rawRequest, Browser, serverRoot, serverPreamble, moduleLines, freePort,
+  keepTempDirs,
 } from '../test/integration/lib/harness.mjs';
 import { cpuSample, cpuSpentUs, processes } from './cpu.mjs';
 
@@ -24,6 +25,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS || 12);
 // CPU each.
 const LOGINS = Number(process.env.BENCH_LOGINS || 300);
 const KEEP = process.env.BENCH_KEEP === '1';    // keep the httpd roots (configs, logs)
+if (KEEP) keepTempDirs();     // the harness removes them at exit otherwise
 const LOGINS_ONLY = process.env.BENCH_ONLY === 'login';   // scenario 5 alone, to iterate on it
 const WARMUP_SECONDS = 2;
 // The scenarios of one step take turns in this many slices of the duration.
@@ -674,6 +676,7 @@ try {
     process.exitCode = 130;
   } else {
     runFailed = true;
+    keepTempDirs();             // kept after a failure: the error logs say why
     log(e.stack || e.message);
     process.exitCode = 1;
   }

@@ -19,7 +19,6 @@ cd "$top"
 . "$top/scripts/deps.sh"
 
 install_packages wrk libapache2-mod-auth-openidc gnuplot-nox
-# After ours: it also stops the apache2 service a package may have started.
 install_deps
 
 : "${MODULE_SO:=$top/.libs/mod_authnz_oidc.so}"

@@ -2,7 +2,7 @@
 # Debian 12 and build the module. Sourced, not run.
 
 DEBIAN_PACKAGES="build-essential autoconf automake libtool pkg-config
-apache2 apache2-dev libapr1-dev libaprutil1-dev libssl-dev
+apache2-bin media-types apache2-dev libapr1-dev libaprutil1-dev libssl-dev
 libcurl4-openssl-dev libjansson-dev libcjose-dev check
 memcached redis-server nodejs npm perl curl"
 
@@ -30,10 +30,12 @@ install_packages() {
 
 install_deps() {
     install_packages $DEBIAN_PACKAGES
-    # The distribution's apache2 service is not ours to run.
-    if command -v systemctl >/dev/null 2>&1; then
-        as_root systemctl disable --now apache2 >/dev/null 2>&1 || true
-    fi
+    # httpd comes from apache2-bin (the binary and its modules), not from
+    # apache2, which would also install and start a system service: the
+    # tests and the demo run httpd instances of their own, with their own
+    # configuration and ports on 127.0.0.1, and never touch the system's
+    # apache2 service or /etc/apache2 (on a staging box, that service may be
+    # the one serving the site).
     if [ ! -d "$top/test/op/node_modules/oidc-provider" ]; then
         echo "installing the pinned test OpenID Provider (npm ci)"
         (cd "$top/test/op" && npm ci --no-audit --no-fund --loglevel=error)

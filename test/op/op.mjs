@@ -72,13 +72,6 @@ const provider = new Provider(issuer, {
   },
   rotateRefreshToken: true,
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
-  // oidc-provider refuses outgoing requests to special-use addresses (an
-  // SSRF guard); this test OP notifies RPs on 127.0.0.1 only, so it drops
-  // the guarded dispatcher.
-  fetch: (url, options) => {
-    const { dispatcher, ...rest } = options;
-    return globalThis.fetch(url, rest);
-  },
   findAccount: (ctx, id) => {
     const account = accounts[id];
     if (!account) return undefined;

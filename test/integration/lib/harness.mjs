@@ -1,6 +1,17 @@
 // Integration-test harness: a real OP (oidc-provider), real httpd instances
 // loading the freshly built module, and a browser-like client with a cookie
 // jar. Everything listens on 127.0.0.1 only.
+//
+// Nothing outlives the test file's process: the temporary directories of
+// makeTempDir() (/tmp/authnz-oidc-*: server roots, OP and store
+// directories, which hold the test secrets and keys) are removed when the
+// process exits, and every httpd, OP, memcached and redis-server it started
+// and did not stop is ended then, whether its tests passed or not, and on
+// SIGINT or SIGTERM. When the process exits with a failure, the last lines
+// of each httpd's error log are printed (to stderr, which the test runner
+// reports) before the directories go. KEEP_TEST_DIRS=1 keeps the
+// directories and prints where they are; keepTempDirs() does the same from
+// code (the benchmarks keep theirs after a failure).
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -15,7 +26,9 @@ export const TOP = process.env.TOP_SRCDIR || path.resolve(here, '../../..');
 export const MODULE_SO = process.env.MODULE_SO || path.join(TOP, '.libs/mod_authnz_oidc.so');
 const HTTPD = process.env.HTTPD || '/usr/sbin/apache2';
 const MODDIR = process.env.HTTPD_MODULEDIR || '/usr/lib/apache2/modules';
-const OP_SCRIPT = path.join(TOP, 'test/op/op.mjs');
+// run.sh names where the OP's npm packages are (TEST_OP_DIR): test/op, or
+// a copy in the build tree when the source tree is read-only.
+const OP_SCRIPT = path.join(process.env.TEST_OP_DIR || path.join(TOP, 'test/op'), 'op.mjs');
 const HTDOCS_SRC = path.join(TOP, 'test/integration/htdocs');
 
 export const CLIENT_SECRET = 'test-secret-0123456789abcdef';
@@ -59,10 +72,30 @@ async function waitForPort(port, ms = 10000) {
   throw new Error(`nothing listens on 127.0.0.1:${port} after ${ms} ms`);
 }
 
+const tempDirs = new Set();
+let keepDirs = process.env.KEEP_TEST_DIRS === '1';
+export function keepTempDirs() { keepDirs = true; }
+
 export function makeTempDir(name) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `authnz-oidc-${name}-`));
   fs.chmodSync(dir, 0o755);
+  tempDirs.add(dir);
   return dir;
+}
+
+// Child processes (the OP, memcached, redis-server) not yet stopped.
+const children = new Set();
+function track(child) {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+// Ends a child; resolves once it has exited.
+function stopChild(child, signal = 'SIGTERM') {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  const gone = new Promise((r) => child.once('exit', r));
+  child.kill(signal);
+  return gone;
 }
 
 // ---- the OpenID Provider ---------------------------------------------------
@@ -95,28 +128,31 @@ export async function startOP({
   let child;
   for (let attempt = 1; ; attempt++) {
     fs.writeFileSync(conf, JSON.stringify({ port, clients, accessTokenTTL }));
-    child = spawn(process.execPath, [OP_SCRIPT, conf], {
+    child = track(spawn(process.execPath, [OP_SCRIPT, conf], {
       stdio: ['ignore', log, log], env: { ...process.env, NODE_NO_WARNINGS: '1' },
-    });
+    }));
     try {
       await waitForPort(port);
       break;
     } catch (e) {
-      child.kill('SIGKILL');
+      await stopChild(child, 'SIGKILL');
       if (attempt === 3) throw e;
       if (!fixedPort) port = await freePort();
     }
   }
+  fs.closeSync(log);
   const issuer = `http://127.0.0.1:${port}`;
   return {
     issuer, port, dir,
+    get pid() { return child.pid; },
     async stats() { return (await fetch(`${issuer}/__test/stats`)).json(); },
     // A JWS signed with the OP's own key, header and payload as given.
     async sign(payload, header = {}) {
       const r = await fetch(`${issuer}/__test/sign`, { method: 'POST', body: JSON.stringify({ header, payload }) });
       return r.text();
     },
-    stop() { child.kill('SIGTERM'); },
+    // Resolves once the OP has exited (callers need not wait).
+    stop() { return stopChild(child); },
   };
 }
 
@@ -254,15 +290,9 @@ DirectoryIndex index.html
 // `locations` what each test protects. Returns its origin and controls.
 // Every httpd started and not stopped: a test file that fails before its
 // after() hook stops them must not leave them running (their threads poll
-// the stores, and later benchmarks would pay for it).
+// the stores, and later benchmarks would pay for it); see cleanUp() below.
 const running = new Set();
-process.on('exit', () => {
-  for (const root of running) {
-    try {
-      process.kill(Number(fs.readFileSync(path.join(root, 'httpd.pid'), 'utf8')), 'SIGTERM');
-    } catch { /* gone already */ }
-  }
-});
+const httpdRoots = [];
 
 export async function startHttpd({
   name = 'httpd', port, mpm = 'event', oidc, locations = '', extraModules = [],
@@ -329,7 +359,13 @@ ${extraConf}
       + `\n${sanitizerReports(root)}`);
   }
   running.add(root);
+  httpdRoots.push(root);
   await waitForPort(port);
+  // Listening comes before the pid file: until that is written, nothing
+  // could stop this httpd.
+  for (const until = Date.now() + 10000; !httpdPid(root) && Date.now() < until;) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
   const origin = `http://127.0.0.1:${port}`;
   return {
     origin, port, root, confPath,
@@ -343,12 +379,20 @@ ${extraConf}
       try { run(['-k', 'stop']); } catch { /* already gone */ }
       const until = Date.now() + 10000;
       while (Date.now() < until) {
-        try { process.kill(pid, 0); } catch { return; }
+        try { process.kill(pid, 0); } catch { killGroup(pid); return; }
         await new Promise((r) => setTimeout(r, 50));
       }
       try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+      killGroup(pid);
     },
   };
+}
+
+// httpd's parent runs setsid: its process group is its pid. A parent that
+// ended early (a stop right after the start) may leave a child in it, the
+// cgid daemon or a worker: those go too.
+function killGroup(pid) {
+  try { process.kill(-pid, 'SIGKILL'); } catch { /* nothing left */ }
 }
 
 function readLog(root) {
@@ -522,18 +566,17 @@ export async function startStore(kind, { args = [] } = {}) {
     : ['redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '',
       '--appendonly', 'no', '--dir', dir, ...args]];
   const store = {
-    kind, port, spec: `${kind}:127.0.0.1:${port}`, module: `socache_${kind}`,
+    kind, port, dir, spec: `${kind}:127.0.0.1:${port}`, module: `socache_${kind}`,
+    get pid() { return child?.pid; },
     async start() {
-      child = spawn(cmd[0], cmd[1], { stdio: 'ignore' });
+      child = track(spawn(cmd[0], cmd[1], { stdio: 'ignore' }));
       await waitForPort(port);
     },
     async stop() {
       if (!child) return;
       const c = child;
       child = null;
-      const gone = new Promise((r) => c.once('exit', r));
-      c.kill('SIGTERM');
-      await gone;
+      await stopChild(c);
     },
   };
   await store.start();
@@ -563,4 +606,62 @@ export async function burst(node, id, n = 24) {
     else assert.doesNotMatch(res.body, /PROTECTED-CONTENT/);
   }
   return new Set(all.map((r) => r.status));
+}
+
+// ---- cleaning up -------------------------------------------------------------
+
+// At exit (registered last, so after the sanitizer check above has read the
+// server roots): ends what is still running, then removes the directories.
+// Exit listeners cannot await: httpd is waited for with a blocking sleep.
+// Its parent, until it has set up its signal handlers, may not act on a
+// SIGTERM, so that is sent again until it ends (it ends its children),
+// for at most 5 s; then what is left of its process group is killed.
+const pause = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+function httpdPid(root) {
+  try { return Number(fs.readFileSync(path.join(root, 'httpd.pid'), 'utf8')) || 0; } catch { return 0; }
+}
+function endHttpd(root) {
+  let pid = httpdPid(root);
+  for (let waited = 0; !pid && waited < 5000; waited += 50) {
+    pause(50);
+    pid = httpdPid(root);
+  }
+  if (!pid) return;
+  const alive = () => { try { process.kill(pid, 0); return true; } catch { return false; } };
+  for (let waited = 0; alive() && waited < 5000; waited += 100) {
+    try { process.kill(pid, 'SIGTERM'); } catch { break; }
+    pause(100);
+  }
+  killGroup(pid);
+}
+function cleanUp(code) {
+  for (const root of running) endHttpd(root);
+  running.clear();
+  for (const child of children) {
+    try { child.kill('SIGKILL'); } catch { /* gone */ }
+  }
+  const failed = (code || process.exitCode || 0) !== 0;
+  if (failed) {
+    for (const root of httpdRoots) {
+      const lines = readLog(root).trimEnd().split('\n');
+      if (lines.length === 1 && lines[0] === '') continue;
+      process.stderr.write(`---- last lines of ${root}/error.log\n${lines.slice(-25).join('\n')}\n`);
+    }
+  }
+  if (keepDirs) {
+    if (tempDirs.size) process.stderr.write(`kept (KEEP_TEST_DIRS): ${[...tempDirs].join(' ')}\n`);
+    return;
+  }
+  for (const dir of tempDirs) {
+    try { fs.rmSync(dir, { recursive: true, force: true }); } catch { /* leave it */ }
+  }
+  tempDirs.clear();
+}
+process.on('exit', cleanUp);
+// A signal ends the process without exit listeners unless someone listens:
+// when nobody else does (the demo has its own), exit, so that they run.
+for (const [signal, number] of [['SIGINT', 2], ['SIGTERM', 15], ['SIGHUP', 1]]) {
+  process.on(signal, () => {
+    if (process.listenerCount(signal) === 1) process.exit(128 + number);
+  });
 }
