@@ -133,8 +133,9 @@ oidc_rp_dir_t oidc_dir_view(const oidc_dir_config_t *d);
 const char *oidc_remote_user_claim(const oidc_dir_config_t *d);
 oidc_pass_as_t oidc_pass_claims_as(const oidc_dir_config_t *d);
 oidc_pass_token_t oidc_pass_access_token(const oidc_dir_config_t *d);
-/* The Cache-Control of a protected response whose application sets none;
- * NULL: leave it alone (only "private" is added). */
+/* The Cache-Control of a protected response whose application sets none,
+ * "private" among its tokens; NULL: leave it alone (only "private" is
+ * added). */
 const char *oidc_cache_control(const oidc_dir_config_t *d);
 const char *oidc_claim_prefix(const oidc_server_config_t *c);
 

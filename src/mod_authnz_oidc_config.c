@@ -561,7 +561,10 @@ static const char *set_cache_control(cmd_parms *cmd, void *dc,
         return "AuthOIDCCacheControl must be a Cache-Control value such as "
                "\"private, no-cache\" (printable characters only), or off";
     }
-    ((oidc_dir_config_t *)dc)->cache_control = arg;
+    /* "private" always: made once here, not per request. */
+    ((oidc_dir_config_t *)dc)->cache_control =
+        ap_find_token(cmd->pool, arg, "private")
+        ? arg : apr_pstrcat(cmd->pool, "private, ", arg, NULL);
     return NULL;
 }
 

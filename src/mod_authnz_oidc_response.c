@@ -325,6 +325,10 @@ static void insert_error_filter(request_rec *r)
  * err_headers_out, which survives a proxied or CGI response's own headers,
  * reaches a 304 (which would otherwise renew a cached page's freshness),
  * and is what mod_cache reads first. */
+static ap_filter_rec_t *cache_filter_handle;  /* set at registration:
+                                               * no lookup by name per
+                                               * request */
+
 static void merge_private(request_rec *r)
 {
     const char *cc = apr_table_get(r->err_headers_out, "Cache-Control");
@@ -347,11 +351,9 @@ void oidc_protect_from_caches(request_rec *r, const char *policy)
         merge_private(r);     /* set by another module already: theirs */
         return;
     }
-    if (!ap_find_token(r->pool, policy, "private")) {
-        policy = apr_pstrcat(r->pool, "private, ", policy, NULL);
-    }
     apr_table_setn(r->err_headers_out, "Cache-Control", policy);
-    ap_add_output_filter(CACHE_FILTER, (void *)policy, r, r->connection);
+    ap_add_output_filter_handle(cache_filter_handle, (void *)policy, r,
+                                r->connection);
 }
 
 /* A CGI script's headers are merged into err_headers_out (after ours, as
@@ -410,8 +412,9 @@ void oidc_register_response_hooks(apr_pool_t *p)
 {
     /* After mod_headers and mod_expires (AP_FTYPE_CONTENT_SET), before the
      * headers are sent (AP_FTYPE_PROTOCOL). */
-    ap_register_output_filter(CACHE_FILTER, cache_filter, NULL,
-                              (ap_filter_type)(AP_FTYPE_CONTENT_SET + 5));
+    cache_filter_handle = ap_register_output_filter(
+        CACHE_FILTER, cache_filter, NULL,
+        (ap_filter_type)(AP_FTYPE_CONTENT_SET + 5));
     ap_register_output_filter(ERROR_FILTER, error_filter, NULL,
                               AP_FTYPE_CONTENT_SET);
     ap_hook_insert_error_filter(insert_error_filter, NULL, NULL,
