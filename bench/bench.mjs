@@ -386,7 +386,7 @@ async function main() {
   fs.copyFileSync(MODULE_SO, ourSo);
 
   // The OP learns every redirect URI at start, so all ports come first.
-  const names = ['static', 'shmcb', 'memcache', 'memcache-lag', 'redis', 'redis-off', 'redis-many', 'redis-off-many',
+  const names = ['static', 'shmcb', 'memcache', 'redis', 'redis-off', 'redis-many', 'redis-off-many',
     'mao-shm', 'mao-redis'];
   const ports = {};
   for (const n of names) ports[n] = await freePort();
@@ -476,10 +476,8 @@ ${cache}
 
   await start('static', {});
   await start('shmcb', ours(null));
+  // memcache cannot report changes: read on every request.
   await start('memcache', ours(memcache));
-  // memcache cannot report changes: with a lag, each process keeps what it
-  // opened and reads memcache's change log every 25 ms instead.
-  await start('memcache-lag', ours(memcache, 'AuthOIDCSessionCacheLag 100'));
   await start('redis', ours(redisOurs));
   // The same store read on every request, as before each process kept the
   // records it opened: what a store round trip costs.
@@ -497,7 +495,6 @@ ${cache}
   const MAO = 'mod_auth_openidc_session';
   const sessions = {};
   for (const n of ['shmcb', 'memcache']) sessions[n] = (await login(servers[n], OURS)).cookie;
-  sessions['memcache-lag'] = sessions.memcache;    // one store, one session key
   sessions['mao-shm'] = (await login(servers['mao-shm'], MAO)).cookie;
   const real = await newRecord(redisOurs, () => login(servers.redis, OURS));
   sessions.redis = real.result.cookie;
@@ -520,7 +517,6 @@ ${cache}
     },
     protectedPage('shmcb', 'mod_authnz_oidc (shmcb)'),
     protectedPage('memcache', 'mod_authnz_oidc (memcache)'),
-    protectedPage('memcache-lag', 'mod_authnz_oidc (memcache; lag 100 ms)'),
     protectedPage('redis', 'mod_authnz_oidc (redis)', redisOurs),
     protectedPage('redis-off', 'mod_authnz_oidc (redis; cache off)', redisOurs),
     protectedPage('mao-shm', 'mod_auth_openidc (shm)'),
@@ -620,7 +616,7 @@ function report(memory) {
       + `median ${r[Math.floor(r.length / 2)].toFixed(3)}`;
   };
   lines.push('protected ÷ static:');
-  for (const id of ['shmcb', 'memcache', 'memcache-lag', 'redis', 'redis-off', 'mao-shm',
+  for (const id of ['shmcb', 'memcache', 'redis', 'redis-off', 'mao-shm',
     'mao-redis']) {
     lines.push(`  ${byId[id].label.padEnd(40)} ${ratio(id, 'static')} (CPU ${spread(id, 'static')})`);
   }

@@ -36,11 +36,10 @@ typedef struct {
     /* Per-key-hash write counters, so that each process may keep records
      * it opened (oidc_session_cache): in shared memory for shmcb, bumped by
      * every write on the node; per process for redis, bumped as redis
-     * reports changes (watch); for memcache with a lag, shared by the node
-     * and bumped also as the change log says (changelog). NULL else. */
+     * reports changes (watch). NULL else: memcache cannot report changes,
+     * so it is read on every request. */
     volatile apr_uint64_t *generations;
     struct oidc_watch_t *watch;   /* redis */
-    struct oidc_changelog_t *changelog;   /* memcache with a lag */
     int keep_records;             /* some provider keeps records (child_init) */
     server_rec *server;
     oidc_store_t store;           /* the core's view of it */
@@ -74,7 +73,9 @@ typedef struct {
     apr_interval_time_t max_age;
     apr_int64_t max_session_size;
     int session_cache;                /* -1 unset, 0 off, 1 on */
-    apr_interval_time_t cache_lag;    /* main server only; -1 unset */
+    const char *removed_lag_at;       /* "file:line" of the removed
+                                       * AuthOIDCSessionCacheLag, for the
+                                       * startup warning; NULL else */
     const char *cookie_name;
     const char *claim_prefix;
     int ssl_verify;
@@ -144,11 +145,9 @@ int oidc_store_pre_config(apr_pool_t *pconf);
 /* NULL when spec names a loaded socache provider with what it needs; else
  * what is wrong and the fix, for the caller to prefix with the directive. */
 const char *oidc_store_check_spec(apr_pool_t *p, const char *spec);
-/* lag: AuthOIDCSessionCacheLag, for memcache (0: none). */
 oidc_glue_store_t *oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,
                                    server_rec *s, const char *spec,
-                                   apr_size_t max_record,
-                                   apr_interval_time_t lag, const char **err);
+                                   apr_size_t max_record, const char **err);
 void oidc_store_child_init(apr_pool_t *p, server_rec *s);
 /* Starts run(data) in a thread of this child that no signal reaches, made
  * in tpool (a subpool of pchild); stop(data) must end and join it, and runs
@@ -186,26 +185,6 @@ void oidc_watch_child_init(oidc_watch_t *w, apr_pool_t *pchild);
 /* 0 unless every change redis has sent this process so far is known;
  * else its epoch (oidc_watch_changed_fn). */
 apr_uint64_t oidc_watch_epoch(oidc_watch_t *w);
-
-/* changelog: memcache writers announce their changes, processes poll */
-typedef struct oidc_changelog_t oidc_changelog_t;
-/* servers: oidc_store_server_t; label names them in the log. A process
- * trusts what it keeps for at most `lag` after its last read of the log. */
-oidc_changelog_t *oidc_changelog_make(apr_pool_t *pconf, server_rec *s,
-                                      const apr_array_header_t *servers,
-                                      const char *label,
-                                      apr_interval_time_t lag,
-                                      oidc_watch_changed_fn changed,
-                                      void *baton, const char **err);
-void oidc_changelog_child_init(oidc_changelog_t *c, apr_pool_t *pchild);
-/* Announces a write or delete of key, made by this node. */
-apr_status_t oidc_changelog_note(oidc_changelog_t *c, apr_pool_t *p,
-                                 const unsigned char *key,
-                                 apr_size_t key_len);
-/* 0 while this process has not read the log within the lag (and then it
- * starts reading it again); else its epoch, which moves whenever it cannot
- * vouch for what it kept before. */
-apr_uint64_t oidc_changelog_epoch(oidc_changelog_t *c);
 
 /* claim: atomic claims on memcache and redis servers */
 typedef struct oidc_claim_client_t oidc_claim_client_t;

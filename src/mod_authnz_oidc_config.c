@@ -50,7 +50,6 @@ void *oidc_create_server_config(apr_pool_t *p, server_rec *s)
     c->idp_logout = -1;
     c->userinfo = -1;
     c->session_cache = -1;
-    c->cache_lag = -1;
     c->userinfo_interval = -1;
     c->refresh_before = -1;
     c->refresh_failure = -1;
@@ -91,6 +90,7 @@ void *oidc_merge_server_config(apr_pool_t *p, void *base_, void *add_)
     MERGE_NUM(refresh_before);
     MERGE_NUM(refresh_failure);
     m->auth_type_uses = add->auth_type_uses;
+    m->removed_lag_at = add->removed_lag_at;   /* warned where written */
     return m;
 }
 
@@ -625,21 +625,15 @@ static const char *set_session_cache(cmd_parms *cmd, void *dc, int flag)
     return NULL;
 }
 
-static const char *set_cache_lag(cmd_parms *cmd, void *dc, const char *arg)
+/* AuthOIDCSessionCacheLag went with the memcache change log: accepted
+ * for one release, so that a configuration that has it still starts, and
+ * named in the error log at startup (oidc_post_config). */
+static const char *set_removed_cache_lag(cmd_parms *cmd, void *dc,
+                                         const char *arg)
 {
-    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
-    char *end;
-    apr_int64_t v = apr_strtoi64(arg, &end, 10);
-
-    if (err != NULL) {
-        return err;
-    }
-    if (*arg == '\0' || *end != '\0' || v < 0 || (v > 0 && v < 10)
-        || v > 10000) {
-        return "AuthOIDCSessionCacheLag must be 0 or a number of "
-               "milliseconds from 10 to 10000";
-    }
-    server_conf(cmd)->cache_lag = apr_time_from_msec(v);
+    server_conf(cmd)->removed_lag_at = cmd->directive == NULL ? "?"
+        : apr_psprintf(cmd->pool, "%s:%d", cmd->directive->filename,
+                       cmd->directive->line_num);
     return NULL;
 }
 
@@ -798,12 +792,10 @@ const command_rec oidc_directives[] = {
         "Largest stored session record, in bytes"),
     AP_INIT_FLAG("AuthOIDCSessionCache", set_session_cache, NULL, SRV,
         "Keep opened sessions in each process while the store vouches for "
-        "them (shmcb, redis; memcache with AuthOIDCSessionCacheLag); "
+        "them (shmcb, redis; memcache is read on every request); "
         "default On"),
-    AP_INIT_TAKE1("AuthOIDCSessionCacheLag", set_cache_lag, NULL, SRV,
-        "memcache: milliseconds for which a process may still use a session "
-        "that another node changed or ended; 0 (default) reads memcache on "
-        "every request"),
+    AP_INIT_TAKE1("AuthOIDCSessionCacheLag", set_removed_cache_lag, NULL,
+        SRV, "Removed: does nothing (memcache is read on every request)"),
     AP_INIT_TAKE1("AuthOIDCCookieName", set_cookie_name, NULL, SRV,
         "Name of the session cookie"),
     AP_INIT_TAKE1("AuthOIDCRemoteUserClaim", set_remote_user_claim, NULL, DIR,
@@ -1164,11 +1156,6 @@ int oidc_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
 {
     apr_hash_t *providers = apr_hash_make(ptemp);
     apr_hash_t *stores = apr_hash_make(ptemp);
-    const oidc_server_config_t *main_conf =
-        ap_get_module_config(s->module_config, &authnz_oidc_module);
-    apr_interval_time_t lag = main_conf->cache_lag > 0 ? main_conf->cache_lag
-                                                        : 0;
-    int lag_used = 0;
     unsigned char random_key[32];
     const char *ephemeral_key = NULL;
     server_rec *sv;
@@ -1189,6 +1176,14 @@ int oidc_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
         const char *key, *spec, *err;
         apr_size_t key_len;
 
+        if (c->removed_lag_at != NULL) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, sv,
+                         "[oidc-config] AuthOIDCSessionCacheLag (%s) was "
+                         "removed and does nothing: memcache is read on "
+                         "every request; for sessions kept per process "
+                         "across nodes use redis; remove the directive",
+                         c->removed_lag_at);
+        }
         if (c->issuer == NULL) {
             continue;
         }
@@ -1250,7 +1245,7 @@ int oidc_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
         c->store = apr_hash_get(stores, spec, APR_HASH_KEY_STRING);
         if (c->store == NULL) {
             c->store = oidc_store_open(pconf, ptemp, sv, spec,
-                                       rp->max_record, lag, &err);
+                                       rp->max_record, &err);
             if (c->store == NULL) {
                 ap_log_error(APLOG_MARK, APLOG_EMERG, 0, sv,
                              "[oidc-config] AuthOIDCSessionStore %s: %s",
@@ -1279,13 +1274,6 @@ int oidc_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
         rp->idp_logout = c->idp_logout;
         c->redirect_path = redirect_path(pconf, c->redirect_uri);
         c->rp = rp;
-        lag_used = lag_used || strncmp(spec, "memcache:", 9) == 0;
-    }
-    if (lag > 0 && !lag_used) {
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
-                     "[oidc-config] AuthOIDCSessionCacheLag has no effect: "
-                     "no AuthOIDCSessionStore is memcache (shmcb and redis "
-                     "report every change at once); remove it");
     }
     return OK;
 }

@@ -203,9 +203,6 @@ static apr_uint64_t feed_epoch(const oidc_glue_store_t *g)
     if (g->watch != NULL) {
         return oidc_watch_epoch(g->watch);
     }
-    if (g->changelog != NULL) {
-        return oidc_changelog_epoch(g->changelog);
-    }
     return 1;
 }
 
@@ -236,7 +233,7 @@ static void written(const oidc_glue_store_t *g, const unsigned char *key,
     }
 }
 
-/* A key that redis or the change log reports changed. */
+/* A key that redis reports changed. */
 static void changed_elsewhere(void *baton, const unsigned char *key,
                               apr_size_t key_len)
 {
@@ -261,9 +258,6 @@ static apr_status_t store_put(const oidc_store_t *st, apr_pool_t *p,
         apr_global_mutex_unlock(g->mutex);
     }
     written(g, key, key_len);
-    if (g->changelog != NULL) {
-        oidc_changelog_note(g->changelog, p, key, key_len);
-    }
     return rv;
 }
 
@@ -282,9 +276,6 @@ static apr_status_t store_del(const oidc_store_t *st, apr_pool_t *p,
         apr_global_mutex_unlock(g->mutex);
     }
     written(g, key, key_len);
-    if (g->changelog != NULL) {
-        oidc_changelog_note(g->changelog, p, key, key_len);
-    }
     return rv == APR_NOTFOUND ? APR_SUCCESS : rv;
 }
 
@@ -360,8 +351,7 @@ static apr_status_t store_destroy(void *data)
 
 oidc_glue_store_t *oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,
                                    server_rec *s, const char *spec,
-                                   apr_size_t max_record,
-                                   apr_interval_time_t lag, const char **err)
+                                   apr_size_t max_record, const char **err)
 {
     oidc_glue_store_t *g = apr_pcalloc(pconf, sizeof(*g));
     store_baton_t *b = apr_pcalloc(pconf, sizeof(*b));
@@ -421,8 +411,7 @@ oidc_glue_store_t *oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,
         return NULL;
     }
     apr_pool_cleanup_register(pconf, g, store_destroy, apr_pool_cleanup_null);
-    if (strcmp(name, "shmcb") == 0
-        || (strcmp(name, "memcache") == 0 && lag > 0)) {
+    if (strcmp(name, "shmcb") == 0) {
         apr_shm_t *shm;
         apr_size_t bytes = GENERATION_SLOTS * sizeof(apr_uint64_t);
         /* Anonymous: the children inherit it; gone with this generation. */
@@ -433,15 +422,9 @@ oidc_glue_store_t *oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,
         g->generations = apr_shm_baseaddr_get(shm);
         memset((void *)g->generations, 0, bytes);
     }
-    if (strcmp(name, "memcache") == 0) {
-        /* Announced even by nodes that keep nothing, for those that do. */
-        g->changelog = oidc_changelog_make(pconf, s, servers, arg, lag,
-                                           changed_elsewhere, g, err);
-        if (g->changelog == NULL) {
-            return NULL;
-        }
-    }
-    else if (strcmp(name, "redis") == 0) {
+    /* memcache cannot report changes: no counters, so every request
+     * reads it (README, "How it behaves"). */
+    if (strcmp(name, "redis") == 0) {
         /* Each child changes its own copy, as its connection reports. */
         g->generations = apr_pcalloc(pconf, GENERATION_SLOTS
                                             * sizeof(apr_uint64_t));
@@ -502,10 +485,6 @@ void oidc_store_child_init(apr_pool_t *p, server_rec *s)
         }
         if (g->watch != NULL && g->keep_records) {
             oidc_watch_child_init(g->watch, p);
-        }
-        if (g->changelog != NULL && g->generations != NULL
-            && g->keep_records) {
-            oidc_changelog_child_init(g->changelog, p);
         }
     }
 }

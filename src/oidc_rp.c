@@ -297,11 +297,11 @@ apr_status_t oidc_rp_save_session(const oidc_rp_ctx_t *ctx, const char *id,
     return rv;
 }
 
-/* A kept record may trail the store (AuthOIDCSessionCacheLag), and a write
- * from it could put back what another node just replaced, a rotated
- * refresh token say: a write starts from the stored record. NULL when the
- * session ended meanwhile; s itself when the store cannot answer (the
- * write will not either, and says so). */
+/* A kept record may trail the store (redis's report of another node's
+ * write on its way), and a write from it could put back what that node
+ * just replaced, a rotated refresh token say: a write starts from the
+ * stored record. NULL when the session ended meanwhile; s itself when
+ * the store cannot answer (the write will not either, and says so). */
 static oidc_session_t *stored_for_write(const oidc_rp_ctx_t *ctx,
                                         const char *id, oidc_session_t *s)
 {

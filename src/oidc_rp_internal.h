@@ -32,7 +32,8 @@ oidc_binding_t oidc_rp_session_binding(const oidc_rp_config_t *cfg);
 oidc_rp_lookup_t oidc_rp_load_session(const oidc_rp_ctx_t *ctx,
                                       const char *id, oidc_session_t **out);
 /* The same from the store itself, never from a kept copy, which may trail
- * it (AuthOIDCSessionCacheLag): what a write is to start from. */
+ * it (while a change report is on its way): what a write is to start
+ * from. */
 oidc_rp_lookup_t oidc_rp_reload_session(const oidc_rp_ctx_t *ctx,
                                         const char *id, oidc_session_t **out);
 /* On failure res holds the answer (500 too large, 503 store). */

@@ -1,7 +1,7 @@
 /*
  * oidc_session_cache.h: opened session records kept in process memory, for
- * stores that can vouch for them (shmcb; redis while it reports changes;
- * memcache with a lag).
+ * stores that can vouch for them (shmcb; redis while it reports changes).
+ * memcache cannot, and is read on every request.
  *
  * A record read from such a store is decrypted and parsed once, and its
  * session kept, opened, with the store's generation number for its key as
@@ -10,11 +10,10 @@
  * number (shmcb: a counter in the node's shared memory; redis: a counter of
  * this process, moved when redis reports the key changed), so a kept record
  * is used only while the store still holds exactly it: a logout, a refresh
- * or a touch anywhere is seen by the next request. memcache reports
- * nothing: with AuthOIDCSessionCacheLag, a write on another node moves the
- * number only once a process has read it from memcache's change log, so a
- * kept record may trail the store by that long, and whatever writes a
- * record starts from the store (oidc_rp_reload_session).
+ * or a touch anywhere is seen by the next request. redis's report of a
+ * write on another node is still on its way for a moment, so a kept
+ * record may trail the store that long, and whatever writes a record
+ * starts from the store (oidc_rp_reload_session).
  */
 #ifndef OIDC_SESSION_CACHE_H
 #define OIDC_SESSION_CACHE_H

@@ -1802,8 +1802,8 @@ static oidc_session_t *stored_session(const char *id)
     return s;
 }
 
-/* A kept record may trail the store (memcache with AuthOIDCSessionCacheLag:
- * another node's write not yet announced). What this process writes, and
+/* A kept record may trail the store (another node's write whose report
+ * has not reached this process yet). What this process writes, and
  * the refresh it decides on, start from the store, never from that copy:
  * else rt-1 would go to the OP again, or back into the store. */
 START_TEST(kept_record_behind_the_store_is_not_written_back)
@@ -1825,7 +1825,7 @@ START_TEST(kept_record_behind_the_store_is_not_written_back)
     other_after_gets = fs.gets;
     other_process_refreshes(&fs);
     res = authenticate_at(id, 3, 0);
-    ck_assert_str_eq(res.session->refresh_token, "rt-1");   /* the lag */
+    ck_assert_str_eq(res.session->refresh_token, "rt-1");   /* behind */
 
     /* A touch is due (inactivity / 16), the refresh not yet: the touch
      * writes what the store holds. */
