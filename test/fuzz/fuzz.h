@@ -13,8 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "oidc_core.h"
-#include "oidc_jwks.h"
+#include "core/util/oidc_core.h"
+#include "core/jose/oidc_jwks.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "oidc_claims.h"
-#include "oidc_jwt.h"
+#include "core/proto/oidc_claims.h"
+#include "core/jose/oidc_jwt.h"
 
 #define DEFAULT_CLAIMS \
     "{\"sub\":\"u1\",\"email\":\"u1@example.com\",\"n\":42,\"ok\":true," \

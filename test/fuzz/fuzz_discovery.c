@@ -4,7 +4,7 @@
  */
 
 #include "fuzz.h"
-#include "oidc_metadata.h"
+#include "core/proto/oidc_metadata.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

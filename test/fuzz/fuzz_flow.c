@@ -12,11 +12,11 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "oidc_cookie.h"
-#include "oidc_crypto.h"
-#include "oidc_encode.h"
-#include "oidc_flow.h"
-#include "oidc_params.h"
+#include "core/http/oidc_cookie.h"
+#include "core/util/oidc_crypto.h"
+#include "core/util/oidc_encode.h"
+#include "core/session/oidc_flow.h"
+#include "core/util/oidc_params.h"
 
 #define FLOW_AGE 30
 

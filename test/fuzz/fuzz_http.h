@@ -4,7 +4,7 @@
 #define FUZZ_HTTP_H
 
 #include "fuzz.h"
-#include "oidc_http.h"
+#include "core/http/oidc_http.h"
 
 typedef struct {
     oidc_http_t http;     /* first: the core passes &http back */

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "fuzz.h"
-#include "oidc_json.h"
+#include "core/util/oidc_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

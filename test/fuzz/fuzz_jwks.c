@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "oidc_jwt.h"
+#include "core/jose/oidc_jwt.h"
 
 typedef struct {
     const char *alg;

@@ -4,9 +4,9 @@
  * check, with the fixed issuer, client id, nonce and clock.
  */
 #include "fuzz.h"
-#include "oidc_claims.h"
-#include "oidc_idtoken.h"
-#include "oidc_jwt.h"
+#include "core/proto/oidc_claims.h"
+#include "core/proto/oidc_idtoken.h"
+#include "core/jose/oidc_jwt.h"
 
 /* The access token the seeds' at_hash is computed over. */
 #define FUZZ_ACCESS_TOKEN "fuzz-access-token"

@@ -5,8 +5,8 @@
  * check with the fixed issuer, client id and clock).
  */
 #include "fuzz.h"
-#include "oidc_logout_token.h"
-#include "oidc_params.h"
+#include "core/proto/oidc_logout_token.h"
+#include "core/util/oidc_params.h"
 
 #define LOGOUT_TOKEN_MAX_AGE apr_time_from_sec(600)    /* the module's */
 

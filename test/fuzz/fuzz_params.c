@@ -4,7 +4,7 @@
  * front-channel logout queries (4096) and the back-channel logout form.
  */
 #include "fuzz.h"
-#include "oidc_params.h"
+#include "core/util/oidc_params.h"
 
 static const char *const names[] = {
     "state", "code", "error", "error_description", "iss", "return_to",

@@ -5,8 +5,8 @@
  * one with a port.
  */
 #include "fuzz.h"
-#include "oidc_params.h"
-#include "oidc_redirect.h"
+#include "core/util/oidc_params.h"
+#include "core/http/oidc_redirect.h"
 
 static void check(apr_pool_t *p, const char *target)
 {

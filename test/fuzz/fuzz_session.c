@@ -12,11 +12,11 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "oidc_claims.h"
-#include "oidc_cookie.h"
-#include "oidc_crypto.h"
-#include "oidc_jwt.h"
-#include "oidc_session.h"
+#include "core/proto/oidc_claims.h"
+#include "core/http/oidc_cookie.h"
+#include "core/util/oidc_crypto.h"
+#include "core/jose/oidc_jwt.h"
+#include "core/session/oidc_session.h"
 
 #define MAX_RECORD 16384      /* the module's default AuthOIDCSessionMaxSize */
 

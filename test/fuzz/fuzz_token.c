@@ -9,9 +9,9 @@
 
 #include "fuzz.h"
 #include "fuzz_http.h"
-#include "oidc_idtoken.h"
-#include "oidc_jwt.h"
-#include "oidc_token.h"
+#include "core/proto/oidc_idtoken.h"
+#include "core/jose/oidc_jwt.h"
+#include "core/proto/oidc_token.h"
 
 /* The claims of the ID token a refreshed one must continue. */
 #define ORIGINAL_CLAIMS "{\"iss\":\"" FUZZ_ISSUER "\",\"sub\":\"" FUZZ_SUB \

@@ -7,9 +7,9 @@
 
 #include "fuzz.h"
 #include "fuzz_http.h"
-#include "oidc_jwt.h"
-#include "oidc_session.h"
-#include "oidc_userinfo.h"
+#include "core/jose/oidc_jwt.h"
+#include "core/session/oidc_session.h"
+#include "core/proto/oidc_userinfo.h"
 
 #define ID_TOKEN_CLAIMS "{\"iss\":\"" FUZZ_ISSUER "\",\"sub\":\"" FUZZ_SUB \
                         "\",\"aud\":\"" FUZZ_CLIENT_ID "\",\"email\":\"a@b\"}"

@@ -12,11 +12,11 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "oidc_crypto.h"
-#include "oidc_encode.h"
-#include "oidc_flow.h"
-#include "oidc_logout_token.h"
-#include "oidc_session.h"
+#include "core/util/oidc_crypto.h"
+#include "core/util/oidc_encode.h"
+#include "core/session/oidc_flow.h"
+#include "core/proto/oidc_logout_token.h"
+#include "core/session/oidc_session.h"
 
 #define ACCESS_TOKEN "fuzz-access-token"   /* fuzz_jwt.c's */
 #define FLOW_AGE 30                         /* fuzz_flow.c's */

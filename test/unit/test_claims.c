@@ -1,7 +1,7 @@
 /* test_claims.c: claims for the environment and `Require oidc-claim`. */
 #include "unit.h"
-#include "oidc_claims.h"
-#include "oidc_jwt.h"
+#include "core/proto/oidc_claims.h"
+#include "core/jose/oidc_jwt.h"
 
 static json_t *load(const char *text)
 {

@@ -1,6 +1,6 @@
 /* test_cookie.c: the Cookie header in, Set-Cookie values out. */
 #include "unit.h"
-#include "oidc_cookie.h"
+#include "core/http/oidc_cookie.h"
 
 static const oidc_cookie_t *at(const apr_array_header_t *a, int i)
 {

@@ -5,8 +5,8 @@
 #include <openssl/evp.h>
 
 #include "unit.h"
-#include "oidc_crypto.h"
-#include "oidc_encode.h"
+#include "core/util/oidc_crypto.h"
+#include "core/util/oidc_encode.h"
 
 static const unsigned char key_a[OIDC_KEY_LEN] = "0123456789abcdef0123456789abcde";
 static const unsigned char key_b[OIDC_KEY_LEN] = "0123456789abcdef0123456789abcdX";

@@ -1,7 +1,7 @@
 /* test_encode.c: base64url, hex, URL and HTML encodings, safe comparison. */
 #include "unit.h"
-#include "oidc_crypto.h"
-#include "oidc_encode.h"
+#include "core/util/oidc_crypto.h"
+#include "core/util/oidc_encode.h"
 
 static const char *dec(const char *in, apr_size_t *len)
 {

@@ -1,9 +1,9 @@
 /* test_flow.c: per-flow state cookies: sealing, opening, bounding. */
 #include "unit.h"
-#include "oidc_cookie.h"
-#include "oidc_crypto.h"
-#include "oidc_encode.h"
-#include "oidc_flow.h"
+#include "core/http/oidc_cookie.h"
+#include "core/util/oidc_crypto.h"
+#include "core/util/oidc_encode.h"
+#include "core/session/oidc_flow.h"
 
 #define BASE "oidc_session"
 

@@ -3,9 +3,9 @@
 #include <stdlib.h>
 
 #include "unit.h"
-#include "oidc_idtoken.h"
-#include "oidc_jwks.h"
-#include "oidc_jwt.h"
+#include "core/proto/oidc_idtoken.h"
+#include "core/jose/oidc_jwks.h"
+#include "core/jose/oidc_jwt.h"
 
 #define ISSUER "https://op.example"
 #define CLIENT "client-1"

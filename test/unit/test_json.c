@@ -1,7 +1,7 @@
 /* test_json.c: the fast JSON reader against jansson's json_loadb, the
  * judge of what every document means. */
 #include "unit.h"
-#include "oidc_json.h"
+#include "core/util/oidc_json.h"
 
 /* A token response and an ID token payload as OPs send them. */
 static const char token_response[] =

@@ -1,6 +1,6 @@
 /* test_jwks.c: JWK Set parsing and choosing a key for a JWS. */
 #include "unit.h"
-#include "oidc_jwks.h"
+#include "core/jose/oidc_jwks.h"
 
 static oidc_jwks_t *parse_ok(const char *text)
 {

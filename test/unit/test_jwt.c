@@ -3,9 +3,9 @@
 #include <stdlib.h>
 
 #include "unit.h"
-#include "oidc_encode.h"
-#include "oidc_jwks.h"
-#include "oidc_jwt.h"
+#include "core/util/oidc_encode.h"
+#include "core/jose/oidc_jwks.h"
+#include "core/jose/oidc_jwt.h"
 
 #define PAYLOAD "{\"sub\":\"alice\",\"iss\":\"https://op.example\"}"
 

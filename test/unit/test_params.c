@@ -1,6 +1,6 @@
 /* test_params.c: bounded query/form parsing. */
 #include "unit.h"
-#include "oidc_params.h"
+#include "core/util/oidc_params.h"
 
 static oidc_params_status_t parse(const char *q, apr_table_t **t)
 {

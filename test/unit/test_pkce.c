@@ -1,7 +1,7 @@
 /* test_pkce.c: PKCE S256 (RFC 7636). */
 #include "unit.h"
-#include "oidc_encode.h"
-#include "oidc_pkce.h"
+#include "core/util/oidc_encode.h"
+#include "core/proto/oidc_pkce.h"
 
 START_TEST(verifier_shape)
 {

@@ -1,6 +1,6 @@
 /* test_redirect.c: the open-redirect guard. */
 #include "unit.h"
-#include "oidc_redirect.h"
+#include "core/http/oidc_redirect.h"
 
 #define ORIGIN "https://site.example"
 

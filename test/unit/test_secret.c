@@ -3,7 +3,7 @@
 #include <apr_file_io.h>
 
 #include "unit.h"
-#include "oidc_secret.h"
+#include "core/util/oidc_secret.h"
 
 #define ENV_NAME "UNIT_OIDC_SECRET_TEST_VAR"
 

@@ -1,11 +1,11 @@
 /* test_session.c: session ids, sealed records and lifetime rules. */
 #include "unit.h"
-#include "oidc_crypto.h"
-#include "oidc_encode.h"
-#include "oidc_session.h"
-#include "oidc_session_image.h"
-#include "oidc_claims.h"
-#include "oidc_jwt.h"
+#include "core/util/oidc_crypto.h"
+#include "core/util/oidc_encode.h"
+#include "core/session/oidc_session.h"
+#include "core/cache/oidc_session_image.h"
+#include "core/proto/oidc_claims.h"
+#include "core/jose/oidc_jwt.h"
 
 static const unsigned char key_a[OIDC_KEY_LEN] =
     "session key A session key A ses";

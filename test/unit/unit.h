@@ -15,7 +15,7 @@
 #include <jansson.h>
 #include <cjose/cjose.h>
 
-#include "oidc_core.h"
+#include "core/util/oidc_core.h"
 
 /* One suite per test file. */
 Suite *encode_suite(void);

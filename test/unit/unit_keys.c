@@ -15,7 +15,7 @@
 #include <openssl/rsa.h>
 
 #include "unit.h"
-#include "oidc_encode.h"
+#include "core/util/oidc_encode.h"
 
 unit_key_t unit_rsa1;
 unit_key_t unit_rsa2;

@@ -1,0 +1,461 @@
+/*
+ * mod_authnz_oidc_watch.c: redis tells each httpd process which session keys
+ * changed, so that the process may keep the records it has opened
+ * (oidc_session_cache) with a store shared between nodes.
+ *
+ * APR-util's redis client cannot receive what redis pushes, so each process
+ * holds one connection of its own to every server, in RESP3 with
+ * CLIENT TRACKING ON BCAST PREFIX <namespace>: redis then sends it the name
+ * of every key under the prefix that any client writes or deletes, or that
+ * expires. It queues that message before its answer to the write itself, so
+ * the message is on its way to this node before the writer can act on the
+ * answer (a logout page, say).
+ *
+ * A thread reads the connections and pings them; each request reads what
+ * has arrived too, before it trusts a kept record. While a connection is
+ * down or has not answered a PING for LIVENESS, nothing kept is trusted and
+ * every request reads the store, as it would without this file. Only the
+ * thread opens and closes sockets; requests read them under the mutex, and
+ * only while `live`.
+ */
+#include <string.h>
+#include <apr_atomic.h>
+#include <apr_network_io.h>
+#include <apr_poll.h>
+#include <apr_strings.h>
+#include <apr_thread_mutex.h>
+#include <apr_thread_proc.h>
+
+#include "mod/mod_authnz_oidc.h"
+#include "core/util/oidc_encode.h"
+#include "core/cache/oidc_redis_reply.h"
+
+#define MAX_SERVERS OIDC_STORE_MAX_SERVERS
+#define PING_EVERY apr_time_from_msec(500)
+#define LIVENESS apr_time_from_msec(1500)
+/* Retries back off from the first to the second while they keep failing. */
+#define RETRY_FIRST apr_time_from_sec(2)
+#define RETRY_MAX apr_time_from_sec(60)
+#define SETUP_TIMEOUT apr_time_from_sec(1)
+/* Redis sends every key written in one turn of its loop in one message; a
+ * message larger than this costs a reconnect (and the kept records). */
+#define READ_BUFFER (256 * 1024)
+#define MAX_KEY_BYTES 64
+
+typedef struct {
+    const char *host;
+    apr_port_t port;
+    apr_socket_t *sock;           /* while live */
+    char *buf;                    /* READ_BUFFER bytes */
+    apr_size_t len;
+    apr_time_t last_pong;
+} watch_conn_t;
+
+struct oidc_watch_t {
+    server_rec *s;
+    const char *servers;          /* as configured, for the log */
+    const char *prefix;
+    apr_size_t prefix_len;
+    oidc_watch_changed_fn changed;
+    void *baton;
+    int n;
+    watch_conn_t conn[MAX_SERVERS];
+
+    /* In the child. */
+    apr_thread_mutex_t *mutex;
+    apr_pool_t *sockets;          /* the thread's: cleared at each reconnect */
+    apr_pollset_t *pollset;
+    apr_thread_t *thread;
+    volatile int stopping;
+    int live;                     /* every connection set up; under mutex */
+    volatile apr_uint64_t epoch;  /* moved when any key may have changed */
+    int warned;                   /* down since the last warning */
+    apr_interval_time_t retry;    /* the thread's next wait after a failure */
+};
+
+oidc_watch_t *oidc_watch_make(apr_pool_t *pconf, server_rec *s,
+                              const apr_array_header_t *servers,
+                              const char *label, const char *prefix,
+                              oidc_watch_changed_fn changed, void *baton,
+                              const char **err)
+{
+    oidc_watch_t *w = apr_pcalloc(pconf, sizeof(*w));
+
+    if (servers->nelts > MAX_SERVERS) {
+        *err = "too many servers";
+        return NULL;
+    }
+    w->s = s;
+    w->servers = label;
+    w->prefix = prefix;
+    w->prefix_len = strlen(prefix);
+    w->changed = changed;
+    w->epoch = 1;
+    w->baton = baton;
+    for (w->n = 0; w->n < servers->nelts; w->n++) {
+        const oidc_store_server_t *sv = &APR_ARRAY_IDX(servers, w->n,
+                                                       oidc_store_server_t);
+        w->conn[w->n].host = sv->host;
+        w->conn[w->n].port = sv->port;
+    }
+    return w;
+}
+
+/* ---- reading what redis sends --------------------------------------- */
+
+static void key_changed(void *data, const char *text, apr_size_t len)
+{
+    oidc_watch_t *w = data;
+    apr_size_t plen = w->prefix_len;
+    unsigned char key[MAX_KEY_BYTES];
+    apr_size_t key_len, hex_len;
+
+    if (len <= plen || memcmp(text, w->prefix, plen) != 0) {
+        return;
+    }
+    /* Counters go by the first bytes of a key: a longer key is cut. Other
+     * names under the prefix (claims) are not hex and not records. */
+    hex_len = len - plen < 2 * sizeof(key) ? len - plen : 2 * sizeof(key);
+    if (oidc_hex_decode(text + plen, hex_len, key, &key_len) != APR_SUCCESS) {
+        return;
+    }
+    w->changed(w->baton, key, key_len);
+}
+
+/* Reads all that has arrived on c, and acts on every whole frame. 0 when
+ * the connection is no longer to be trusted. Caller holds the mutex. */
+static int drain(oidc_watch_t *w, watch_conn_t *c, apr_time_t now)
+{
+    for (;;) {
+        apr_size_t got = READ_BUFFER - c->len, used = 0, at = 0, text_len;
+        apr_status_t rv;
+        const char *text;
+        oidc_resp_frame_t f;
+
+        if (got == 0) {
+            return 0;                 /* one frame larger than the buffer */
+        }
+        rv = apr_socket_recv(c->sock, c->buf + c->len, &got);
+        if (APR_STATUS_IS_EAGAIN(rv) || APR_STATUS_IS_TIMEUP(rv)) {
+            return 1;
+        }
+        if (rv != APR_SUCCESS || got == 0) {
+            return 0;                 /* closed, or broken */
+        }
+        c->len += got;
+        for (;;) {
+            f = oidc_resp_read(c->buf + at, c->len - at, &used, &text,
+                               &text_len, key_changed, w);
+            if (f == OIDC_RESP_MORE) {
+                break;
+            }
+            if (f == OIDC_RESP_BAD || f == OIDC_RESP_ERROR) {
+                return 0;
+            }
+            if (f == OIDC_RESP_FLUSH) {
+                apr_atomic_inc64(&w->epoch);
+            }
+            else if (f == OIDC_RESP_STATUS && text_len == 4
+                     && memcmp(text, "PONG", 4) == 0) {
+                c->last_pong = now;
+            }
+            at += used;
+        }
+        memmove(c->buf, c->buf + at, c->len - at);
+        c->len -= at;
+    }
+}
+
+static int drain_all(oidc_watch_t *w, apr_time_t now)
+{
+    int i;
+
+    for (i = 0; i < w->n; i++) {
+        if (!drain(w, &w->conn[i], now)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+apr_uint64_t oidc_watch_epoch(oidc_watch_t *w)
+{
+    apr_time_t now = apr_time_now();
+    int i, ok;
+
+    if (w == NULL || w->mutex == NULL
+        || apr_thread_mutex_lock(w->mutex) != APR_SUCCESS) {
+        return 0;
+    }
+    ok = w->live && drain_all(w, now);
+    for (i = 0; ok && i < w->n; i++) {
+        ok = now - w->conn[i].last_pong <= LIVENESS;
+    }
+    if (w->live && !ok) {
+        w->live = 0;                  /* the thread reconnects */
+    }
+    apr_thread_mutex_unlock(w->mutex);
+    return ok ? apr_atomic_read64(&w->epoch) : 0;
+}
+
+/* ---- the thread: connections, pings --------------------------------- */
+
+static apr_status_t send_all(apr_socket_t *sock, const char *data)
+{
+    apr_size_t len = strlen(data);
+
+    return apr_socket_send(sock, data, &len) == APR_SUCCESS
+           && len == strlen(data) ? APR_SUCCESS : APR_EGENERAL;
+}
+
+/* Connects c and turns tracking on. Blocking, with SETUP_TIMEOUT; on
+ * failure *why says what went wrong. */
+static apr_status_t set_up(oidc_watch_t *w, watch_conn_t *c,
+                           const char **why)
+{
+    apr_sockaddr_t *sa;
+    apr_socket_t *sock;
+    const char *hello = apr_psprintf(w->sockets,
+        "*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n"
+        "*6\r\n$6\r\nCLIENT\r\n$8\r\nTRACKING\r\n$2\r\nON\r\n$5\r\nBCAST\r\n"
+        "$6\r\nPREFIX\r\n$%" APR_SIZE_T_FMT "\r\n%s\r\n",
+        strlen(w->prefix), w->prefix);
+    int replies = 0;
+    apr_status_t rv;
+
+    c->len = 0;
+    rv = apr_sockaddr_info_get(&sa, c->host, APR_UNSPEC, c->port, 0,
+                               w->sockets);
+    if (rv == APR_SUCCESS) {
+        rv = apr_socket_create(&sock, sa->family, SOCK_STREAM, APR_PROTO_TCP,
+                               w->sockets);
+    }
+    if (rv == APR_SUCCESS) {
+        apr_socket_timeout_set(sock, SETUP_TIMEOUT);
+        rv = apr_socket_connect(sock, sa);
+    }
+    if (rv == APR_SUCCESS) {
+        rv = send_all(sock, hello);
+    }
+    if (rv != APR_SUCCESS) {
+        *why = "cannot connect";
+        return rv;
+    }
+    /* HELLO's map, then CLIENT TRACKING's OK. */
+    while (replies < 2) {
+        apr_size_t got = READ_BUFFER - c->len, used, text_len;
+        const char *text;
+        oidc_resp_frame_t f;
+
+        rv = apr_socket_recv(sock, c->buf + c->len, &got);
+        if (rv != APR_SUCCESS || got == 0) {
+            *why = "no answer to HELLO 3 / CLIENT TRACKING";
+            return rv != APR_SUCCESS ? rv : APR_EOF;
+        }
+        c->len += got;
+        f = oidc_resp_read(c->buf, c->len, &used, &text, &text_len,
+                           key_changed, w);
+        while (f != OIDC_RESP_MORE && replies < 2) {
+            if (f == OIDC_RESP_BAD || f == OIDC_RESP_ERROR
+                || (replies == 1 && f != OIDC_RESP_STATUS)) {
+                *why = f == OIDC_RESP_ERROR
+                       ? apr_psprintf(w->sockets, "it answered: %.*s (redis "
+                                      "6 or later is needed, with the "
+                                      "CLIENT command allowed)",
+                                      (int)(text_len > 200 ? 200 : text_len),
+                                      text)
+                       : "it does not speak RESP3";
+                return APR_EGENERAL;
+            }
+            replies++;
+            memmove(c->buf, c->buf + used, c->len - used);
+            c->len -= used;
+            f = oidc_resp_read(c->buf, c->len, &used, &text, &text_len,
+                               key_changed, w);
+        }
+    }
+    apr_socket_timeout_set(sock, 0);
+    c->sock = sock;
+    return APR_SUCCESS;
+}
+
+static apr_pollfd_t readable(apr_socket_t *sock)
+{
+    apr_pollfd_t pfd;
+
+    memset(&pfd, 0, sizeof(pfd));
+    pfd.desc_type = APR_POLL_SOCKET;
+    pfd.desc.s = sock;
+    pfd.reqevents = APR_POLLIN;
+    return pfd;
+}
+
+/* Closes every connection; the kept records stop being trusted at once. */
+static void tear_down(oidc_watch_t *w)
+{
+    int i;
+
+    apr_thread_mutex_lock(w->mutex);
+    w->live = 0;
+    for (i = 0; i < w->n; i++) {
+        if (w->conn[i].sock != NULL) {
+            apr_pollfd_t pfd = readable(w->conn[i].sock);
+            apr_pollset_remove(w->pollset, &pfd);
+            apr_socket_close(w->conn[i].sock);
+            w->conn[i].sock = NULL;
+        }
+        w->conn[i].len = 0;
+    }
+    apr_thread_mutex_unlock(w->mutex);
+    apr_pool_clear(w->sockets);
+}
+
+static int connect_all(oidc_watch_t *w)
+{
+    const char *why = NULL;
+    apr_status_t rv = APR_SUCCESS;
+    apr_time_t now;
+    int i;
+
+    for (i = 0; i < w->n && rv == APR_SUCCESS; i++) {
+        rv = set_up(w, &w->conn[i], &why);
+    }
+    if (rv != APR_SUCCESS) {
+        if (!w->warned) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING,
+                         rv == APR_EGENERAL ? 0 : rv, w->s,
+                         "[oidc-store] redis %s:%d: cannot follow session "
+                         "changes (%s); every request reads the store "
+                         "until it can", w->conn[i - 1].host,
+                         w->conn[i - 1].port, why);
+            w->warned = 1;
+        }
+        tear_down(w);
+        return 0;
+    }
+    now = apr_time_now();
+    apr_thread_mutex_lock(w->mutex);
+    for (i = 0; i < w->n; i++) {
+        apr_pollfd_t pfd = readable(w->conn[i].sock);
+        apr_pollset_add(w->pollset, &pfd);
+        w->conn[i].last_pong = now;
+    }
+    /* Changes made while no connection followed them went unseen. */
+    apr_atomic_inc64(&w->epoch);
+    w->live = 1;
+    apr_thread_mutex_unlock(w->mutex);
+    ap_log_error(APLOG_MARK, w->warned ? APLOG_NOTICE : APLOG_DEBUG, 0, w->s,
+                 "[oidc-store] redis %s: following session changes; "
+                 "opened sessions are kept in each process", w->servers);
+    w->warned = 0;
+    return 1;
+}
+
+static void *APR_THREAD_FUNC watch_thread(apr_thread_t *t, void *data)
+{
+    oidc_watch_t *w = data;
+    apr_time_t last_ping = 0;
+
+    w->retry = RETRY_FIRST;
+    while (!w->stopping) {
+        const apr_pollfd_t *ready;
+        apr_int32_t nready;
+        apr_time_t now;
+        int live, i, ok = 1;
+
+        apr_thread_mutex_lock(w->mutex);
+        live = w->live;
+        apr_thread_mutex_unlock(w->mutex);
+        if (!live) {
+            /* Found broken here or by a request: sockets still open. */
+            if (w->conn[0].sock != NULL) {
+                ap_log_error(APLOG_MARK, APLOG_WARNING, 0, w->s,
+                             "[oidc-store] redis %s: lost the connection "
+                             "that follows session changes; every request "
+                             "reads the store until it is back", w->servers);
+                w->warned = 1;
+            }
+            tear_down(w);
+            if (!connect_all(w)) {
+                apr_pollset_poll(w->pollset, w->retry, &nready, &ready);
+                w->retry = w->retry * 2 > RETRY_MAX ? RETRY_MAX
+                                                    : w->retry * 2;
+                continue;
+            }
+            w->retry = RETRY_FIRST;
+        }
+        apr_pollset_poll(w->pollset, PING_EVERY, &nready, &ready);
+        now = apr_time_now();
+        if (now - last_ping >= PING_EVERY) {
+            for (i = 0; i < w->n && ok; i++) {
+                ok = send_all(w->conn[i].sock,
+                              "*1\r\n$4\r\nPING\r\n") == APR_SUCCESS;
+            }
+            last_ping = now;
+        }
+        apr_thread_mutex_lock(w->mutex);
+        ok = ok && w->live && drain_all(w, now);
+        for (i = 0; ok && i < w->n; i++) {
+            ok = now - w->conn[i].last_pong <= LIVENESS;
+        }
+        if (!ok) {
+            w->live = 0;
+        }
+        apr_thread_mutex_unlock(w->mutex);
+    }
+    tear_down(w);
+    /* A plain return, not apr_thread_exit: pthread_exit's unwinding leaves
+     * AddressSanitizer's scope marks on this stack (a false report at
+     * thread exit). The thread's pool goes with pchild. */
+    (void)t;
+    return NULL;
+}
+
+static apr_status_t watch_stop(void *data)
+{
+    oidc_watch_t *w = data;
+    apr_status_t rv;
+
+    w->stopping = 1;
+    apr_pollset_wakeup(w->pollset);
+    apr_thread_join(&rv, w->thread);
+    return APR_SUCCESS;
+}
+
+void oidc_watch_child_init(oidc_watch_t *w, apr_pool_t *pchild)
+{
+    apr_pool_t *tpool;
+    apr_status_t rv;
+    int i;
+
+    rv = apr_thread_mutex_create(&w->mutex, APR_THREAD_MUTEX_DEFAULT, pchild);
+    if (rv == APR_SUCCESS) {
+        rv = apr_pollset_create(&w->pollset, MAX_SERVERS, pchild,
+                                APR_POLLSET_WAKEABLE);
+    }
+    if (rv == APR_SUCCESS) {
+        rv = apr_pool_create(&tpool, pchild);
+    }
+    if (rv == APR_SUCCESS) {
+        rv = apr_pool_create(&w->sockets, tpool);
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, w->s,
+                     "[oidc-store] redis %s: cannot start following "
+                     "session changes; every request reads the store",
+                     w->servers);
+        w->mutex = NULL;
+        return;
+    }
+    for (i = 0; i < w->n; i++) {
+        w->conn[i].buf = apr_palloc(pchild, READ_BUFFER);
+    }
+    rv = oidc_store_thread_start(pchild, tpool, watch_thread, watch_stop, w,
+                                 &w->thread);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, w->s,
+                     "[oidc-store] redis %s: cannot start the thread that "
+                     "follows session changes; every request reads the "
+                     "store", w->servers);
+    }
+}

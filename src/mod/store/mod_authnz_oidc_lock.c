@@ -1,0 +1,213 @@
+/*
+ * mod_authnz_oidc_claim.c: claims that every node sharing a memcache or
+ * redis store agrees on (see claim in oidc_store.h).
+ *
+ * ap_socache has no atomic operation, so claims talk to the same servers
+ * through APR-util's own memcache and redis clients:
+ *  - memcache: "add" stores a key only when it is absent, which is a claim.
+ *  - redis: APR-util has no SET NX, but INCR is atomic: whoever turns a key
+ *    from nothing into 1 has it, and SETEX then gives it a lifetime. A
+ *    process dying between the two would leave a key that never expires, so
+ *    the key name carries a time bucket as long as the hold: a stray key
+ *    stops mattering after three buckets. A claim made late in one bucket is
+ *    still live early in the next (or, with clock skew, the previous), so a
+ *    new claim also requires both neighbouring buckets to be free.
+ */
+#include <string.h>
+#include <apr_memcache.h>
+#include <apr_redis.h>
+#include <apr_strings.h>
+#include <ap_mpm.h>
+
+#include "mod/mod_authnz_oidc.h"
+#include "core/util/oidc_encode.h"
+
+#define KEY_PREFIX "authnz_oidc:claim:"
+#define CONN_TTL apr_time_from_sec(15)
+#define REDIS_RW_TIMEOUT_SEC 5
+
+struct oidc_claim_client_t {
+    apr_memcache_t *mc;
+    apr_redis_t *rc;
+};
+
+/* Hex, so that binary keys are valid memcache and redis key text. */
+static const char *key_text(apr_pool_t *p, const unsigned char *key,
+                            apr_size_t len)
+{
+    return apr_pstrcat(p, KEY_PREFIX, oidc_hex_encode(p, key, len), NULL);
+}
+
+static apr_uint32_t hold_seconds(apr_interval_time_t hold)
+{
+    apr_int64_t s = (hold + APR_USEC_PER_SEC - 1) / APR_USEC_PER_SEC;
+    return s < 1 ? 1 : (apr_uint32_t)s;
+}
+
+int oidc_claim_client_wanted(const char *provider_name)
+{
+    return strcmp(provider_name, "memcache") == 0
+        || strcmp(provider_name, "redis") == 0;
+}
+
+oidc_claim_client_t *oidc_claim_client_make(apr_pool_t *pconf,
+                                            const char *provider_name,
+                                            const apr_array_header_t *servers,
+                                            const char **err)
+{
+    oidc_claim_client_t *c = apr_pcalloc(pconf, sizeof(*c));
+    int redis = strcmp(provider_name, "redis") == 0;
+    int threads = 1, i;
+    apr_status_t rv;
+
+    ap_mpm_query(AP_MPMQ_HARD_LIMIT_THREADS, &threads);
+    threads = threads < 1 ? 1 : threads;
+    rv = redis ? apr_redis_create(pconf, OIDC_STORE_MAX_SERVERS, 0, &c->rc)
+               : apr_memcache_create(pconf, OIDC_STORE_MAX_SERVERS, 0,
+                                     &c->mc);
+    if (rv != APR_SUCCESS) {
+        *err = "cannot create a client for atomic claims";
+        return NULL;
+    }
+    for (i = 0; i < servers->nelts; i++) {
+        const oidc_store_server_t *sv = &APR_ARRAY_IDX(servers, i,
+                                                       oidc_store_server_t);
+        if (redis) {
+            apr_redis_server_t *rs;
+            rv = apr_redis_server_create(pconf, sv->host, sv->port, 0,
+                                         (apr_uint32_t)threads,
+                                         (apr_uint32_t)threads, CONN_TTL,
+                                         REDIS_RW_TIMEOUT_SEC, &rs);
+            if (rv == APR_SUCCESS) {
+                rv = apr_redis_add_server(c->rc, rs);
+            }
+        }
+        else {
+            apr_memcache_server_t *ms;
+            rv = apr_memcache_server_create(pconf, sv->host, sv->port, 0,
+                                            (apr_uint32_t)threads,
+                                            (apr_uint32_t)threads, CONN_TTL,
+                                            &ms);
+            if (rv == APR_SUCCESS) {
+                rv = apr_memcache_add_server(c->mc, ms);
+            }
+        }
+        if (rv != APR_SUCCESS) {
+            *err = apr_psprintf(pconf, "cannot use the server '%s:%d'",
+                                sv->host, sv->port);
+            return NULL;
+        }
+    }
+    return c;
+}
+
+static const char *bucket_key(apr_pool_t *p, const char *base,
+                              apr_uint32_t len, apr_int64_t bucket)
+{
+    return apr_psprintf(p, "%s:%u:%" APR_INT64_T_FMT, base, len, bucket);
+}
+
+static apr_status_t redis_claim(oidc_claim_client_t *c, apr_pool_t *p,
+                                const char *base, apr_uint32_t len)
+{
+    apr_int64_t bucket = apr_time_sec(apr_time_now()) / len;
+    const char *key = bucket_key(p, base, len, bucket);
+    apr_uint32_t count = 0;
+    char one[] = "1";
+    apr_status_t rv;
+    int side;
+
+    rv = apr_redis_incr(c->rc, key, 1, &count);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    if (count != 1) {
+        return APR_EEXIST;
+    }
+    /* Live through the next bucket, where neighbours still look at it. */
+    rv = apr_redis_setex(c->rc, key, one, 1, 2 * len + 1, 0);
+    for (side = -1; rv == APR_SUCCESS && side <= 1; side += 2) {
+        char *val;
+        apr_size_t vlen;
+        apr_uint16_t flags;
+        rv = apr_redis_getp(c->rc, p, bucket_key(p, base, len, bucket + side),
+                            &val, &vlen, &flags);
+        rv = rv == APR_SUCCESS ? APR_EEXIST
+           : rv == APR_NOTFOUND ? APR_SUCCESS : rv;
+    }
+    if (rv != APR_SUCCESS) {
+        apr_redis_delete(c->rc, key, 0);
+    }
+    return rv;
+}
+
+static apr_status_t redis_unclaim(oidc_claim_client_t *c, apr_pool_t *p,
+                                  const char *base, apr_uint32_t len)
+{
+    apr_int64_t bucket = apr_time_sec(apr_time_now()) / len;
+    apr_status_t rv, worst = APR_SUCCESS;
+    int side;
+
+    /* Only the holder unclaims, so any live key of these buckets is its own
+     * or a contender's that is about to give way. */
+    for (side = -1; side <= 1; side++) {
+        rv = apr_redis_delete(c->rc, bucket_key(p, base, len, bucket + side),
+                              0);
+        if (rv != APR_SUCCESS && rv != APR_NOTFOUND) {
+            worst = rv;
+        }
+    }
+    return worst;
+}
+
+apr_status_t oidc_claim_take(oidc_claim_client_t *c, apr_pool_t *p,
+                             const unsigned char *key, apr_size_t key_len,
+                             apr_interval_time_t hold)
+{
+    const char *name = key_text(p, key, key_len);
+    char one[] = "1";
+
+    if (c->rc != NULL) {
+        return redis_claim(c, p, name, hold_seconds(hold));
+    }
+    return apr_memcache_add(c->mc, name, one, 1, hold_seconds(hold), 0);
+}
+
+apr_status_t oidc_claim_give_back(oidc_claim_client_t *c, apr_pool_t *p,
+                                  const unsigned char *key,
+                                  apr_size_t key_len,
+                                  apr_interval_time_t hold)
+{
+    const char *name = key_text(p, key, key_len);
+    apr_status_t rv;
+
+    if (c->rc != NULL) {
+        return redis_unclaim(c, p, name, hold_seconds(hold));
+    }
+    rv = apr_memcache_delete(c->mc, name, 0);
+    return rv == APR_NOTFOUND ? APR_SUCCESS : rv;
+}
+
+apr_status_t oidc_claim_client_get(oidc_claim_client_t *c, apr_pool_t *p,
+                                   const char *key_text, char **val,
+                                   apr_size_t *len)
+{
+    apr_size_t n = strlen(key_text);
+    apr_uint16_t flags;
+
+    /* The clients answer "not found" while they hold every server for
+     * dead; that is not an answer about the key. */
+    if (c->rc != NULL) {
+        if (apr_redis_find_server_hash(c->rc, apr_redis_hash(c->rc, key_text,
+                                                             n)) == NULL) {
+            return APR_EGENERAL;
+        }
+        return apr_redis_getp(c->rc, p, key_text, val, len, &flags);
+    }
+    if (apr_memcache_find_server_hash(c->mc, apr_memcache_hash(c->mc,
+                                                               key_text,
+                                                               n)) == NULL) {
+        return APR_EGENERAL;
+    }
+    return apr_memcache_getp(c->mc, p, key_text, val, len, &flags);
+}

@@ -1,0 +1,490 @@
+/* mod_authnz_oidc_store.c: sessions in httpd's own ap_socache providers
+ * (shmcb, memcache, redis), locked with an httpd global mutex when the
+ * provider is not multi-process safe (mod_ssl's rule). Claims go to the
+ * memcache or redis servers themselves (mod_authnz_oidc_claim.c), or else to
+ * the socache under that mutex. */
+#include <signal.h>
+#include <pthread.h>
+#include <string.h>
+#include <apr_atomic.h>
+#include <apr_shm.h>
+#include <ap_provider.h>
+#include <util_mutex.h>
+
+#include "mod/mod_authnz_oidc.h"
+#include "core/util/oidc_encode.h"
+
+#define STORE_NAMESPACE "authnz_oidc"
+#define DEFAULT_SHMCB_FILE "authnz_oidc_sessions"
+#define DEFAULT_SHMCB_BYTES "16777216"
+/* Write counters for shmcb keys: a key shares its counter with 1/N of the
+ * others, which costs them a needless re-read now and then, nothing more. */
+#define GENERATION_SLOTS 16384
+#define DEFAULT_MEMCACHE_PORT 11211
+#define DEFAULT_REDIS_PORT 6379
+
+/* Every store made in this configuration cycle, for child_init. */
+static apr_array_header_t *all_stores;
+
+typedef struct {
+    oidc_glue_store_t *g;
+    apr_size_t max_record;
+} store_baton_t;
+
+int oidc_store_pre_config(apr_pool_t *pconf)
+{
+    all_stores = NULL;
+    return ap_mutex_register(pconf, OIDC_STORE_MUTEX_TYPE, NULL,
+                             APR_LOCK_DEFAULT, 0);
+}
+
+static const ap_socache_provider_t *lookup(const char *name)
+{
+    return ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, name,
+                              AP_SOCACHE_PROVIDER_VERSION);
+}
+
+static void split_spec(apr_pool_t *p, const char *spec, const char **name,
+                       const char **arg)
+{
+    const char *colon = strchr(spec, ':');
+
+    *name = colon ? apr_pstrmemdup(p, spec, (apr_size_t)(colon - spec)) : spec;
+    *arg = colon ? colon + 1 : NULL;
+}
+
+apr_array_header_t *oidc_store_servers(apr_pool_t *p, const char *list,
+                                       apr_port_t default_port,
+                                       const char **err)
+{
+    apr_array_header_t *out = apr_array_make(p, 2,
+                                             sizeof(oidc_store_server_t));
+    char *copy = apr_pstrdup(p, list ? list : ""), *last, *item;
+
+    for (item = apr_strtok(copy, ",", &last); item != NULL;
+         item = apr_strtok(NULL, ",", &last)) {
+        oidc_store_server_t *sv;
+        char *host, *scope;
+        apr_port_t port;
+
+        if (out->nelts == OIDC_STORE_MAX_SERVERS
+            || apr_parse_addr_port(&host, &scope, &port, item, p)
+                   != APR_SUCCESS
+            || host == NULL) {
+            *err = apr_psprintf(p, "'%s' is not host:port (at most %d "
+                                "servers)", item, OIDC_STORE_MAX_SERVERS);
+            return NULL;
+        }
+        sv = apr_array_push(out);
+        sv->host = host;
+        sv->port = port ? port : default_port;
+    }
+    if (out->nelts == 0) {
+        *err = "no servers named";
+        return NULL;
+    }
+    return out;
+}
+
+/* The socache modules Debian ships, the only ones a2enmod can enable. */
+static int debian_has_socache(const char *name)
+{
+    static const char *const shipped[] = { "shmcb", "memcache", "redis",
+                                           "dbm", NULL };
+    int i;
+
+    for (i = 0; shipped[i] != NULL; i++) {
+        if (strcmp(name, shipped[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+const char *oidc_store_check_spec(apr_pool_t *p, const char *spec)
+{
+    const char *name, *arg;
+
+    split_spec(p, spec, &name, &arg);
+    if (*name == '\0') {
+        return "give shmcb[:/path(bytes)], memcache:host:port or "
+               "redis:host:port";
+    }
+    if (lookup(name) == NULL && debian_has_socache(name)) {
+        return apr_psprintf(p, "the socache provider '%s' is not loaded: "
+                            "load it with LoadModule socache_%s_module "
+                            "(a2enmod socache_%s)", name, name, name);
+    }
+    if (lookup(name) == NULL) {
+        return apr_psprintf(p, "the socache provider '%s' is not loaded: "
+                            "load the module that provides it, or use "
+                            "shmcb, memcache, redis or dbm", name);
+    }
+    if (strcmp(name, "shmcb") != 0 && (arg == NULL || *arg == '\0')) {
+        return apr_psprintf(p, "%s needs its servers, as %s:host:port", name,
+                            name);
+    }
+    return NULL;
+}
+
+/* mod_socache_memcache/redis say "not found" also while their client holds
+ * the server for dead (for seconds after a restart), and a session the
+ * module believes gone loses its cookie. So "not found" is checked with the
+ * module's own client, on the key those providers use. */
+static apr_status_t second_opinion(oidc_glue_store_t *g, apr_pool_t *p,
+                                   const unsigned char *key,
+                                   apr_size_t key_len, unsigned char *buf,
+                                   unsigned int *len, apr_size_t max)
+{
+    const char *text = apr_pstrcat(p, STORE_NAMESPACE ":",
+                                   oidc_hex_encode(p, key, key_len), NULL);
+    char *val;
+    apr_size_t n;
+    apr_status_t rv = oidc_claim_client_get(g->claims, p, text, &val, &n);
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    if (n > max) {
+        return APR_ENOSPC;
+    }
+    memcpy(buf, val, n);
+    *len = (unsigned int)n;
+    return APR_SUCCESS;
+}
+
+static apr_status_t store_get(const oidc_store_t *st, apr_pool_t *p,
+                              const unsigned char *key, apr_size_t key_len,
+                              unsigned char **val, apr_size_t *val_len)
+{
+    const store_baton_t *b = st->baton;
+    oidc_glue_store_t *g = b->g;
+    unsigned int len = (unsigned int)b->max_record;
+    unsigned char *buf = apr_palloc(p, b->max_record + 1);
+    apr_status_t rv;
+
+    if (g->mutex && apr_global_mutex_lock(g->mutex) != APR_SUCCESS) {
+        return APR_EGENERAL;
+    }
+    rv = g->provider->retrieve(g->instance, g->server, key,
+                               (unsigned int)key_len, buf, &len, p);
+    if (g->mutex) {
+        apr_global_mutex_unlock(g->mutex);
+    }
+    if (rv == APR_NOTFOUND && g->claims != NULL) {
+        rv = second_opinion(g, p, key, key_len, buf, &len, b->max_record);
+    }
+    if (rv == APR_SUCCESS) {
+        buf[len] = '\0';
+        *val = buf;
+        *val_len = len;
+    }
+    return rv;
+}
+
+static volatile apr_uint64_t *generation_of(const oidc_glue_store_t *g,
+                                            const unsigned char *key,
+                                            apr_size_t key_len)
+{
+    apr_uint64_t h = 0;
+    apr_size_t i;
+
+    /* The keys are hashes: their first bytes spread evenly. */
+    for (i = 0; i < key_len && i < sizeof(h); i++) {
+        h = (h << 8) | key[i];
+    }
+    return &g->generations[h % GENERATION_SLOTS];
+}
+
+/* The epoch of the store's change feed (oidc_watch_changed_fn): 0 while
+ * it cannot vouch. shmcb's counters are the whole truth: one epoch. */
+static apr_uint64_t feed_epoch(const oidc_glue_store_t *g)
+{
+    if (g->watch != NULL) {
+        return oidc_watch_epoch(g->watch);
+    }
+    return 1;
+}
+
+/* Never 0, which says "cannot vouch" (oidc_store.h). The epoch sits high
+ * above any counter, so that a record kept under an earlier one never
+ * matches again. */
+static apr_uint64_t store_generation(const oidc_store_t *st,
+                                     const unsigned char *key,
+                                     apr_size_t key_len)
+{
+    const oidc_glue_store_t *g = ((const store_baton_t *)st->baton)->g;
+    apr_uint64_t epoch = feed_epoch(g);
+
+    if (epoch == 0) {
+        return 0;
+    }
+    return (apr_atomic_read64(generation_of(g, key, key_len)) | 1)
+           + (epoch << 48);
+}
+
+/* After the write: a reader that took the old number may have read either
+ * record, and will not trust it again. Steps of 2 keep the numbers odd. */
+static void written(const oidc_glue_store_t *g, const unsigned char *key,
+                    apr_size_t key_len)
+{
+    if (g->generations != NULL) {
+        apr_atomic_add64(generation_of(g, key, key_len), 2);
+    }
+}
+
+/* A key that redis reports changed. */
+static void changed_elsewhere(void *baton, const unsigned char *key,
+                              apr_size_t key_len)
+{
+    written(baton, key, key_len);
+}
+
+static apr_status_t store_put(const oidc_store_t *st, apr_pool_t *p,
+                              const unsigned char *key, apr_size_t key_len,
+                              apr_time_t expiry, const unsigned char *val,
+                              apr_size_t val_len)
+{
+    oidc_glue_store_t *g = ((const store_baton_t *)st->baton)->g;
+    apr_status_t rv;
+
+    if (g->mutex && apr_global_mutex_lock(g->mutex) != APR_SUCCESS) {
+        return APR_EGENERAL;
+    }
+    rv = g->provider->store(g->instance, g->server, key,
+                            (unsigned int)key_len, expiry,
+                            (unsigned char *)val, (unsigned int)val_len, p);
+    if (g->mutex) {
+        apr_global_mutex_unlock(g->mutex);
+    }
+    written(g, key, key_len);
+    return rv;
+}
+
+static apr_status_t store_del(const oidc_store_t *st, apr_pool_t *p,
+                              const unsigned char *key, apr_size_t key_len)
+{
+    oidc_glue_store_t *g = ((const store_baton_t *)st->baton)->g;
+    apr_status_t rv;
+
+    if (g->mutex && apr_global_mutex_lock(g->mutex) != APR_SUCCESS) {
+        return APR_EGENERAL;
+    }
+    rv = g->provider->remove(g->instance, g->server, key,
+                             (unsigned int)key_len, p);
+    if (g->mutex) {
+        apr_global_mutex_unlock(g->mutex);
+    }
+    written(g, key, key_len);
+    return rv == APR_NOTFOUND ? APR_SUCCESS : rv;
+}
+
+/* Claims on a store of this node alone (shmcb, dbm): a lookup then an
+ * insert, made atomic by the node's global mutex. */
+#define CLAIM_PREFIX "claim:"
+#define CLAIM_KEY_MAX 64
+
+static apr_status_t local_claim(oidc_glue_store_t *g, apr_pool_t *p,
+                                const unsigned char *key, apr_size_t key_len,
+                                apr_interval_time_t hold, int take)
+{
+    unsigned char name[sizeof(CLAIM_PREFIX) - 1 + CLAIM_KEY_MAX];
+    unsigned char buf[16], one[] = "1";
+    unsigned int name_len = (unsigned int)(sizeof(CLAIM_PREFIX) - 1 + key_len);
+    unsigned int len = sizeof(buf);
+    apr_status_t rv;
+
+    if (key_len > CLAIM_KEY_MAX) {
+        return APR_EINVAL;
+    }
+    memcpy(name, CLAIM_PREFIX, sizeof(CLAIM_PREFIX) - 1);
+    memcpy(name + sizeof(CLAIM_PREFIX) - 1, key, key_len);
+    if (apr_global_mutex_lock(g->mutex) != APR_SUCCESS) {
+        return APR_EGENERAL;
+    }
+    if (!take) {
+        rv = g->provider->remove(g->instance, g->server, name, name_len, p);
+        rv = rv == APR_NOTFOUND ? APR_SUCCESS : rv;
+    }
+    else {
+        rv = g->provider->retrieve(g->instance, g->server, name, name_len,
+                                   buf, &len, p);
+        if (rv == APR_SUCCESS) {
+            rv = APR_EEXIST;
+        }
+        else if (rv == APR_NOTFOUND) {
+            rv = g->provider->store(g->instance, g->server, name, name_len,
+                                    apr_time_now() + hold, one, 1, p);
+        }
+    }
+    apr_global_mutex_unlock(g->mutex);
+    return rv;
+}
+
+static apr_status_t store_claim(const oidc_store_t *st, apr_pool_t *p,
+                                const unsigned char *key, apr_size_t key_len,
+                                apr_interval_time_t hold)
+{
+    oidc_glue_store_t *g = ((const store_baton_t *)st->baton)->g;
+
+    return g->claims ? oidc_claim_take(g->claims, p, key, key_len, hold)
+                     : local_claim(g, p, key, key_len, hold, 1);
+}
+
+static apr_status_t store_unclaim(const oidc_store_t *st, apr_pool_t *p,
+                                  const unsigned char *key,
+                                  apr_size_t key_len,
+                                  apr_interval_time_t hold)
+{
+    oidc_glue_store_t *g = ((const store_baton_t *)st->baton)->g;
+
+    return g->claims ? oidc_claim_give_back(g->claims, p, key, key_len, hold)
+                     : local_claim(g, p, key, key_len, hold, 0);
+}
+
+static apr_status_t store_destroy(void *data)
+{
+    oidc_glue_store_t *g = data;
+    g->provider->destroy(g->instance, g->server);
+    return APR_SUCCESS;
+}
+
+oidc_glue_store_t *oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,
+                                   server_rec *s, const char *spec,
+                                   apr_size_t max_record, const char **err)
+{
+    oidc_glue_store_t *g = apr_pcalloc(pconf, sizeof(*g));
+    store_baton_t *b = apr_pcalloc(pconf, sizeof(*b));
+    struct ap_socache_hints hints;
+    const char *name, *arg;
+    apr_array_header_t *servers = NULL;
+    apr_status_t rv;
+
+    split_spec(pconf, spec, &name, &arg);
+    g->spec = spec;
+    g->server = s;
+    g->provider = lookup(name);
+    if (g->provider == NULL) {
+        *err = oidc_store_check_spec(ptemp, spec);
+        return NULL;
+    }
+    /* shmcb's own default (512 kB) holds too few sessions. */
+    if (strcmp(name, "shmcb") == 0 && (arg == NULL || *arg == '\0')) {
+        arg = apr_pstrcat(pconf, ap_runtime_dir_relative(pconf,
+                          DEFAULT_SHMCB_FILE), "(" DEFAULT_SHMCB_BYTES ")",
+                          NULL);
+    }
+    *err = g->provider->create(&g->instance, arg, ptemp, pconf);
+    if (*err != NULL) {
+        return NULL;
+    }
+    if (oidc_claim_client_wanted(name)) {
+        servers = oidc_store_servers(pconf, arg, strcmp(name, "redis") == 0
+                                     ? DEFAULT_REDIS_PORT
+                                     : DEFAULT_MEMCACHE_PORT, err);
+        if (servers == NULL) {
+            return NULL;
+        }
+        g->claims = oidc_claim_client_make(pconf, name, servers, err);
+        if (g->claims == NULL) {
+            return NULL;
+        }
+    }
+    if ((g->provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE)
+        || g->claims == NULL) {
+        const char *id = apr_psprintf(pconf, "%d",
+                                      all_stores ? all_stores->nelts : 0);
+        rv = ap_global_mutex_create(&g->mutex, NULL, OIDC_STORE_MUTEX_TYPE,
+                                    id, s, pconf, 0);
+        if (rv != APR_SUCCESS) {
+            *err = "cannot create its global mutex (see the Mutex directive)";
+            return NULL;
+        }
+    }
+    memset(&hints, 0, sizeof(hints));
+    hints.avg_id_len = 32;
+    hints.avg_obj_size = 3072;
+    hints.expiry_interval = 30;
+    rv = g->provider->init(g->instance, STORE_NAMESPACE, &hints, s, pconf);
+    if (rv != APR_SUCCESS) {
+        *err = "the cache provider failed to initialise";
+        return NULL;
+    }
+    apr_pool_cleanup_register(pconf, g, store_destroy, apr_pool_cleanup_null);
+    if (strcmp(name, "shmcb") == 0) {
+        apr_shm_t *shm;
+        apr_size_t bytes = GENERATION_SLOTS * sizeof(apr_uint64_t);
+        /* Anonymous: the children inherit it; gone with this generation. */
+        if (apr_shm_create(&shm, bytes, NULL, pconf) != APR_SUCCESS) {
+            *err = "cannot create its shared memory for write counters";
+            return NULL;
+        }
+        g->generations = apr_shm_baseaddr_get(shm);
+        memset((void *)g->generations, 0, bytes);
+    }
+    /* memcache cannot report changes: no counters, so every request
+     * reads it (README, "How it behaves"). */
+    if (strcmp(name, "redis") == 0) {
+        /* Each child changes its own copy, as its connection reports. */
+        g->generations = apr_pcalloc(pconf, GENERATION_SLOTS
+                                            * sizeof(apr_uint64_t));
+        g->watch = oidc_watch_make(pconf, s, servers, arg,
+                                   STORE_NAMESPACE ":",
+                                   changed_elsewhere, g, err);
+        if (g->watch == NULL) {
+            return NULL;
+        }
+    }
+
+    b->g = g;
+    b->max_record = max_record;
+    g->store.get = store_get;
+    g->store.put = store_put;
+    g->store.del = store_del;
+    g->store.claim = store_claim;
+    g->store.unclaim = store_unclaim;
+    g->store.generation = g->generations ? store_generation : NULL;
+    g->store.baton = b;
+    if (all_stores == NULL) {
+        all_stores = apr_array_make(pconf, 2, sizeof(oidc_glue_store_t *));
+    }
+    APR_ARRAY_PUSH(all_stores, oidc_glue_store_t *) = g;
+    return g;
+}
+
+apr_status_t oidc_store_thread_start(apr_pool_t *pchild, apr_pool_t *tpool,
+                                    apr_thread_start_t run,
+                                    apr_status_t (*stop)(void *), void *data,
+                                    apr_thread_t **thread)
+{
+    sigset_t all, old;
+    apr_status_t rv;
+
+    /* Signals are the MPM's business: none may land on this thread. */
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    rv = apr_thread_create(thread, NULL, run, data, tpool);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rv == APR_SUCCESS) {
+        /* Before pchild's subpools go, the thread's among them. */
+        apr_pool_pre_cleanup_register(pchild, data, stop);
+    }
+    return rv;
+}
+
+void oidc_store_child_init(apr_pool_t *p, server_rec *s)
+{
+    int i;
+
+    for (i = 0; all_stores != NULL && i < all_stores->nelts; i++) {
+        oidc_glue_store_t *g = APR_ARRAY_IDX(all_stores, i,
+                                             oidc_glue_store_t *);
+        if (g->mutex != NULL) {
+            apr_global_mutex_child_init(&g->mutex,
+                apr_global_mutex_lockfile(g->mutex), p);
+        }
+        if (g->watch != NULL && g->keep_records) {
+            oidc_watch_child_init(g->watch, p);
+        }
+    }
+}
