@@ -31,15 +31,15 @@ typedef struct {
     const char *spec;
     const ap_socache_provider_t *provider;
     ap_socache_instance_t *instance;
-    apr_global_mutex_t *mutex;    /* NOTMPSAFE providers, local claims */
-    struct oidc_claim_client_t *claims;   /* memcache, redis: NULL else */
+    apr_global_mutex_t *mutex;    /* NOTMPSAFE providers, local locks */
+    struct oidc_lock_client_t *locks;   /* memcache, redis: NULL else */
     /* Per-key-hash write counters, so that each process may keep records
      * it opened (oidc_session_cache): in shared memory for shmcb, bumped by
      * every write on the node; per process for redis, bumped as redis
-     * reports changes (watch). NULL else: memcache cannot report changes,
+     * reports changes (feed). NULL else: memcache cannot report changes,
      * so it is read on every request. */
     volatile apr_uint64_t *generations;
-    struct oidc_watch_t *watch;   /* redis */
+    struct oidc_feed_t *feed;   /* redis */
     int keep_records;             /* some provider keeps records (child_init) */
     server_rec *server;
     oidc_store_t store;           /* the core's view of it */
@@ -168,42 +168,42 @@ apr_array_header_t *oidc_store_servers(apr_pool_t *p, const char *list,
                                        apr_port_t default_port,
                                        const char **err);
 
-/* watch: redis reports to each process the session keys that changed */
-typedef struct oidc_watch_t oidc_watch_t;
+/* feed: redis reports to each process the session keys that changed */
+typedef struct oidc_feed_t oidc_feed_t;
 /* A change feed reports each key that changed; when it cannot say which
  * (redis flushed, a gap in what it followed), it moves its epoch instead,
  * and every record kept under the old one is read again. */
-typedef void (*oidc_watch_changed_fn)(void *baton, const unsigned char *key,
+typedef void (*oidc_feed_changed_fn)(void *baton, const unsigned char *key,
                                       apr_size_t len);
 /* servers: oidc_store_server_t; label names them in the log. */
-oidc_watch_t *oidc_watch_make(apr_pool_t *pconf, server_rec *s,
+oidc_feed_t *oidc_feed_make(apr_pool_t *pconf, server_rec *s,
                               const apr_array_header_t *servers,
                               const char *label, const char *prefix,
-                              oidc_watch_changed_fn changed, void *baton,
+                              oidc_feed_changed_fn changed, void *baton,
                               const char **err);
-void oidc_watch_child_init(oidc_watch_t *w, apr_pool_t *pchild);
+void oidc_feed_child_init(oidc_feed_t *w, apr_pool_t *pchild);
 /* 0 unless every change redis has sent this process so far is known;
- * else its epoch (oidc_watch_changed_fn). */
-apr_uint64_t oidc_watch_epoch(oidc_watch_t *w);
+ * else its epoch (oidc_feed_changed_fn). */
+apr_uint64_t oidc_feed_epoch(oidc_feed_t *w);
 
-/* claim: atomic claims on memcache and redis servers */
-typedef struct oidc_claim_client_t oidc_claim_client_t;
-int oidc_claim_client_wanted(const char *provider_name);
+/* lock: atomic locks on memcache and redis servers */
+typedef struct oidc_lock_client_t oidc_lock_client_t;
+int oidc_lock_client_wanted(const char *provider_name);
 /* servers: oidc_store_server_t */
-oidc_claim_client_t *oidc_claim_client_make(apr_pool_t *pconf,
+oidc_lock_client_t *oidc_lock_client_make(apr_pool_t *pconf,
                                             const char *provider_name,
                                             const apr_array_header_t *servers,
                                             const char **err);
-apr_status_t oidc_claim_take(oidc_claim_client_t *c, apr_pool_t *p,
+apr_status_t oidc_lock_take(oidc_lock_client_t *c, apr_pool_t *p,
                              const unsigned char *key, apr_size_t key_len,
                              apr_interval_time_t hold);
-apr_status_t oidc_claim_give_back(oidc_claim_client_t *c, apr_pool_t *p,
+apr_status_t oidc_lock_give_back(oidc_lock_client_t *c, apr_pool_t *p,
                                   const unsigned char *key,
                                   apr_size_t key_len,
                                   apr_interval_time_t hold);
 /* A second opinion on a key that mod_socache_* did not find: this client's
  * own lookup, or an error while it cannot reach the server. */
-apr_status_t oidc_claim_client_get(oidc_claim_client_t *c, apr_pool_t *p,
+apr_status_t oidc_lock_client_get(oidc_lock_client_t *c, apr_pool_t *p,
                                    const char *key_text, char **val,
                                    apr_size_t *len);
 

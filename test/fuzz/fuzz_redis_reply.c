@@ -1,5 +1,5 @@
 /*
- * fuzz_resp.c: what a redis server sends to the connection that follows
+ * fuzz_redis_reply.c: what a redis server sends to the connection that follows
  * session key changes, read frame by frame as mod_authnz_oidc_watch.c's
  * drain does, with the input arriving in two pieces.
  */
@@ -26,10 +26,10 @@ static void read_stream(const char *buf, apr_size_t len)
     const char *text;
 
     for (;;) {
-        oidc_resp_frame_t f = oidc_resp_read(buf + at, len - at, &used,
+        oidc_redis_frame_t f = oidc_redis_read(buf + at, len - at, &used,
                                              &text, &text_len, on_key,
                                              &keys);
-        if (f == OIDC_RESP_MORE || f == OIDC_RESP_BAD) {
+        if (f == OIDC_REDIS_MORE || f == OIDC_REDIS_BAD) {
             return;
         }
         if (used == 0 || used > len - at || text_len > used) {

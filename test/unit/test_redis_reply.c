@@ -1,5 +1,5 @@
 /* test_resp.c: the RESP3 frames a redis connection that follows session
- * key changes reads (oidc_resp.c), as redis 7 sends them. */
+ * key changes reads (oidc_redis_reply.c), as redis 7 sends them. */
 #include "unit.h"
 #include "core/cache/oidc_redis_reply.h"
 
@@ -19,14 +19,14 @@ static void on_key(void *baton, const char *key, apr_size_t len)
     seen->n++;
 }
 
-static oidc_resp_frame_t read_all(const char *frame, apr_size_t *used,
+static oidc_redis_frame_t read_all(const char *frame, apr_size_t *used,
                                   seen_t *seen)
 {
     const char *text;
     apr_size_t text_len;
 
     memset(seen, 0, sizeof(*seen));
-    return oidc_resp_read(frame, strlen(frame), used, &text, &text_len,
+    return oidc_redis_read(frame, strlen(frame), used, &text, &text_len,
                           on_key, seen);
 }
 
@@ -45,7 +45,7 @@ START_TEST(invalidation_keys)
     apr_size_t used = 0;
 
     ck_assert_int_eq(read_all(TWO_KEYS "+PONG\r\n", &used, &seen),
-                     OIDC_RESP_INVALIDATE);
+                     OIDC_REDIS_INVALIDATE);
     ck_assert_uint_eq(used, strlen(TWO_KEYS));
     ck_assert_int_eq(seen.n, 2);
     ck_assert_str_eq(seen.keys[0], "authnz_oidc:abcd");
@@ -59,27 +59,27 @@ START_TEST(flush_and_replies)
     apr_size_t used = 0, text_len;
     const char *text;
 
-    ck_assert_int_eq(read_all(FLUSHED, &used, &seen), OIDC_RESP_FLUSH);
+    ck_assert_int_eq(read_all(FLUSHED, &used, &seen), OIDC_REDIS_FLUSH);
     ck_assert_uint_eq(used, strlen(FLUSHED));
     ck_assert_int_eq(seen.n, 0);
-    ck_assert_int_eq(read_all(HELLO_REPLY, &used, &seen), OIDC_RESP_OTHER);
+    ck_assert_int_eq(read_all(HELLO_REPLY, &used, &seen), OIDC_REDIS_OTHER);
     ck_assert_uint_eq(used, strlen(HELLO_REPLY));
 
-    ck_assert_int_eq(oidc_resp_read("+PONG\r\n", 7, &used, &text, &text_len,
-                                    on_key, &seen), OIDC_RESP_STATUS);
+    ck_assert_int_eq(oidc_redis_read("+PONG\r\n", 7, &used, &text, &text_len,
+                                    on_key, &seen), OIDC_REDIS_STATUS);
     ck_assert_uint_eq(text_len, 4);
     ck_assert(memcmp(text, "PONG", 4) == 0);
-    ck_assert_int_eq(oidc_resp_read("-ERR unknown command 'HELLO'\r\n", 30,
+    ck_assert_int_eq(oidc_redis_read("-ERR unknown command 'HELLO'\r\n", 30,
                                     &used, &text, &text_len, on_key, &seen),
-                     OIDC_RESP_ERROR);
+                     OIDC_REDIS_ERROR);
     ck_assert_uint_eq(text_len, 27);
-    ck_assert_int_eq(oidc_resp_read("!5\r\nNOPE!\r\n", 11, &used, &text,
+    ck_assert_int_eq(oidc_redis_read("!5\r\nNOPE!\r\n", 11, &used, &text,
                                     &text_len, on_key, &seen),
-                     OIDC_RESP_ERROR);
+                     OIDC_REDIS_ERROR);
     ck_assert_uint_eq(text_len, 5);
     /* Another push (a pubsub message) is not an invalidation. */
     ck_assert_int_eq(read_all(">3\r\n$7\r\nmessage\r\n$1\r\nc\r\n$1\r\nx\r\n",
-                              &used, &seen), OIDC_RESP_OTHER);
+                              &used, &seen), OIDC_REDIS_OTHER);
     ck_assert_int_eq(seen.n, 0);
 }
 END_TEST
@@ -97,9 +97,9 @@ START_TEST(partial_frames_wait)
     for (i = 0; i < sizeof(frames) / sizeof(frames[0]); i++) {
         for (cut = 0; cut < strlen(frames[i]); cut++) {
             memset(&seen, 0, sizeof(seen));
-            ck_assert_int_eq(oidc_resp_read(frames[i], cut, &used, &text,
+            ck_assert_int_eq(oidc_redis_read(frames[i], cut, &used, &text,
                                             &text_len, on_key, &seen),
-                             OIDC_RESP_MORE);
+                             OIDC_REDIS_MORE);
             ck_assert_int_eq(seen.n, 0);
         }
     }
@@ -113,12 +113,12 @@ START_TEST(odd_invalidation_flushes)
     apr_size_t used;
 
     ck_assert_int_eq(read_all(">2\r\n$10\r\ninvalidate\r\n*2\r\n$1\r\na\r\n"
-                              ":5\r\n", &used, &seen), OIDC_RESP_FLUSH);
+                              ":5\r\n", &used, &seen), OIDC_REDIS_FLUSH);
     ck_assert_int_eq(seen.n, 0);
     ck_assert_int_eq(read_all(">2\r\n$10\r\ninvalidate\r\n*-1\r\n", &used,
-                              &seen), OIDC_RESP_FLUSH);
+                              &seen), OIDC_REDIS_FLUSH);
     ck_assert_int_eq(read_all(">2\r\n$10\r\ninvalidate\r\n:1\r\n", &used,
-                              &seen), OIDC_RESP_FLUSH);
+                              &seen), OIDC_REDIS_FLUSH);
 }
 END_TEST
 
@@ -133,24 +133,24 @@ START_TEST(bounds_and_garbage)
     seen_t seen;
 
     for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        oidc_resp_frame_t f = read_all(bad[i], &used, &seen);
+        oidc_redis_frame_t f = read_all(bad[i], &used, &seen);
         /* Short inputs may still be waiting for their length's bytes. */
-        ck_assert_msg(f == OIDC_RESP_BAD || (f == OIDC_RESP_MORE && i == 9),
+        ck_assert_msg(f == OIDC_REDIS_BAD || (f == OIDC_REDIS_MORE && i == 9),
                       "input %u read as %d", (unsigned)i, f);
     }
     /* Nesting deeper than the bound: ten arrays of one, then a number. */
     deep = apr_pstrcat(unit_pool, "*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n",
                        "*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n:1\r\n", NULL);
-    ck_assert_int_eq(read_all(deep, &used, &seen), OIDC_RESP_BAD);
+    ck_assert_int_eq(read_all(deep, &used, &seen), OIDC_REDIS_BAD);
     /* A line that never ends is refused once past the bound, not buffered
      * for ever. */
     line = unit_repeat(unit_pool, 'a', 5000);
     line[0] = '+';
-    ck_assert_int_eq(read_all(line, &used, &seen), OIDC_RESP_BAD);
+    ck_assert_int_eq(read_all(line, &used, &seen), OIDC_REDIS_BAD);
     /* Attributes chained without end still count as nesting. */
     ck_assert_int_eq(read_all("|0\r\n|0\r\n|0\r\n|0\r\n|0\r\n|0\r\n|0\r\n|0\r\n"
                               "|0\r\n|0\r\n+OK\r\n", &used, &seen),
-                     OIDC_RESP_BAD);
+                     OIDC_REDIS_BAD);
 }
 END_TEST
 

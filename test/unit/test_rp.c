@@ -114,8 +114,8 @@ typedef struct fake_store_t {
     int puts_allowed;        /* puts that succeed before refusing; -1: all */
     int gets, puts, dels;
     apr_time_t last_expiry;
-    apr_hash_t *claimed;     /* claim keys taken and not given back */
-    apr_status_t claim_rv;   /* forced answer of claim, when not SUCCESS */
+    apr_hash_t *locked;      /* claim keys taken and not given back */
+    apr_status_t lock_rv;   /* forced answer of claim, when not SUCCESS */
     int claims, unclaims;
     apr_uint64_t generation;  /* changed by every put and del */
     int cannot_vouch;         /* generation answers 0 */
@@ -193,7 +193,7 @@ static apr_uint64_t store_generation(const oidc_store_t *s,
     return f->cannot_vouch ? 0 : f->generation + 1;
 }
 
-static apr_status_t store_claim(const oidc_store_t *s, apr_pool_t *p,
+static apr_status_t store_lock(const oidc_store_t *s, apr_pool_t *p,
                                 const unsigned char *key, apr_size_t key_len,
                                 apr_interval_time_t hold)
 {
@@ -201,18 +201,18 @@ static apr_status_t store_claim(const oidc_store_t *s, apr_pool_t *p,
 
     fs->claims++;
     ck_assert_int_gt(hold, 0);
-    if (fs->claim_rv != APR_SUCCESS) {
-        return fs->claim_rv;
+    if (fs->lock_rv != APR_SUCCESS) {
+        return fs->lock_rv;
     }
-    if (apr_hash_get(fs->claimed, key, (apr_ssize_t)key_len) != NULL) {
+    if (apr_hash_get(fs->locked, key, (apr_ssize_t)key_len) != NULL) {
         return APR_EEXIST;
     }
-    apr_hash_set(fs->claimed, apr_pmemdup(unit_pool, key, key_len),
+    apr_hash_set(fs->locked, apr_pmemdup(unit_pool, key, key_len),
                  (apr_ssize_t)key_len, "1");
     return APR_SUCCESS;
 }
 
-static apr_status_t store_unclaim(const oidc_store_t *s, apr_pool_t *p,
+static apr_status_t store_unlock(const oidc_store_t *s, apr_pool_t *p,
                                   const unsigned char *key,
                                   apr_size_t key_len,
                                   apr_interval_time_t hold)
@@ -220,7 +220,7 @@ static apr_status_t store_unclaim(const oidc_store_t *s, apr_pool_t *p,
     fake_store_t *fs = s->baton;
 
     fs->unclaims++;
-    apr_hash_set(fs->claimed, key, (apr_ssize_t)key_len, NULL);
+    apr_hash_set(fs->locked, key, (apr_ssize_t)key_len, NULL);
     return APR_SUCCESS;
 }
 
@@ -269,13 +269,13 @@ static void setup(void)
     fs.h = apr_hash_make(unit_pool);
     fs.get_rv = APR_SUCCESS;
     fs.puts_allowed = -1;
-    fs.claimed = apr_hash_make(unit_pool);
-    fs.claim_rv = APR_SUCCESS;
+    fs.locked = apr_hash_make(unit_pool);
+    fs.lock_rv = APR_SUCCESS;
     store.get = store_get;
     store.put = store_put;
     store.del = store_del;
-    store.claim = store_claim;
-    store.unclaim = store_unclaim;
+    store.lock = store_lock;
+    store.unlock = store_unlock;
     store.baton = &fs;
 
     log_lines = apr_array_make(unit_pool, 16, sizeof(const char *));
@@ -1286,7 +1286,7 @@ START_TEST(store_get_fails_on_callback)
 
     op_issues(id_token_with(st.nonce, CLIENT_ID));
     fs.get_rv = APR_EGENERAL;
-    fs.claim_rv = APR_EGENERAL;
+    fs.lock_rv = APR_EGENERAL;
     run_callback(&st, &res);
     ck_assert_int_eq(res.kind, OIDC_RP_ERROR);
     ck_assert_int_eq(res.status, 503);
@@ -1507,7 +1507,7 @@ static const char *login_with_refresh(void)
     ck_assert_int_eq(res.kind, OIDC_RP_REDIRECT);
     op.token_calls = 0;
     fs.claims = fs.unclaims = 0;
-    apr_hash_clear(fs.claimed);       /* the used-state mark of the login */
+    apr_hash_clear(fs.locked);       /* the used-state mark of the login */
     cfg.refresh_before = apr_time_from_sec(60);
     cfg.refresh_hold = apr_time_from_msec(100);
     return res.session_id;
@@ -1558,7 +1558,7 @@ START_TEST(refresh_when_due_and_rotated_token_stored)
     /* The lock was taken and given back. */
     ck_assert_int_eq(fs.claims, 1);
     ck_assert_int_eq(fs.unclaims, 1);
-    ck_assert_int_eq(apr_hash_count(fs.claimed), 0);
+    ck_assert_int_eq(apr_hash_count(fs.locked), 0);
     /* Stored: the next request uses the rotated tokens without a call. */
     res = authenticate_at(id, 242, 0);
     ck_assert_int_eq(op.token_calls, 1);
@@ -1629,7 +1629,7 @@ START_TEST(refresh_refused_follows_policy)
         res = authenticate_at(id, 302, 0);
         ck_assert_int_eq(res.kind, OIDC_RP_REDIRECT);
         ck_assert_int_eq(op.token_calls, 1);
-        ck_assert_int_eq(apr_hash_count(fs.claimed), 0);
+        ck_assert_int_eq(apr_hash_count(fs.locked), 0);
     }
 }
 END_TEST
@@ -1654,7 +1654,7 @@ START_TEST(refresh_op_unreachable_keeps_session)
     res = authenticate_at(id, 302, 0);
     ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
     ck_assert_str_eq(res.session->access_token, "at-2");
-    ck_assert_int_eq(apr_hash_count(fs.claimed), 0);
+    ck_assert_int_eq(apr_hash_count(fs.locked), 0);
 }
 END_TEST
 
@@ -1756,7 +1756,7 @@ START_TEST(refresh_lock_held_elsewhere)
     apr_time_t t0;
 
     op_refreshes("");
-    fs.claim_rv = APR_EEXIST;
+    fs.lock_rv = APR_EEXIST;
     /* Still valid: go on at once with the current token. */
     res = authenticate_at(id, 250, 0);
     ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
@@ -1775,9 +1775,9 @@ START_TEST(refresh_lock_held_elsewhere)
 
     /* Nobody finishes: give up after the hold (plus a second), 503. */
     ctx.now = NOW;
-    fs.claim_rv = APR_SUCCESS;
+    fs.lock_rv = APR_SUCCESS;
     id = login_with_refresh();
-    fs.claim_rv = APR_EEXIST;
+    fs.lock_rv = APR_EEXIST;
     t0 = apr_time_now();
     res = authenticate_at(id, 301, 0);
     ck_assert_int_eq(res.kind, OIDC_RP_ERROR);
@@ -1856,7 +1856,7 @@ START_TEST(refresh_store_down)
     const char *id = login_with_refresh();
     oidc_rp_result_t res;
 
-    fs.claim_rv = APR_EGENERAL;
+    fs.lock_rv = APR_EGENERAL;
     res = authenticate_at(id, 250, 0);
     ck_assert_int_eq(res.kind, OIDC_RP_AUTHENTICATED);
     res = authenticate_at(id, 301, 0);

@@ -390,7 +390,7 @@ START_TEST(flat_claims_roundtrip)
     oidc_session_t *s = sample(), *back;
     unsigned char *rec;
     apr_size_t len;
-    const oidc_claim_t *c;
+    const oidc_lock_t *c;
 
     s->claims = "{\"sub\":\"248289761001\",\"groups\":[\"a\",\"b\"],"
                 "\"n\":42,\"bad\\u0001\":\"x\\ny\"}";
@@ -398,7 +398,7 @@ START_TEST(flat_claims_roundtrip)
     ck_assert_int_eq(oidc_session_open(unit_pool, key_a, id, &binding, rec, len, &back),
                      APR_SUCCESS);
     ck_assert_int_eq(back->flat->nelts, 4);
-    c = &APR_ARRAY_IDX(back->flat, 1, oidc_claim_t);
+    c = &APR_ARRAY_IDX(back->flat, 1, oidc_lock_t);
     ck_assert_str_eq(c->name, "groups");
     ck_assert_str_eq(c->value, "a,b");
     ck_assert_int_eq(c->scalar, 0);
@@ -439,8 +439,8 @@ START_TEST(claims_from_object_seal_as_from_text)
     ck_assert_int_eq(back_a->flat->nelts, 3);
     ck_assert_int_eq(back_b->flat->nelts, back_a->flat->nelts);
     for (i = 0; i < back_a->flat->nelts; i++) {
-        const oidc_claim_t *x = &APR_ARRAY_IDX(back_a->flat, i, oidc_claim_t);
-        const oidc_claim_t *y = &APR_ARRAY_IDX(back_b->flat, i, oidc_claim_t);
+        const oidc_lock_t *x = &APR_ARRAY_IDX(back_a->flat, i, oidc_lock_t);
+        const oidc_lock_t *y = &APR_ARRAY_IDX(back_b->flat, i, oidc_lock_t);
         ck_assert_str_eq(x->name, y->name);
         ck_assert_str_eq(x->value, y->value);
     }
@@ -570,10 +570,10 @@ START_TEST(image_opens_as_the_record)
             ck_assert_int_eq(kept->export_names->plain, made->plain);
             ck_assert_int_eq(kept->export_names->plain, i < 2);
             for (k = 0; k < back->flat->nelts; k++) {
-                const oidc_claim_t *a = &APR_ARRAY_IDX(back->flat, k,
-                                                       oidc_claim_t);
-                const oidc_claim_t *b = &APR_ARRAY_IDX(kept->flat, k,
-                                                       oidc_claim_t);
+                const oidc_lock_t *a = &APR_ARRAY_IDX(back->flat, k,
+                                                       oidc_lock_t);
+                const oidc_lock_t *b = &APR_ARRAY_IDX(kept->flat, k,
+                                                       oidc_lock_t);
                 ck_assert_str_eq(b->name, a->name);
                 ck_assert_str_eq(b->value, a->value);
                 ck_assert_int_eq(b->scalar, a->scalar);

@@ -1,4 +1,4 @@
-/* oidc_resp.c: RESP3 frames, as far as a connection following key changes
+/* oidc_redis_reply.c: RESP3 frames, as far as a connection following key changes
  * needs them. A frame is first walked whole (lengths checked, nothing
  * reported), then, when it is an invalidation, walked again for its keys.
  * An invalidation of an unexpected shape reads as a flush: forgetting too
@@ -63,7 +63,7 @@ static walk_t walk(const char *buf, apr_size_t len, apr_size_t *pos,
     char type;
     walk_t r;
 
-    if (depth > OIDC_RESP_MAX_DEPTH) {
+    if (depth > OIDC_REDIS_MAX_DEPTH) {
         return WALK_BAD;
     }
     if (*pos >= len) {
@@ -87,7 +87,7 @@ static walk_t walk(const char *buf, apr_size_t len, apr_size_t *pos,
             *pos = after;
             return WALK_OK;
         }
-        if (n < 0 || n > OIDC_RESP_MAX_BULK) {
+        if (n < 0 || n > OIDC_REDIS_MAX_BULK) {
             return WALK_BAD;
         }
         if (len - after < (apr_size_t)n + 2) {
@@ -106,7 +106,7 @@ static walk_t walk(const char *buf, apr_size_t len, apr_size_t *pos,
         if (n == -1 && type == '*') {
             return WALK_OK;
         }
-        if (n < 0 || n > OIDC_RESP_MAX_COUNT) {
+        if (n < 0 || n > OIDC_REDIS_MAX_COUNT) {
             return WALK_BAD;
         }
         count = (type == '%' || type == '|') ? 2 * n : n;
@@ -144,8 +144,8 @@ static int string_at(const char *buf, apr_size_t len, char type,
 
 /* ">2 $10 invalidate <keys>", where keys is an array of bulk strings, or
  * null when every key is gone. */
-static oidc_resp_frame_t push(const char *buf, apr_size_t len,
-                              oidc_resp_key_fn on_key, void *baton)
+static oidc_redis_frame_t push(const char *buf, apr_size_t len,
+                              oidc_redis_key_fn on_key, void *baton)
 {
     apr_size_t pos = 4, n, mark, eol;
     apr_int64_t count, i;
@@ -154,30 +154,30 @@ static oidc_resp_frame_t push(const char *buf, apr_size_t len,
     if (len < pos || memcmp(buf, ">2\r\n", pos) != 0
         || !string_at(buf, len, '$', &pos, &s, &n)
         || n != sizeof(INVALIDATE) - 1 || memcmp(s, INVALIDATE, n) != 0) {
-        return OIDC_RESP_OTHER;
+        return OIDC_REDIS_OTHER;
     }
     if (buf[pos] != '*' || line_at(buf, len, pos + 1, &eol) != WALK_OK
         || !number(buf + pos + 1, eol - pos - 1, &count) || count < 0) {
-        return OIDC_RESP_FLUSH;
+        return OIDC_REDIS_FLUSH;
     }
     /* Every element a bulk string, or nothing is reported but a flush. */
     mark = eol + 2;
     for (pos = mark, i = 0; i < count; i++) {
         if (!string_at(buf, len, '$', &pos, &s, &n)) {
-            return OIDC_RESP_FLUSH;
+            return OIDC_REDIS_FLUSH;
         }
     }
     for (pos = mark, i = 0; i < count; i++) {
         string_at(buf, len, '$', &pos, &s, &n);
         on_key(baton, s, n);
     }
-    return OIDC_RESP_INVALIDATE;
+    return OIDC_REDIS_INVALIDATE;
 }
 
-oidc_resp_frame_t oidc_resp_read(const char *buf, apr_size_t len,
+oidc_redis_frame_t oidc_redis_read(const char *buf, apr_size_t len,
                                  apr_size_t *used, const char **text,
                                  apr_size_t *text_len,
-                                 oidc_resp_key_fn on_key, void *baton)
+                                 oidc_redis_key_fn on_key, void *baton)
 {
     apr_size_t pos = 0, eol;
     walk_t r = walk(buf, len, &pos, 0);
@@ -185,7 +185,7 @@ oidc_resp_frame_t oidc_resp_read(const char *buf, apr_size_t len,
     *text = "";
     *text_len = 0;
     if (r != WALK_OK) {
-        return r == WALK_MORE ? OIDC_RESP_MORE : OIDC_RESP_BAD;
+        return r == WALK_MORE ? OIDC_REDIS_MORE : OIDC_REDIS_BAD;
     }
     *used = pos;
     switch (buf[0]) {
@@ -194,14 +194,14 @@ oidc_resp_frame_t oidc_resp_read(const char *buf, apr_size_t len,
         line_at(buf, *used, 1, &eol);
         *text = buf + 1;
         *text_len = eol - 1;
-        return buf[0] == '+' ? OIDC_RESP_STATUS : OIDC_RESP_ERROR;
+        return buf[0] == '+' ? OIDC_REDIS_STATUS : OIDC_REDIS_ERROR;
     case '!':
         pos = 0;
         string_at(buf, *used, '!', &pos, text, text_len);
-        return OIDC_RESP_ERROR;
+        return OIDC_REDIS_ERROR;
     case '>':
         return push(buf, *used, on_key, baton);
     default:
-        return OIDC_RESP_OTHER;
+        return OIDC_REDIS_OTHER;
     }
 }

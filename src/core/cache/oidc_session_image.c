@@ -99,7 +99,7 @@ static void write_image(image_writer_t *w, const oidc_session_t *s,
     h.names_plain = names != NULL && names->plain;
     h.nclaims = flat->nelts;
     for (i = 0; i < flat->nelts; i++) {
-        const oidc_claim_t *c = &APR_ARRAY_IDX(flat, i, oidc_claim_t);
+        const oidc_lock_t *c = &APR_ARRAY_IDX(flat, i, oidc_lock_t);
         image_claim_t e;
         memset(&e, 0, sizeof(e));
         e.name = put_str(w, c->name);
@@ -179,16 +179,16 @@ oidc_session_t *oidc_session_image_open(apr_pool_t *p,
      * first as apr_array_make would (every element is written below). */
     flat = apr_palloc(p, sizeof(*flat));
     flat->pool = p;
-    flat->elt_size = sizeof(oidc_claim_t);
+    flat->elt_size = sizeof(oidc_lock_t);
     flat->nelts = h.nclaims;
     flat->nalloc = h.nclaims > 0 ? h.nclaims : 1;
     flat->elts = apr_palloc(p, (apr_size_t)flat->nalloc
-                                   * sizeof(oidc_claim_t));
+                                   * sizeof(oidc_lock_t));
     if (h.prefix != 0) {
         names = apr_palloc(p, sizeof(*names) * (apr_size_t)(h.nclaims + 1));
     }
     for (i = 0; i < h.nclaims; i++) {
-        oidc_claim_t *c = &APR_ARRAY_IDX(flat, i, oidc_claim_t);
+        oidc_lock_t *c = &APR_ARRAY_IDX(flat, i, oidc_lock_t);
         image_claim_t e;
         memcpy(&e, image + sizeof(h) + (apr_size_t)i * sizeof(e), sizeof(e));
         c->name = str_at(image, e.name);
@@ -209,7 +209,7 @@ oidc_session_t *oidc_session_image_open(apr_pool_t *p,
         for (i = 0; i < h.nclaims; i++) {
             if (names[i] != NULL) {
                 apr_table_addn(env, names[i],
-                               APR_ARRAY_IDX(flat, i, oidc_claim_t).value);
+                               APR_ARRAY_IDX(flat, i, oidc_lock_t).value);
             }
         }
         s->export_env = env;

@@ -38,7 +38,7 @@ static int names_plain(const apr_array_header_t *flat)
     int i;
 
     for (i = 0; i < flat->nelts; i++) {
-        const char *n = APR_ARRAY_IDX(flat, i, oidc_claim_t).name;
+        const char *n = APR_ARRAY_IDX(flat, i, oidc_lock_t).name;
         for (; *n; n++) {
             if (!((*n >= 'a' && *n <= 'z') || (*n >= '0' && *n <= '9')
                   || *n == '_' || *n == '-')) {
@@ -60,7 +60,7 @@ oidc_claims_names_t *oidc_claims_names_make(apr_pool_t *p,
 
     for (i = 0; i < flat->nelts; i++) {
         names[i] = export_name(p, prefix,
-                               APR_ARRAY_IDX(flat, i, oidc_claim_t).name);
+                               APR_ARRAY_IDX(flat, i, oidc_lock_t).name);
     }
     n->prefix = prefix;
     n->names = names;
@@ -117,13 +117,13 @@ static char *claim_value(apr_pool_t *p, const json_t *v)
 
 apr_array_header_t *oidc_claims_flatten(apr_pool_t *p, const json_t *claims)
 {
-    apr_array_header_t *out = apr_array_make(p, 16, sizeof(oidc_claim_t));
+    apr_array_header_t *out = apr_array_make(p, 16, sizeof(oidc_lock_t));
     const char *key;
     json_t *value;
 
     json_object_foreach((json_t *)claims, key, value) {
         apr_size_t key_len = strlen(key);
-        oidc_claim_t *c;
+        oidc_lock_t *c;
         char *text;
 
         if (key_len == 0 || key_len > MAX_NAME_LEN) {  /* as export_name */
@@ -164,7 +164,7 @@ const char *oidc_claims_flat_string(const apr_array_header_t *flat,
     int i;
 
     for (i = 0; flat != NULL && i < flat->nelts; i++) {
-        const oidc_claim_t *c = &APR_ARRAY_IDX(flat, i, oidc_claim_t);
+        const oidc_lock_t *c = &APR_ARRAY_IDX(flat, i, oidc_lock_t);
         if (strcmp(c->name, name) == 0) {
             return c->scalar && *c->value ? c->value : NULL;
         }

@@ -23,9 +23,9 @@ typedef struct {
     const char *name;     /* as the OP named it */
     const char *value;    /* as oidc_claims_export gives it */
     int scalar;           /* a string or number in the JSON */
-} oidc_claim_t;
+} oidc_lock_t;
 
-/* The claims oidc_claims_export would give, as an array of oidc_claim_t. */
+/* The claims oidc_claims_export would give, as an array of oidc_lock_t. */
 apr_array_header_t *oidc_claims_flatten(apr_pool_t *p, const json_t *claims);
 /* oidc_claims_export from the flat form, each name after `prefix`. */
 void oidc_claims_export_flat(apr_pool_t *p, const apr_array_header_t *flat,
@@ -57,7 +57,7 @@ static inline void oidc_claims_export_named(const apr_array_header_t *flat,
     for (i = 0; i < flat->nelts; i++) {
         if (names->names[i] != NULL) {
             fn(baton, names->names[i],
-               APR_ARRAY_IDX(flat, i, oidc_claim_t).value);
+               APR_ARRAY_IDX(flat, i, oidc_lock_t).value);
         }
     }
 }

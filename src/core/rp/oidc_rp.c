@@ -594,7 +594,7 @@ static int seen_before(const oidc_rp_ctx_t *ctx, const char *label,
     apr_status_t rv;
 
     oidc_sha256_labelled(label, value, strlen(value), key);
-    rv = ctx->store->claim(ctx->store, ctx->pool, key, sizeof(key), hold);
+    rv = ctx->store->lock(ctx->store, ctx->pool, key, sizeof(key), hold);
     *store_down = rv != APR_SUCCESS && rv != APR_EEXIST;
     return rv == APR_EEXIST;
 }

@@ -229,7 +229,7 @@ oidc_refresh_outcome_t oidc_rp_refresh_if_due(const oidc_rp_ctx_t *ctx,
     give_up = apr_time_now() + cfg->refresh_hold + apr_time_from_sec(1);
     lock_key(id, key);
     for (;;) {
-        rv = ctx->store->claim(ctx->store, ctx->pool, key, sizeof(key),
+        rv = ctx->store->lock(ctx->store, ctx->pool, key, sizeof(key),
                                cfg->refresh_hold);
         if (rv != APR_SUCCESS && rv != APR_EEXIST) {
             oidc_log(ctx->log, OIDC_LOG_ERR, "oidc-store",
@@ -270,7 +270,7 @@ oidc_refresh_outcome_t oidc_rp_refresh_if_due(const oidc_rp_ctx_t *ctx,
             }
         }
         if (rv == APR_SUCCESS) {
-            ctx->store->unclaim(ctx->store, ctx->pool, key, sizeof(key),
+            ctx->store->unlock(ctx->store, ctx->pool, key, sizeof(key),
                                 cfg->refresh_hold);
         }
         return outcome;

@@ -257,12 +257,12 @@ static void put_flat(oidc_record_writer_t *w, apr_pool_t *p,
     int i;
 
     for (i = 0; i < flat->nelts; i++) {
-        const oidc_claim_t *c = &APR_ARRAY_IDX(flat, i, oidc_claim_t);
+        const oidc_lock_t *c = &APR_ARRAY_IDX(flat, i, oidc_lock_t);
         total += 1 + strlen(c->name) + 1 + strlen(c->value) + 1;
     }
     buf = apr_palloc(p, total + 1);
     for (i = 0; i < flat->nelts; i++) {
-        const oidc_claim_t *c = &APR_ARRAY_IDX(flat, i, oidc_claim_t);
+        const oidc_lock_t *c = &APR_ARRAY_IDX(flat, i, oidc_lock_t);
         apr_size_t n = strlen(c->name) + 1, v = strlen(c->value) + 1;
         buf[at++] = c->scalar ? 's' : 'o';
         memcpy(buf + at, c->name, n);
@@ -286,9 +286,9 @@ static const apr_array_header_t *get_flat(oidc_record_reader_t *rd,
     if (d == NULL || (len > 0 && d[len - 1] != '\0')) {
         return NULL;
     }
-    flat = apr_array_make(p, 16, sizeof(oidc_claim_t));
+    flat = apr_array_make(p, 16, sizeof(oidc_lock_t));
     while (at < len) {
-        oidc_claim_t *c;
+        oidc_lock_t *c;
         char kind = buf[at++];
         apr_size_t name_end, value_end;
 

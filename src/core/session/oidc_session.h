@@ -37,7 +37,7 @@ typedef struct {
     const char *claims;         /* JSON object text; NULL after opening a
                                  * record whose claims are the ID token's:
                                  * read them with oidc_session_claims */
-    /* The claims flattened for export (oidc_claim_t), stored with the
+    /* The claims flattened for export (oidc_lock_t), stored with the
      * record, so that requests need no JSON parse. */
     const apr_array_header_t *flat;
     /* The names flat is exported under, when a kept session brought them

@@ -21,12 +21,12 @@ typedef struct oidc_store_t {
      * this caller took it, APR_EEXIST when someone holds it, anything else
      * when the store could not answer. Atomic across every process of every
      * node sharing the store, so it serves both as a lock (given back with
-     * unclaim) and as a single-use marker (left to lapse). Claims live apart
-     * from get/put keys; a given key is always claimed with the same hold. */
-    apr_status_t (*claim)(const struct oidc_store_t *s, apr_pool_t *p,
+     * unlock) and as a single-use marker (left to lapse). Locks live apart
+     * from get/put keys; a given key is always locked with the same hold. */
+    apr_status_t (*lock)(const struct oidc_store_t *s, apr_pool_t *p,
                           const unsigned char *key, apr_size_t key_len,
                           apr_interval_time_t hold);
-    apr_status_t (*unclaim)(const struct oidc_store_t *s, apr_pool_t *p,
+    apr_status_t (*unlock)(const struct oidc_store_t *s, apr_pool_t *p,
                             const unsigned char *key, apr_size_t key_len,
                             apr_interval_time_t hold);
     /* NULL when the store cannot tell. Otherwise a number for key that

@@ -1,5 +1,5 @@
 /*
- * mod_authnz_oidc_watch.c: redis tells each httpd process which session keys
+ * mod_authnz_oidc_feed.c: redis tells each httpd process which session keys
  * changed, so that the process may keep the records it has opened
  * (oidc_session_cache) with a store shared between nodes.
  *
@@ -49,17 +49,17 @@ typedef struct {
     char *buf;                    /* READ_BUFFER bytes */
     apr_size_t len;
     apr_time_t last_pong;
-} watch_conn_t;
+} feed_conn_t;
 
-struct oidc_watch_t {
+struct oidc_feed_t {
     server_rec *s;
     const char *servers;          /* as configured, for the log */
     const char *prefix;
     apr_size_t prefix_len;
-    oidc_watch_changed_fn changed;
+    oidc_feed_changed_fn changed;
     void *baton;
     int n;
-    watch_conn_t conn[MAX_SERVERS];
+    feed_conn_t conn[MAX_SERVERS];
 
     /* In the child. */
     apr_thread_mutex_t *mutex;
@@ -73,13 +73,13 @@ struct oidc_watch_t {
     apr_interval_time_t retry;    /* the thread's next wait after a failure */
 };
 
-oidc_watch_t *oidc_watch_make(apr_pool_t *pconf, server_rec *s,
+oidc_feed_t *oidc_feed_make(apr_pool_t *pconf, server_rec *s,
                               const apr_array_header_t *servers,
                               const char *label, const char *prefix,
-                              oidc_watch_changed_fn changed, void *baton,
+                              oidc_feed_changed_fn changed, void *baton,
                               const char **err)
 {
-    oidc_watch_t *w = apr_pcalloc(pconf, sizeof(*w));
+    oidc_feed_t *w = apr_pcalloc(pconf, sizeof(*w));
 
     if (servers->nelts > MAX_SERVERS) {
         *err = "too many servers";
@@ -105,7 +105,7 @@ oidc_watch_t *oidc_watch_make(apr_pool_t *pconf, server_rec *s,
 
 static void key_changed(void *data, const char *text, apr_size_t len)
 {
-    oidc_watch_t *w = data;
+    oidc_feed_t *w = data;
     apr_size_t plen = w->prefix_len;
     unsigned char key[MAX_KEY_BYTES];
     apr_size_t key_len, hex_len;
@@ -124,13 +124,13 @@ static void key_changed(void *data, const char *text, apr_size_t len)
 
 /* Reads all that has arrived on c, and acts on every whole frame. 0 when
  * the connection is no longer to be trusted. Caller holds the mutex. */
-static int drain(oidc_watch_t *w, watch_conn_t *c, apr_time_t now)
+static int drain(oidc_feed_t *w, feed_conn_t *c, apr_time_t now)
 {
     for (;;) {
         apr_size_t got = READ_BUFFER - c->len, used = 0, at = 0, text_len;
         apr_status_t rv;
         const char *text;
-        oidc_resp_frame_t f;
+        oidc_redis_frame_t f;
 
         if (got == 0) {
             return 0;                 /* one frame larger than the buffer */
@@ -144,18 +144,18 @@ static int drain(oidc_watch_t *w, watch_conn_t *c, apr_time_t now)
         }
         c->len += got;
         for (;;) {
-            f = oidc_resp_read(c->buf + at, c->len - at, &used, &text,
+            f = oidc_redis_read(c->buf + at, c->len - at, &used, &text,
                                &text_len, key_changed, w);
-            if (f == OIDC_RESP_MORE) {
+            if (f == OIDC_REDIS_MORE) {
                 break;
             }
-            if (f == OIDC_RESP_BAD || f == OIDC_RESP_ERROR) {
+            if (f == OIDC_REDIS_BAD || f == OIDC_REDIS_ERROR) {
                 return 0;
             }
-            if (f == OIDC_RESP_FLUSH) {
+            if (f == OIDC_REDIS_FLUSH) {
                 apr_atomic_inc64(&w->epoch);
             }
-            else if (f == OIDC_RESP_STATUS && text_len == 4
+            else if (f == OIDC_REDIS_STATUS && text_len == 4
                      && memcmp(text, "PONG", 4) == 0) {
                 c->last_pong = now;
             }
@@ -166,7 +166,7 @@ static int drain(oidc_watch_t *w, watch_conn_t *c, apr_time_t now)
     }
 }
 
-static int drain_all(oidc_watch_t *w, apr_time_t now)
+static int drain_all(oidc_feed_t *w, apr_time_t now)
 {
     int i;
 
@@ -178,7 +178,7 @@ static int drain_all(oidc_watch_t *w, apr_time_t now)
     return 1;
 }
 
-apr_uint64_t oidc_watch_epoch(oidc_watch_t *w)
+apr_uint64_t oidc_feed_epoch(oidc_feed_t *w)
 {
     apr_time_t now = apr_time_now();
     int i, ok;
@@ -210,7 +210,7 @@ static apr_status_t send_all(apr_socket_t *sock, const char *data)
 
 /* Connects c and turns tracking on. Blocking, with SETUP_TIMEOUT; on
  * failure *why says what went wrong. */
-static apr_status_t set_up(oidc_watch_t *w, watch_conn_t *c,
+static apr_status_t set_up(oidc_feed_t *w, feed_conn_t *c,
                            const char **why)
 {
     apr_sockaddr_t *sa;
@@ -245,7 +245,7 @@ static apr_status_t set_up(oidc_watch_t *w, watch_conn_t *c,
     while (replies < 2) {
         apr_size_t got = READ_BUFFER - c->len, used, text_len;
         const char *text;
-        oidc_resp_frame_t f;
+        oidc_redis_frame_t f;
 
         rv = apr_socket_recv(sock, c->buf + c->len, &got);
         if (rv != APR_SUCCESS || got == 0) {
@@ -253,12 +253,12 @@ static apr_status_t set_up(oidc_watch_t *w, watch_conn_t *c,
             return rv != APR_SUCCESS ? rv : APR_EOF;
         }
         c->len += got;
-        f = oidc_resp_read(c->buf, c->len, &used, &text, &text_len,
+        f = oidc_redis_read(c->buf, c->len, &used, &text, &text_len,
                            key_changed, w);
-        while (f != OIDC_RESP_MORE && replies < 2) {
-            if (f == OIDC_RESP_BAD || f == OIDC_RESP_ERROR
-                || (replies == 1 && f != OIDC_RESP_STATUS)) {
-                *why = f == OIDC_RESP_ERROR
+        while (f != OIDC_REDIS_MORE && replies < 2) {
+            if (f == OIDC_REDIS_BAD || f == OIDC_REDIS_ERROR
+                || (replies == 1 && f != OIDC_REDIS_STATUS)) {
+                *why = f == OIDC_REDIS_ERROR
                        ? apr_psprintf(w->sockets, "it answered: %.*s (redis "
                                       "6 or later is needed, with the "
                                       "CLIENT command allowed)",
@@ -270,7 +270,7 @@ static apr_status_t set_up(oidc_watch_t *w, watch_conn_t *c,
             replies++;
             memmove(c->buf, c->buf + used, c->len - used);
             c->len -= used;
-            f = oidc_resp_read(c->buf, c->len, &used, &text, &text_len,
+            f = oidc_redis_read(c->buf, c->len, &used, &text, &text_len,
                                key_changed, w);
         }
     }
@@ -291,7 +291,7 @@ static apr_pollfd_t readable(apr_socket_t *sock)
 }
 
 /* Closes every connection; the kept records stop being trusted at once. */
-static void tear_down(oidc_watch_t *w)
+static void tear_down(oidc_feed_t *w)
 {
     int i;
 
@@ -310,7 +310,7 @@ static void tear_down(oidc_watch_t *w)
     apr_pool_clear(w->sockets);
 }
 
-static int connect_all(oidc_watch_t *w)
+static int connect_all(oidc_feed_t *w)
 {
     const char *why = NULL;
     apr_status_t rv = APR_SUCCESS;
@@ -351,9 +351,9 @@ static int connect_all(oidc_watch_t *w)
     return 1;
 }
 
-static void *APR_THREAD_FUNC watch_thread(apr_thread_t *t, void *data)
+static void *APR_THREAD_FUNC feed_thread(apr_thread_t *t, void *data)
 {
-    oidc_watch_t *w = data;
+    oidc_feed_t *w = data;
     apr_time_t last_ping = 0;
 
     w->retry = RETRY_FIRST;
@@ -411,9 +411,9 @@ static void *APR_THREAD_FUNC watch_thread(apr_thread_t *t, void *data)
     return NULL;
 }
 
-static apr_status_t watch_stop(void *data)
+static apr_status_t feed_stop(void *data)
 {
-    oidc_watch_t *w = data;
+    oidc_feed_t *w = data;
     apr_status_t rv;
 
     w->stopping = 1;
@@ -422,7 +422,7 @@ static apr_status_t watch_stop(void *data)
     return APR_SUCCESS;
 }
 
-void oidc_watch_child_init(oidc_watch_t *w, apr_pool_t *pchild)
+void oidc_feed_child_init(oidc_feed_t *w, apr_pool_t *pchild)
 {
     apr_pool_t *tpool;
     apr_status_t rv;
@@ -450,7 +450,7 @@ void oidc_watch_child_init(oidc_watch_t *w, apr_pool_t *pchild)
     for (i = 0; i < w->n; i++) {
         w->conn[i].buf = apr_palloc(pchild, READ_BUFFER);
     }
-    rv = oidc_store_thread_start(pchild, tpool, watch_thread, watch_stop, w,
+    rv = oidc_store_thread_start(pchild, tpool, feed_thread, feed_stop, w,
                                  &w->thread);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, rv, w->s,

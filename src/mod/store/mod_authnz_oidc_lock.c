@@ -1,17 +1,17 @@
 /*
- * mod_authnz_oidc_claim.c: claims that every node sharing a memcache or
- * redis store agrees on (see claim in oidc_store.h).
+ * mod_authnz_oidc_lock.c: locks that every node sharing a memcache or
+ * redis store agrees on (see lock in oidc_store.h).
  *
- * ap_socache has no atomic operation, so claims talk to the same servers
+ * ap_socache has no atomic operation, so locks talk to the same servers
  * through APR-util's own memcache and redis clients:
- *  - memcache: "add" stores a key only when it is absent, which is a claim.
+ *  - memcache: "add" stores a key only when it is absent, which is a lock.
  *  - redis: APR-util has no SET NX, but INCR is atomic: whoever turns a key
  *    from nothing into 1 has it, and SETEX then gives it a lifetime. A
  *    process dying between the two would leave a key that never expires, so
  *    the key name carries a time bucket as long as the hold: a stray key
- *    stops mattering after three buckets. A claim made late in one bucket is
+ *    stops mattering after three buckets. A lock taken late in one bucket is
  *    still live early in the next (or, with clock skew, the previous), so a
- *    new claim also requires both neighbouring buckets to be free.
+ *    new lock also requires both neighbouring buckets to be free.
  */
 #include <string.h>
 #include <apr_memcache.h>
@@ -22,11 +22,12 @@
 #include "mod/mod_authnz_oidc.h"
 #include "core/util/oidc_encode.h"
 
+/* The key prefix of earlier releases: mixed-version nodes share locks. */
 #define KEY_PREFIX "authnz_oidc:claim:"
 #define CONN_TTL apr_time_from_sec(15)
 #define REDIS_RW_TIMEOUT_SEC 5
 
-struct oidc_claim_client_t {
+struct oidc_lock_client_t {
     apr_memcache_t *mc;
     apr_redis_t *rc;
 };
@@ -44,18 +45,18 @@ static apr_uint32_t hold_seconds(apr_interval_time_t hold)
     return s < 1 ? 1 : (apr_uint32_t)s;
 }
 
-int oidc_claim_client_wanted(const char *provider_name)
+int oidc_lock_client_wanted(const char *provider_name)
 {
     return strcmp(provider_name, "memcache") == 0
         || strcmp(provider_name, "redis") == 0;
 }
 
-oidc_claim_client_t *oidc_claim_client_make(apr_pool_t *pconf,
+oidc_lock_client_t *oidc_lock_client_make(apr_pool_t *pconf,
                                             const char *provider_name,
                                             const apr_array_header_t *servers,
                                             const char **err)
 {
-    oidc_claim_client_t *c = apr_pcalloc(pconf, sizeof(*c));
+    oidc_lock_client_t *c = apr_pcalloc(pconf, sizeof(*c));
     int redis = strcmp(provider_name, "redis") == 0;
     int threads = 1, i;
     apr_status_t rv;
@@ -66,7 +67,7 @@ oidc_claim_client_t *oidc_claim_client_make(apr_pool_t *pconf,
                : apr_memcache_create(pconf, OIDC_STORE_MAX_SERVERS, 0,
                                      &c->mc);
     if (rv != APR_SUCCESS) {
-        *err = "cannot create a client for atomic claims";
+        *err = "cannot create a client for atomic locks";
         return NULL;
     }
     for (i = 0; i < servers->nelts; i++) {
@@ -107,7 +108,7 @@ static const char *bucket_key(apr_pool_t *p, const char *base,
     return apr_psprintf(p, "%s:%u:%" APR_INT64_T_FMT, base, len, bucket);
 }
 
-static apr_status_t redis_claim(oidc_claim_client_t *c, apr_pool_t *p,
+static apr_status_t redis_lock(oidc_lock_client_t *c, apr_pool_t *p,
                                 const char *base, apr_uint32_t len)
 {
     apr_int64_t bucket = apr_time_sec(apr_time_now()) / len;
@@ -141,14 +142,14 @@ static apr_status_t redis_claim(oidc_claim_client_t *c, apr_pool_t *p,
     return rv;
 }
 
-static apr_status_t redis_unclaim(oidc_claim_client_t *c, apr_pool_t *p,
+static apr_status_t redis_unlock(oidc_lock_client_t *c, apr_pool_t *p,
                                   const char *base, apr_uint32_t len)
 {
     apr_int64_t bucket = apr_time_sec(apr_time_now()) / len;
     apr_status_t rv, worst = APR_SUCCESS;
     int side;
 
-    /* Only the holder unclaims, so any live key of these buckets is its own
+    /* Only the holder unlocks, so any live key of these buckets is its own
      * or a contender's that is about to give way. */
     for (side = -1; side <= 1; side++) {
         rv = apr_redis_delete(c->rc, bucket_key(p, base, len, bucket + side),
@@ -160,7 +161,7 @@ static apr_status_t redis_unclaim(oidc_claim_client_t *c, apr_pool_t *p,
     return worst;
 }
 
-apr_status_t oidc_claim_take(oidc_claim_client_t *c, apr_pool_t *p,
+apr_status_t oidc_lock_take(oidc_lock_client_t *c, apr_pool_t *p,
                              const unsigned char *key, apr_size_t key_len,
                              apr_interval_time_t hold)
 {
@@ -168,12 +169,12 @@ apr_status_t oidc_claim_take(oidc_claim_client_t *c, apr_pool_t *p,
     char one[] = "1";
 
     if (c->rc != NULL) {
-        return redis_claim(c, p, name, hold_seconds(hold));
+        return redis_lock(c, p, name, hold_seconds(hold));
     }
     return apr_memcache_add(c->mc, name, one, 1, hold_seconds(hold), 0);
 }
 
-apr_status_t oidc_claim_give_back(oidc_claim_client_t *c, apr_pool_t *p,
+apr_status_t oidc_lock_give_back(oidc_lock_client_t *c, apr_pool_t *p,
                                   const unsigned char *key,
                                   apr_size_t key_len,
                                   apr_interval_time_t hold)
@@ -182,13 +183,13 @@ apr_status_t oidc_claim_give_back(oidc_claim_client_t *c, apr_pool_t *p,
     apr_status_t rv;
 
     if (c->rc != NULL) {
-        return redis_unclaim(c, p, name, hold_seconds(hold));
+        return redis_unlock(c, p, name, hold_seconds(hold));
     }
     rv = apr_memcache_delete(c->mc, name, 0);
     return rv == APR_NOTFOUND ? APR_SUCCESS : rv;
 }
 
-apr_status_t oidc_claim_client_get(oidc_claim_client_t *c, apr_pool_t *p,
+apr_status_t oidc_lock_client_get(oidc_lock_client_t *c, apr_pool_t *p,
                                    const char *key_text, char **val,
                                    apr_size_t *len)
 {

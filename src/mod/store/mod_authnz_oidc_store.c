@@ -1,7 +1,7 @@
 /* mod_authnz_oidc_store.c: sessions in httpd's own ap_socache providers
  * (shmcb, memcache, redis), locked with an httpd global mutex when the
  * provider is not multi-process safe (mod_ssl's rule). Claims go to the
- * memcache or redis servers themselves (mod_authnz_oidc_claim.c), or else to
+ * memcache or redis servers themselves (mod_authnz_oidc_lock.c), or else to
  * the socache under that mutex. */
 #include <signal.h>
 #include <pthread.h>
@@ -140,7 +140,7 @@ static apr_status_t second_opinion(oidc_glue_store_t *g, apr_pool_t *p,
                                    oidc_hex_encode(p, key, key_len), NULL);
     char *val;
     apr_size_t n;
-    apr_status_t rv = oidc_claim_client_get(g->claims, p, text, &val, &n);
+    apr_status_t rv = oidc_lock_client_get(g->locks, p, text, &val, &n);
 
     if (rv != APR_SUCCESS) {
         return rv;
@@ -171,7 +171,7 @@ static apr_status_t store_get(const oidc_store_t *st, apr_pool_t *p,
     if (g->mutex) {
         apr_global_mutex_unlock(g->mutex);
     }
-    if (rv == APR_NOTFOUND && g->claims != NULL) {
+    if (rv == APR_NOTFOUND && g->locks != NULL) {
         rv = second_opinion(g, p, key, key_len, buf, &len, b->max_record);
     }
     if (rv == APR_SUCCESS) {
@@ -196,12 +196,12 @@ static volatile apr_uint64_t *generation_of(const oidc_glue_store_t *g,
     return &g->generations[h % GENERATION_SLOTS];
 }
 
-/* The epoch of the store's change feed (oidc_watch_changed_fn): 0 while
+/* The epoch of the store's change feed (oidc_feed_changed_fn): 0 while
  * it cannot vouch. shmcb's counters are the whole truth: one epoch. */
 static apr_uint64_t feed_epoch(const oidc_glue_store_t *g)
 {
-    if (g->watch != NULL) {
-        return oidc_watch_epoch(g->watch);
+    if (g->feed != NULL) {
+        return oidc_feed_epoch(g->feed);
     }
     return 1;
 }
@@ -279,26 +279,26 @@ static apr_status_t store_del(const oidc_store_t *st, apr_pool_t *p,
     return rv == APR_NOTFOUND ? APR_SUCCESS : rv;
 }
 
-/* Claims on a store of this node alone (shmcb, dbm): a lookup then an
+/* Locks on a store of this node alone (shmcb, dbm): a lookup then an
  * insert, made atomic by the node's global mutex. */
-#define CLAIM_PREFIX "claim:"
-#define CLAIM_KEY_MAX 64
+#define LOCK_PREFIX "claim:"
+#define LOCK_KEY_MAX 64
 
-static apr_status_t local_claim(oidc_glue_store_t *g, apr_pool_t *p,
+static apr_status_t local_lock(oidc_glue_store_t *g, apr_pool_t *p,
                                 const unsigned char *key, apr_size_t key_len,
                                 apr_interval_time_t hold, int take)
 {
-    unsigned char name[sizeof(CLAIM_PREFIX) - 1 + CLAIM_KEY_MAX];
+    unsigned char name[sizeof(LOCK_PREFIX) - 1 + LOCK_KEY_MAX];
     unsigned char buf[16], one[] = "1";
-    unsigned int name_len = (unsigned int)(sizeof(CLAIM_PREFIX) - 1 + key_len);
+    unsigned int name_len = (unsigned int)(sizeof(LOCK_PREFIX) - 1 + key_len);
     unsigned int len = sizeof(buf);
     apr_status_t rv;
 
-    if (key_len > CLAIM_KEY_MAX) {
+    if (key_len > LOCK_KEY_MAX) {
         return APR_EINVAL;
     }
-    memcpy(name, CLAIM_PREFIX, sizeof(CLAIM_PREFIX) - 1);
-    memcpy(name + sizeof(CLAIM_PREFIX) - 1, key, key_len);
+    memcpy(name, LOCK_PREFIX, sizeof(LOCK_PREFIX) - 1);
+    memcpy(name + sizeof(LOCK_PREFIX) - 1, key, key_len);
     if (apr_global_mutex_lock(g->mutex) != APR_SUCCESS) {
         return APR_EGENERAL;
     }
@@ -321,25 +321,25 @@ static apr_status_t local_claim(oidc_glue_store_t *g, apr_pool_t *p,
     return rv;
 }
 
-static apr_status_t store_claim(const oidc_store_t *st, apr_pool_t *p,
+static apr_status_t store_lock(const oidc_store_t *st, apr_pool_t *p,
                                 const unsigned char *key, apr_size_t key_len,
                                 apr_interval_time_t hold)
 {
     oidc_glue_store_t *g = ((const store_baton_t *)st->baton)->g;
 
-    return g->claims ? oidc_claim_take(g->claims, p, key, key_len, hold)
-                     : local_claim(g, p, key, key_len, hold, 1);
+    return g->locks ? oidc_lock_take(g->locks, p, key, key_len, hold)
+                     : local_lock(g, p, key, key_len, hold, 1);
 }
 
-static apr_status_t store_unclaim(const oidc_store_t *st, apr_pool_t *p,
+static apr_status_t store_unlock(const oidc_store_t *st, apr_pool_t *p,
                                   const unsigned char *key,
                                   apr_size_t key_len,
                                   apr_interval_time_t hold)
 {
     oidc_glue_store_t *g = ((const store_baton_t *)st->baton)->g;
 
-    return g->claims ? oidc_claim_give_back(g->claims, p, key, key_len, hold)
-                     : local_claim(g, p, key, key_len, hold, 0);
+    return g->locks ? oidc_lock_give_back(g->locks, p, key, key_len, hold)
+                     : local_lock(g, p, key, key_len, hold, 0);
 }
 
 static apr_status_t store_destroy(void *data)
@@ -378,20 +378,20 @@ oidc_glue_store_t *oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,
     if (*err != NULL) {
         return NULL;
     }
-    if (oidc_claim_client_wanted(name)) {
+    if (oidc_lock_client_wanted(name)) {
         servers = oidc_store_servers(pconf, arg, strcmp(name, "redis") == 0
                                      ? DEFAULT_REDIS_PORT
                                      : DEFAULT_MEMCACHE_PORT, err);
         if (servers == NULL) {
             return NULL;
         }
-        g->claims = oidc_claim_client_make(pconf, name, servers, err);
-        if (g->claims == NULL) {
+        g->locks = oidc_lock_client_make(pconf, name, servers, err);
+        if (g->locks == NULL) {
             return NULL;
         }
     }
     if ((g->provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE)
-        || g->claims == NULL) {
+        || g->locks == NULL) {
         const char *id = apr_psprintf(pconf, "%d",
                                       all_stores ? all_stores->nelts : 0);
         rv = ap_global_mutex_create(&g->mutex, NULL, OIDC_STORE_MUTEX_TYPE,
@@ -428,10 +428,10 @@ oidc_glue_store_t *oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,
         /* Each child changes its own copy, as its connection reports. */
         g->generations = apr_pcalloc(pconf, GENERATION_SLOTS
                                             * sizeof(apr_uint64_t));
-        g->watch = oidc_watch_make(pconf, s, servers, arg,
+        g->feed = oidc_feed_make(pconf, s, servers, arg,
                                    STORE_NAMESPACE ":",
                                    changed_elsewhere, g, err);
-        if (g->watch == NULL) {
+        if (g->feed == NULL) {
             return NULL;
         }
     }
@@ -441,8 +441,8 @@ oidc_glue_store_t *oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,
     g->store.get = store_get;
     g->store.put = store_put;
     g->store.del = store_del;
-    g->store.claim = store_claim;
-    g->store.unclaim = store_unclaim;
+    g->store.lock = store_lock;
+    g->store.unlock = store_unlock;
     g->store.generation = g->generations ? store_generation : NULL;
     g->store.baton = b;
     if (all_stores == NULL) {
@@ -483,8 +483,8 @@ void oidc_store_child_init(apr_pool_t *p, server_rec *s)
             apr_global_mutex_child_init(&g->mutex,
                 apr_global_mutex_lockfile(g->mutex), p);
         }
-        if (g->watch != NULL && g->keep_records) {
-            oidc_watch_child_init(g->watch, p);
+        if (g->feed != NULL && g->keep_records) {
+            oidc_feed_child_init(g->feed, p);
         }
     }
 }
