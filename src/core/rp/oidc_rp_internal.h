@@ -1,6 +1,8 @@
 /*
- * oidc_rp_internal.h: what the files of the Relying Party (oidc_rp.c,
- * oidc_rp_refresh.c) share. Not for the glue: it uses oidc_rp.h.
+ * oidc_rp_internal.h: what the files of the Relying Party share (one file
+ * a flow: login, callback, logout, OP logout, refresh; beside them the
+ * session and UserInfo steps they call). Not for the glue: it uses
+ * oidc_rp.h.
  */
 #ifndef OIDC_RP_INTERNAL_H
 #define OIDC_RP_INTERNAL_H
@@ -12,11 +14,25 @@
 #define OIDC_RP_IAT_MAX_AGE apr_time_from_sec(3600)
 
 void oidc_rp_result_init(apr_pool_t *p, oidc_rp_result_t *res);
+void oidc_rp_add_cookie(oidc_rp_result_t *res, const char *set_cookie);
+/* A 200 answer of the module's own. */
+void oidc_rp_page(oidc_rp_result_t *res, const char *content_type,
+                  const char *body);
 void oidc_rp_fail(oidc_rp_result_t *res, int status, const char *error,
                   const char *message);
 /* 1 (with res filled in) when the provider's metadata is unavailable. */
 int oidc_rp_provider_failed(const oidc_rp_ctx_t *ctx, oidc_rp_result_t *res,
                             oidc_provider_status_t st);
+
+/* The request's cookies (bounded in bytes: oidc_cookies_parse). */
+apr_array_header_t *oidc_rp_request_cookies(const oidc_rp_ctx_t *ctx,
+                                            const oidc_request_t *req);
+
+/* Whether (label, value) was seen before, on any node sharing the store;
+ * marks it seen for `hold` (see oidc_rp.c for who may call it). */
+int oidc_rp_seen_before(const oidc_rp_ctx_t *ctx, const char *label,
+                        const char *value, apr_interval_time_t hold,
+                        int *store_down);
 
 typedef enum {
     LOOKUP_NONE,          /* no usable session (ended ones are deleted) */
@@ -41,6 +57,11 @@ apr_status_t oidc_rp_save_session(const oidc_rp_ctx_t *ctx, const char *id,
                                   const oidc_session_t *s,
                                   oidc_rp_result_t *res);
 
+/* The stored record to write from, when s may be a kept copy: NULL when
+ * the session ended meanwhile. */
+oidc_session_t *oidc_rp_stored_for_write(const oidc_rp_ctx_t *ctx,
+                                         const char *id, oidc_session_t *s);
+
 /* Until when the "ended" mark of a logged-out session is kept. */
 apr_time_t oidc_rp_ended_mark_expiry(const oidc_rp_ctx_t *ctx);
 
@@ -51,19 +72,14 @@ oidc_idtoken_status_t oidc_rp_validate_id_token(
     const char *id_token, const oidc_idtoken_params_t *prm,
     oidc_idtoken_t **out, const char **detail);
 
-typedef enum {
-    OIDC_REFRESH_GO_ON = 0,   /* use *s: refreshed, or still good */
-    OIDC_REFRESH_ENDED,       /* no session any more: sign in again */
-    OIDC_REFRESH_ANSWERED     /* res holds the answer */
-} oidc_refresh_outcome_t;
-
-/* Refreshes the session's access token when it is due, once per session
- * across every process and node sharing the store: the others wait for the
- * result, or go on with the current token while it is still valid. */
-oidc_refresh_outcome_t oidc_rp_refresh_if_due(const oidc_rp_ctx_t *ctx,
-                                              const oidc_request_t *req,
-                                              const char *id,
-                                              oidc_session_t **s,
-                                              oidc_rp_result_t *res);
+/* UserInfo (oidc_rp_userinfo.c): the claims with fresh UserInfo merged
+ * under the ID token's, or NULL when it could not be used. */
+const json_t *oidc_rp_claims_with_userinfo(const oidc_rp_ctx_t *ctx,
+                                           const oidc_provider_snapshot_t *op,
+                                           const char *access_token,
+                                           const char *sub,
+                                           const json_t *id_claims);
+int oidc_rp_userinfo_due(const oidc_rp_ctx_t *ctx, const oidc_session_t *s);
+void oidc_rp_refresh_userinfo(const oidc_rp_ctx_t *ctx, oidc_session_t *s);
 
 #endif

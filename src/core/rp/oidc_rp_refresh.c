@@ -12,7 +12,7 @@
 #include <string.h>
 #include <apr_time.h>
 
-#include "core/rp/oidc_rp_internal.h"
+#include "core/rp/oidc_rp_refresh.h"
 #include "core/http/oidc_cookie.h"
 #include "core/util/oidc_crypto.h"
 #include "core/util/oidc_encode.h"
