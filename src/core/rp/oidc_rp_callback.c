@@ -96,7 +96,7 @@ static int already_signed_in(const oidc_rp_ctx_t *ctx,
     oidc_session_t *s;
 
     if (!oidc_session_id_wellformed(id)
-        || oidc_rp_load_session(ctx, id, &s) != LOOKUP_FOUND) {
+        || oidc_rp_load_session(ctx, id, &s) != OIDC_LOOKUP_FOUND) {
         return 0;
     }
     res->kind = OIDC_RP_REDIRECT;

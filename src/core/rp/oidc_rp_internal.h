@@ -9,6 +9,7 @@
 
 #include "core/rp/oidc_rp.h"
 #include "core/proto/oidc_idtoken.h"
+#include "core/cache/oidc_sessions.h"
 
 /* How long an ID token's iat may lie in the past. */
 #define OIDC_RP_IAT_MAX_AGE apr_time_from_sec(3600)
@@ -34,24 +35,18 @@ int oidc_rp_seen_before(const oidc_rp_ctx_t *ctx, const char *label,
                         const char *value, apr_interval_time_t hold,
                         int *store_down);
 
-typedef enum {
-    LOOKUP_NONE,          /* no usable session (ended ones are deleted) */
-    LOOKUP_FOUND,
-    LOOKUP_STORE_DOWN
-} oidc_rp_lookup_t;
-
 /* What this configuration's sessions are bound to (its issuer and client):
  * a session made under another never opens here. */
 oidc_binding_t oidc_rp_session_binding(const oidc_rp_config_t *cfg);
 
 /* The session of cookie value id; a malformed id finds none (logged). */
-oidc_rp_lookup_t oidc_rp_load_session(const oidc_rp_ctx_t *ctx,
-                                      const char *id, oidc_session_t **out);
+oidc_lookup_t oidc_rp_load_session(const oidc_rp_ctx_t *ctx, const char *id,
+                                   oidc_session_t **out);
 /* The same from the store itself, never from a kept copy, which may trail
  * it (while a change report is on its way): what a write is to start
  * from. */
-oidc_rp_lookup_t oidc_rp_reload_session(const oidc_rp_ctx_t *ctx,
-                                        const char *id, oidc_session_t **out);
+oidc_lookup_t oidc_rp_reload_session(const oidc_rp_ctx_t *ctx, const char *id,
+                                     oidc_session_t **out);
 /* On failure res holds the answer (500 too large, 503 store). */
 apr_status_t oidc_rp_save_session(const oidc_rp_ctx_t *ctx, const char *id,
                                   const oidc_session_t *s,

@@ -86,12 +86,12 @@ void oidc_rp_authenticate(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
     oidc_rp_result_init(p, res);
     if (id != NULL && *id != '\0') {
         switch (oidc_rp_load_session(ctx, id, &s)) {
-        case LOOKUP_STORE_DOWN:
+        case OIDC_LOOKUP_STORE_DOWN:
             oidc_rp_fail(res, 503, "temporarily_unavailable",
                  "Sessions are unavailable right now. Please try again "
                  "later.");
             return;
-        case LOOKUP_FOUND:
+        case OIDC_LOOKUP_FOUND:
             break;
         default:
             s = NULL;

@@ -73,7 +73,7 @@ void oidc_rp_logout(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
 
     oidc_rp_result_init(p, res);
     if (oidc_session_id_wellformed(id)
-        && oidc_rp_load_session(ctx, id, &s) == LOOKUP_STORE_DOWN) {
+        && oidc_rp_load_session(ctx, id, &s) == OIDC_LOOKUP_STORE_DOWN) {
         /* Keep the cookie: the session is still alive in the store, and
          * the user must be able to try again. */
         oidc_rp_fail(res, 503, "temporarily_unavailable",

@@ -113,7 +113,7 @@ static void end_browser_session(const oidc_rp_ctx_t *ctx,
     if (!oidc_session_id_wellformed(id)) {
         return;
     }
-    if (oidc_rp_load_session(ctx, id, &s) == LOOKUP_FOUND) {
+    if (oidc_rp_load_session(ctx, id, &s) == OIDC_LOOKUP_FOUND) {
         oidc_session_store_key(id, key);
         oidc_session_end(ctx->store, ctx->pool, key,
                          oidc_rp_ended_mark_expiry(ctx));

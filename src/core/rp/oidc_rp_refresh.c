@@ -245,10 +245,10 @@ oidc_refresh_outcome_t oidc_rp_refresh_if_due(const oidc_rp_ctx_t *ctx,
         }
         /* Read the record again: it may have been refreshed or ended. */
         switch (oidc_rp_reload_session(ctx, id, &current)) {
-        case LOOKUP_STORE_DOWN:
+        case OIDC_LOOKUP_STORE_DOWN:
             outcome = unavailable(ctx, seen, 503, res);
             break;
-        case LOOKUP_NONE:
+        case OIDC_LOOKUP_NONE:
             outcome = OIDC_REFRESH_ENDED;
             break;
         default:
