@@ -137,27 +137,55 @@ int oidc_rp_seen_before(const oidc_rp_ctx_t *ctx, const char *label,
     return rv == APR_EEXIST;
 }
 
+void oidc_rp_with_keys(const oidc_rp_ctx_t *ctx,
+                       const oidc_provider_snapshot_t **op, const char *tag,
+                       const char *what, oidc_rp_key_check_fn check,
+                       void *baton)
+{
+    const oidc_provider_snapshot_t *fresh;
+
+    if (!check(baton, (*op)->jwks)) {
+        return;
+    }
+    oidc_log(ctx->log, OIDC_LOG_INFO, tag,
+             "%s names an unknown kid: refetching the JWKS", what);
+    if (oidc_provider_refresh_keys(ctx->cfg->provider, ctx->pool, ctx->http,
+                                   ctx->log, ctx->now, &fresh)
+        == OIDC_PROVIDER_OK) {
+        *op = fresh;
+        check(baton, fresh->jwks);
+    }
+}
+
+typedef struct {
+    apr_pool_t *pool;
+    const char *id_token;
+    const oidc_idtoken_params_t *prm;
+    oidc_idtoken_t **out;
+    const char **detail;
+    oidc_idtoken_status_t st;
+} id_token_check_t;
+
+static int check_id_token(void *baton, const oidc_jwks_t *jwks)
+{
+    id_token_check_t *c = baton;
+
+    c->st = oidc_idtoken_validate(c->pool, c->id_token, jwks, c->prm, c->out,
+                                  c->detail);
+    return c->st == OIDC_IDTOKEN_UNKNOWN_KID;
+}
+
 oidc_idtoken_status_t oidc_rp_validate_id_token(
     const oidc_rp_ctx_t *ctx, const oidc_provider_snapshot_t **op,
     const char *id_token, const oidc_idtoken_params_t *prm,
     oidc_idtoken_t **out, const char **detail)
 {
-    oidc_idtoken_status_t st = oidc_idtoken_validate(ctx->pool, id_token,
-                                                     (*op)->jwks, prm, out,
-                                                     detail);
-    if (st == OIDC_IDTOKEN_UNKNOWN_KID) {
-        const oidc_provider_snapshot_t *fresh;
-        oidc_log(ctx->log, OIDC_LOG_INFO, "oidc-idtoken",
-                 "ID token names an unknown kid: refetching the JWKS");
-        if (oidc_provider_refresh_keys(ctx->cfg->provider, ctx->pool,
-                                       ctx->http, ctx->log, ctx->now,
-                                       &fresh) == OIDC_PROVIDER_OK) {
-            *op = fresh;
-        }
-        st = oidc_idtoken_validate(ctx->pool, id_token, (*op)->jwks, prm,
-                                   out, detail);
-    }
-    return st;
+    id_token_check_t c = { ctx->pool, id_token, prm, out, detail,
+                           OIDC_IDTOKEN_OK };
+
+    oidc_rp_with_keys(ctx, op, "oidc-idtoken", "ID token", check_id_token,
+                      &c);
+    return c.st;
 }
 
 void oidc_rp_page(oidc_rp_result_t *res, const char *content_type,

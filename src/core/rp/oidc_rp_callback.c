@@ -331,41 +331,28 @@ static int state_first_use(const oidc_rp_ctx_t *ctx,
     return 1;
 }
 
-static void callback_with_flow(const oidc_rp_ctx_t *ctx,
-                               const oidc_request_t *req, apr_table_t *params,
-                               const apr_array_header_t *cookies,
-                               oidc_flow_t *flow, oidc_rp_result_t *res)
+/* The ID token of the token response, verified against this flow's
+ * nonce. NULL with res filled in when it fails. */
+static oidc_idtoken_t *verified_id_token(const oidc_rp_ctx_t *ctx,
+                                         const oidc_provider_snapshot_t **op,
+                                         const oidc_flow_t *flow,
+                                         const oidc_token_resp_t *tok,
+                                         oidc_rp_result_t *res)
 {
-    apr_pool_t *p = ctx->pool;
-    const oidc_rp_config_t *cfg = ctx->cfg;
-    const oidc_provider_snapshot_t *op;
-    const char *detail, *old_id, *id;
-    oidc_token_resp_t tok;
     oidc_idtoken_params_t prm;
     oidc_idtoken_t *idt;
     oidc_idtoken_status_t ist;
-    oidc_session_t *s;
-    const json_t *claims;
-    const char *code = apr_table_get(params, "code");
-
-    if (oidc_rp_provider_failed(ctx, res,
-                                oidc_provider_get(cfg->provider, p, ctx->http,
-                                                  ctx->log, ctx->now, &op))
-        || !response_usable(ctx, op, code, apr_table_get(params, "iss"), res)
-        || !redeem_code(ctx, op, code, flow, &tok, res)
-        || !state_first_use(ctx, req, cookies, flow, res)) {
-        return;
-    }
+    const char *detail;
 
     memset(&prm, 0, sizeof(prm));
-    prm.issuer = op->meta->issuer;
-    prm.client_id = cfg->client.id;
+    prm.issuer = (*op)->meta->issuer;
+    prm.client_id = ctx->cfg->client.id;
     prm.nonce = flow->nonce;
-    prm.access_token = tok.access_token;
+    prm.access_token = tok->access_token;
     prm.now = ctx->now;
-    prm.skew = cfg->skew;
+    prm.skew = ctx->cfg->skew;
     prm.iat_max_age = OIDC_RP_IAT_MAX_AGE;
-    ist = oidc_rp_validate_id_token(ctx, &op, tok.id_token, &prm, &idt,
+    ist = oidc_rp_validate_id_token(ctx, op, tok->id_token, &prm, &idt,
                                     &detail);
     if (ist != OIDC_IDTOKEN_OK) {
         oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-idtoken",
@@ -374,39 +361,62 @@ static void callback_with_flow(const oidc_rp_ctx_t *ctx,
         oidc_rp_fail(res, 401, "invalid_token",
              "The identity provider's answer could not be verified.");
         res->challenge = 1;
-        return;
+        return NULL;
     }
+    return idt;
+}
 
-    s = apr_pcalloc(p, sizeof(*s));
+/* The session the tokens make, with UserInfo claims when configured.
+ * NULL with res filled in when its claims cannot be kept. */
+static oidc_session_t *session_from_tokens(const oidc_rp_ctx_t *ctx,
+                                           const oidc_provider_snapshot_t *op,
+                                           const oidc_token_resp_t *tok,
+                                           const oidc_idtoken_t *idt,
+                                           oidc_rp_result_t *res)
+{
+    const oidc_rp_config_t *cfg = ctx->cfg;
+    oidc_session_t *s = apr_pcalloc(ctx->pool, sizeof(*s));
+    const json_t *claims = idt->claims;
+
     s->created = s->last_seen = ctx->now;
     s->access_issued = ctx->now;
-    s->access_expires = tok.expires_in >= 0 ? ctx->now + tok.expires_in : 0;
+    s->access_expires = tok->expires_in >= 0 ? ctx->now + tok->expires_in : 0;
     s->iss = cfg->issuer;
     s->client_id = cfg->client.id;
     s->sub = idt->sub;
     s->sid = idt->sid;
-    s->id_token = tok.id_token;
+    s->id_token = tok->id_token;
     s->id_claims = idt->claims;
-    s->access_token = tok.access_token;
-    s->refresh_token = tok.refresh_token;
-    claims = idt->claims;
+    s->access_token = tok->access_token;
+    s->refresh_token = tok->refresh_token;
     if (cfg->userinfo) {
-        const json_t *merged = oidc_rp_claims_with_userinfo(ctx, op, tok.access_token,
-                                                    idt->sub, idt->claims);
+        const json_t *merged = oidc_rp_claims_with_userinfo(
+            ctx, op, tok->access_token, idt->sub, idt->claims);
         s->userinfo_at = ctx->now;
         if (merged != NULL) {
             claims = merged;
         }
     }
-    if (oidc_session_set_claims_doc(p, s, claims) != APR_SUCCESS) {
+    if (oidc_session_set_claims_doc(ctx->pool, s, claims) != APR_SUCCESS) {
         oidc_rp_fail(res, 500, "server_error",
                      "Sign-in could not be completed.");
-        return;
+        return NULL;
     }
+    return s;
+}
 
-    /* A fresh id at every login: a session id planted before login (session
-     * fixation) never becomes an authenticated one. */
-    old_id = oidc_cookie_get(cookies, cfg->cookie_name);
+/* Stores s under a fresh id, sets its cookie and sends the browser on. A
+ * fresh id at every login: a session id planted before login (session
+ * fixation) never becomes an authenticated one. */
+static void sign_in(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
+                    const apr_array_header_t *cookies,
+                    const oidc_flow_t *flow, oidc_session_t *s,
+                    oidc_rp_result_t *res)
+{
+    apr_pool_t *p = ctx->pool;
+    const char *cookie = ctx->cfg->cookie_name;
+    const char *old_id = oidc_cookie_get(cookies, cookie), *id;
+
     if (oidc_session_id_wellformed(old_id)) {
         unsigned char key[OIDC_SESSION_STORE_KEY_LEN];
         oidc_session_store_key(old_id, key);
@@ -420,8 +430,7 @@ static void callback_with_flow(const oidc_rp_ctx_t *ctx,
         }
         return;
     }
-    oidc_rp_add_cookie(res, oidc_cookie_make(p, cfg->cookie_name, id, req->secure,
-                                     -1));
+    oidc_rp_add_cookie(res, oidc_cookie_make(p, cookie, id, req->secure, -1));
     index_session(ctx, id, s);
     oidc_log(ctx->log, OIDC_LOG_INFO, "oidc-login",
              "signed in subject %s", s->sub);
@@ -430,4 +439,31 @@ static void callback_with_flow(const oidc_rp_ctx_t *ctx,
     res->location = flow->return_to;
     res->session = s;
     res->session_id = id;
+}
+
+/* A callback whose flow opened: the response is checked, its code
+ * redeemed, the ID token verified, and the session made. */
+static void callback_with_flow(const oidc_rp_ctx_t *ctx,
+                               const oidc_request_t *req, apr_table_t *params,
+                               const apr_array_header_t *cookies,
+                               oidc_flow_t *flow, oidc_rp_result_t *res)
+{
+    const oidc_provider_snapshot_t *op;
+    const char *code = apr_table_get(params, "code");
+    oidc_token_resp_t tok;
+    oidc_idtoken_t *idt;
+    oidc_session_t *s;
+
+    if (oidc_rp_provider_failed(ctx, res,
+                                oidc_provider_get(ctx->cfg->provider,
+                                                  ctx->pool, ctx->http,
+                                                  ctx->log, ctx->now, &op))
+        || !response_usable(ctx, op, code, apr_table_get(params, "iss"), res)
+        || !redeem_code(ctx, op, code, flow, &tok, res)
+        || !state_first_use(ctx, req, cookies, flow, res)
+        || (idt = verified_id_token(ctx, &op, flow, &tok, res)) == NULL
+        || (s = session_from_tokens(ctx, op, &tok, idt, res)) == NULL) {
+        return;
+    }
+    sign_in(ctx, req, cookies, flow, s, res);
 }

@@ -60,8 +60,19 @@ oidc_session_t *oidc_rp_stored_for_write(const oidc_rp_ctx_t *ctx,
 /* Until when the "ended" mark of a logged-out session is kept. */
 apr_time_t oidc_rp_ended_mark_expiry(const oidc_rp_ctx_t *ctx);
 
-/* Validates an ID token, refetching the JWKS once for an unknown kid (and
- * then updating *op). */
+/* Checks a token against the OP's keys: 1 when it names a kid they lack. */
+typedef int (*oidc_rp_key_check_fn)(void *baton, const oidc_jwks_t *jwks);
+
+/* Runs check with (*op)'s keys and, when the kid was unknown (the OP
+ * rotated its keys), once more with a refetched JWKS, updating *op. The
+ * refetch is throttled per process (oidc_provider_refresh_keys) and logged
+ * as "[tag] what names an unknown kid". */
+void oidc_rp_with_keys(const oidc_rp_ctx_t *ctx,
+                       const oidc_provider_snapshot_t **op, const char *tag,
+                       const char *what, oidc_rp_key_check_fn check,
+                       void *baton);
+
+/* Validates an ID token through oidc_rp_with_keys. */
 oidc_idtoken_status_t oidc_rp_validate_id_token(
     const oidc_rp_ctx_t *ctx, const oidc_provider_snapshot_t **op,
     const char *id_token, const oidc_idtoken_params_t *prm,

@@ -28,6 +28,40 @@ static int end_indexed(const oidc_rp_ctx_t *ctx, oidc_index_kind_t kind,
     return ended;
 }
 
+typedef struct {
+    const oidc_rp_ctx_t *ctx;
+    const char *issuer;
+    const char *token;
+    oidc_logout_token_t **out;
+    const char **detail;
+    oidc_logout_token_status_t st;
+} logout_token_check_t;
+
+static int check_logout_token(void *baton, const oidc_jwks_t *jwks)
+{
+    logout_token_check_t *c = baton;
+    const oidc_rp_config_t *cfg = c->ctx->cfg;
+
+    c->st = oidc_logout_token_validate(c->ctx->pool, c->token, jwks,
+                                       c->issuer, cfg->client.id,
+                                       c->ctx->now, cfg->skew,
+                                       LOGOUT_TOKEN_MAX_AGE, c->out,
+                                       c->detail);
+    return c->st == OIDC_LOGOUT_TOKEN_UNKNOWN_KID;
+}
+
+static oidc_logout_token_status_t validate_logout_token(
+    const oidc_rp_ctx_t *ctx, const oidc_provider_snapshot_t **op,
+    const char *token, oidc_logout_token_t **out, const char **detail)
+{
+    logout_token_check_t c = { ctx, (*op)->meta->issuer, token, out, detail,
+                               OIDC_LOGOUT_TOKEN_OK };
+
+    oidc_rp_with_keys(ctx, op, "oidc-backchannel", "logout token",
+                      check_logout_token, &c);
+    return c.st;
+}
+
 void oidc_rp_backchannel_logout(const oidc_rp_ctx_t *ctx,
                                 const char *form_body, oidc_rp_result_t *res)
 {
@@ -54,16 +88,7 @@ void oidc_rp_backchannel_logout(const oidc_rp_ctx_t *ctx,
                                                   ctx->log, ctx->now, &op))) {
         return;
     }
-    st = oidc_logout_token_validate(p, token, op->jwks, op->meta->issuer,
-                                    cfg->client.id, ctx->now, cfg->skew,
-                                    LOGOUT_TOKEN_MAX_AGE, &lt, &detail);
-    if (st == OIDC_LOGOUT_TOKEN_UNKNOWN_KID
-        && oidc_provider_refresh_keys(cfg->provider, p, ctx->http, ctx->log,
-                                      ctx->now, &op) == OIDC_PROVIDER_OK) {
-        st = oidc_logout_token_validate(p, token, op->jwks, op->meta->issuer,
-                                        cfg->client.id, ctx->now, cfg->skew,
-                                        LOGOUT_TOKEN_MAX_AGE, &lt, &detail);
-    }
+    st = validate_logout_token(ctx, &op, token, &lt, &detail);
     if (st != OIDC_LOGOUT_TOKEN_OK) {
         oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-backchannel",
                  "logout token rejected (%s): %s",
