@@ -18,6 +18,11 @@
 #include <http_request.h>
 
 #include "mod/mod_authnz_oidc.h"
+#include "mod/mod_authnz_oidc_config.h"
+#include "mod/mod_authnz_oidc_request.h"
+#include "mod/mod_authnz_oidc_authz.h"
+#include "mod/mod_authnz_oidc_response.h"
+#include "mod/store/mod_authnz_oidc_store.h"
 #include "core/proto/oidc_claims.h"
 #include "core/jose/oidc_jwt.h"
 #include "core/http/oidc_cookie.h"
@@ -25,29 +30,6 @@
 static oidc_server_config_t *server_config(const server_rec *s)
 {
     return ap_get_module_config(s->module_config, &authnz_oidc_module);
-}
-
-oidc_request_state_t *oidc_request_state(request_rec *r)
-{
-    /* Subrequests and internal redirects reuse the initial request's. */
-    for (; r != NULL; r = r->main ? r->main : r->prev) {
-        oidc_request_state_t *st = ap_get_module_config(r->request_config,
-                                                        &authnz_oidc_module);
-        if (st != NULL) {
-            return st;
-        }
-    }
-    return NULL;
-}
-
-const json_t *oidc_request_claims(oidc_request_state_t *st)
-{
-    if (st->claims == NULL && st->session != NULL) {
-        const char *text = oidc_session_claims(st->pool, st->session);
-        st->claims = text ? oidc_json_parse(st->pool, text, strlen(text))
-                          : NULL;
-    }
-    return json_is_object(st->claims) ? st->claims : NULL;
 }
 
 /* REMOTE_USER: a top-level claim straight from the session's flat claims;
@@ -222,9 +204,7 @@ static int check_user_id(request_rec *r)
     }
 
     claim = oidc_remote_user_claim(d);
-    st = apr_pcalloc(r->pool, sizeof(*st));
-    st->pool = r->pool;
-    st->session = res.session;
+    st = oidc_request_state_make(r, res.session);
     st->user = remote_user(r, st, claim);
     if (st->user == NULL) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
@@ -237,7 +217,7 @@ static int check_user_id(request_rec *r)
                       "identify you.";
         return oidc_respond(r, &g, &res);
     }
-    ap_set_module_config(r->request_config, &authnz_oidc_module, st);
+    oidc_request_state_set(r, st);
     export_identity(r, c, d, st);
     return OK;
 }
@@ -293,7 +273,7 @@ static void register_hooks(apr_pool_t *p)
     oidc_register_response_hooks(p);
 }
 
-/* Not AP_DECLARE_MODULE: the private header already says APLOG_USE_MODULE. */
+/* Not AP_DECLARE_MODULE: mod/mod_authnz_oidc.h already says APLOG_USE_MODULE. */
 module AP_MODULE_DECLARE_DATA authnz_oidc_module = {
     STANDARD20_MODULE_STUFF,
     oidc_create_dir_config,

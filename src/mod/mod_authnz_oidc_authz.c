@@ -2,9 +2,12 @@
  * httpd authz provider, so it composes with <RequireAll>/<RequireAny>. */
 #include <string.h>
 #include <ap_provider.h>
+#include <http_request.h>
 #include <mod_auth.h>
 
 #include "mod/mod_authnz_oidc.h"
+#include "mod/mod_authnz_oidc_authz.h"
+#include "mod/mod_authnz_oidc_request.h"
 #include "core/proto/oidc_claims.h"
 
 typedef struct {

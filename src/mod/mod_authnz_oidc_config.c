@@ -9,6 +9,8 @@
 #include <ap_mpm.h>
 
 #include "mod/mod_authnz_oidc.h"
+#include "mod/mod_authnz_oidc_config.h"
+#include "mod/store/mod_authnz_oidc_store.h"
 #include "core/util/oidc_crypto.h"
 #include "core/util/oidc_params.h"
 #include "core/util/oidc_secret.h"

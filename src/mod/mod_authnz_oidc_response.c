@@ -5,10 +5,14 @@
 #include <apr_lib.h>
 #include <http_core.h>
 #include <http_protocol.h>
+#include <http_request.h>
 #include <util_filter.h>
 #include <mod_core.h>
 
 #include "mod/mod_authnz_oidc.h"
+#include "mod/mod_authnz_oidc_config.h"
+#include "mod/mod_authnz_oidc_response.h"
+#include "mod/store/mod_authnz_oidc_store.h"
 #include "core/proto/oidc_claims.h"
 #include "core/util/oidc_encode.h"
 #include "core/jose/oidc_jwt.h"

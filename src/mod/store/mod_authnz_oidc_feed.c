@@ -18,6 +18,8 @@
  * thread opens and closes sockets; requests read them under the mutex, and
  * only while `live`.
  */
+#include <signal.h>
+#include <pthread.h>
 #include <string.h>
 #include <apr_atomic.h>
 #include <apr_network_io.h>
@@ -27,6 +29,8 @@
 #include <apr_thread_proc.h>
 
 #include "mod/mod_authnz_oidc.h"
+#include "mod/store/mod_authnz_oidc_feed.h"
+#include "mod/store/mod_authnz_oidc_servers.h"
 #include "core/util/oidc_encode.h"
 #include "core/cache/oidc_redis_reply.h"
 
@@ -422,6 +426,29 @@ static apr_status_t feed_stop(void *data)
     return APR_SUCCESS;
 }
 
+/* Starts run(data) in a thread of this child that no signal reaches, made
+ * in tpool (a subpool of pchild); stop(data) must end and join it, and runs
+ * before pchild's subpools are destroyed. */
+static apr_status_t thread_start(apr_pool_t *pchild, apr_pool_t *tpool,
+                                 apr_thread_start_t run,
+                                 apr_status_t (*stop)(void *), void *data,
+                                 apr_thread_t **thread)
+{
+    sigset_t all, old;
+    apr_status_t rv;
+
+    /* Signals are the MPM's business: none may land on this thread. */
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    rv = apr_thread_create(thread, NULL, run, data, tpool);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rv == APR_SUCCESS) {
+        /* Before pchild's subpools go, the thread's among them. */
+        apr_pool_pre_cleanup_register(pchild, data, stop);
+    }
+    return rv;
+}
+
 void oidc_feed_child_init(oidc_feed_t *w, apr_pool_t *pchild)
 {
     apr_pool_t *tpool;
@@ -450,8 +477,7 @@ void oidc_feed_child_init(oidc_feed_t *w, apr_pool_t *pchild)
     for (i = 0; i < w->n; i++) {
         w->conn[i].buf = apr_palloc(pchild, READ_BUFFER);
     }
-    rv = oidc_store_thread_start(pchild, tpool, feed_thread, feed_stop, w,
-                                 &w->thread);
+    rv = thread_start(pchild, tpool, feed_thread, feed_stop, w, &w->thread);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, rv, w->s,
                      "[oidc-store] redis %s: cannot start the thread that "

@@ -19,7 +19,8 @@
 #include <apr_strings.h>
 #include <ap_mpm.h>
 
-#include "mod/mod_authnz_oidc.h"
+#include "mod/store/mod_authnz_oidc_lock.h"
+#include "mod/store/mod_authnz_oidc_servers.h"
 #include "core/util/oidc_encode.h"
 
 /* The key prefix of earlier releases: mixed-version nodes share locks. */

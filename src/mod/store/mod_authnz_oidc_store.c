@@ -3,8 +3,6 @@
  * provider is not multi-process safe (mod_ssl's rule). Claims go to the
  * memcache or redis servers themselves (mod_authnz_oidc_lock.c), or else to
  * the socache under that mutex. */
-#include <signal.h>
-#include <pthread.h>
 #include <string.h>
 #include <apr_atomic.h>
 #include <apr_shm.h>
@@ -12,9 +10,12 @@
 #include <util_mutex.h>
 
 #include "mod/mod_authnz_oidc.h"
+#include "mod/store/mod_authnz_oidc_store.h"
+#include "mod/store/mod_authnz_oidc_servers.h"
 #include "core/util/oidc_encode.h"
 
 #define STORE_NAMESPACE "authnz_oidc"
+#define STORE_MUTEX_TYPE "authnz-oidc-store"
 #define DEFAULT_SHMCB_FILE "authnz_oidc_sessions"
 #define DEFAULT_SHMCB_BYTES "16777216"
 /* Write counters for shmcb keys: a key shares its counter with 1/N of the
@@ -34,7 +35,7 @@ typedef struct {
 int oidc_store_pre_config(apr_pool_t *pconf)
 {
     all_stores = NULL;
-    return ap_mutex_register(pconf, OIDC_STORE_MUTEX_TYPE, NULL,
+    return ap_mutex_register(pconf, STORE_MUTEX_TYPE, NULL,
                              APR_LOCK_DEFAULT, 0);
 }
 
@@ -51,39 +52,6 @@ static void split_spec(apr_pool_t *p, const char *spec, const char **name,
 
     *name = colon ? apr_pstrmemdup(p, spec, (apr_size_t)(colon - spec)) : spec;
     *arg = colon ? colon + 1 : NULL;
-}
-
-apr_array_header_t *oidc_store_servers(apr_pool_t *p, const char *list,
-                                       apr_port_t default_port,
-                                       const char **err)
-{
-    apr_array_header_t *out = apr_array_make(p, 2,
-                                             sizeof(oidc_store_server_t));
-    char *copy = apr_pstrdup(p, list ? list : ""), *last, *item;
-
-    for (item = apr_strtok(copy, ",", &last); item != NULL;
-         item = apr_strtok(NULL, ",", &last)) {
-        oidc_store_server_t *sv;
-        char *host, *scope;
-        apr_port_t port;
-
-        if (out->nelts == OIDC_STORE_MAX_SERVERS
-            || apr_parse_addr_port(&host, &scope, &port, item, p)
-                   != APR_SUCCESS
-            || host == NULL) {
-            *err = apr_psprintf(p, "'%s' is not host:port (at most %d "
-                                "servers)", item, OIDC_STORE_MAX_SERVERS);
-            return NULL;
-        }
-        sv = apr_array_push(out);
-        sv->host = host;
-        sv->port = port ? port : default_port;
-    }
-    if (out->nelts == 0) {
-        *err = "no servers named";
-        return NULL;
-    }
-    return out;
 }
 
 /* The socache modules Debian ships, the only ones a2enmod can enable. */
@@ -394,7 +362,7 @@ oidc_glue_store_t *oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,
         || g->locks == NULL) {
         const char *id = apr_psprintf(pconf, "%d",
                                       all_stores ? all_stores->nelts : 0);
-        rv = ap_global_mutex_create(&g->mutex, NULL, OIDC_STORE_MUTEX_TYPE,
+        rv = ap_global_mutex_create(&g->mutex, NULL, STORE_MUTEX_TYPE,
                                     id, s, pconf, 0);
         if (rv != APR_SUCCESS) {
             *err = "cannot create its global mutex (see the Mutex directive)";
@@ -450,26 +418,6 @@ oidc_glue_store_t *oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,
     }
     APR_ARRAY_PUSH(all_stores, oidc_glue_store_t *) = g;
     return g;
-}
-
-apr_status_t oidc_store_thread_start(apr_pool_t *pchild, apr_pool_t *tpool,
-                                    apr_thread_start_t run,
-                                    apr_status_t (*stop)(void *), void *data,
-                                    apr_thread_t **thread)
-{
-    sigset_t all, old;
-    apr_status_t rv;
-
-    /* Signals are the MPM's business: none may land on this thread. */
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &old);
-    rv = apr_thread_create(thread, NULL, run, data, tpool);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (rv == APR_SUCCESS) {
-        /* Before pchild's subpools go, the thread's among them. */
-        apr_pool_pre_cleanup_register(pchild, data, stop);
-    }
-    return rv;
 }
 
 void oidc_store_child_init(apr_pool_t *p, server_rec *s)

@@ -1,0 +1,114 @@
+/* mod_authnz_oidc_config.h: the per-server and per-directory configuration,
+ * the directive table and hooks that build it, and the typed getters that
+ * read it. */
+#ifndef MOD_AUTHNZ_OIDC_CONFIG_H
+#define MOD_AUTHNZ_OIDC_CONFIG_H
+
+#include <httpd.h>
+#include <http_config.h>
+
+#include "core/rp/oidc_rp.h"
+
+typedef enum {
+    OIDC_PASS_UNSET = -1,
+    OIDC_PASS_NONE = 0,
+    OIDC_PASS_ENV = 1,
+    OIDC_PASS_HEADERS = 2,
+    OIDC_PASS_BOTH = 3
+} oidc_pass_as_t;
+
+/* Where `AuthType oidc` is written in the configuration files, noted as
+ * they are read (never from .htaccess), for check_config. */
+typedef enum {
+    OIDC_SECTION_OTHER = 0,       /* <Files>, <If>, a regex, ... */
+    OIDC_SECTION_LOCATION,        /* <Location PATH> */
+    OIDC_SECTION_DIRECTORY        /* <Directory PATH> */
+} oidc_section_kind_t;
+
+typedef struct {
+    const char *file;
+    unsigned line;
+    const char *path;             /* the section's (cmd->path) */
+    oidc_section_kind_t kind;
+} oidc_auth_type_use_t;
+
+/* Per virtual host; "unset" (NULL / -1) is kept apart from the default. */
+typedef struct {
+    const char *issuer;
+    const char *client_id;
+    const char *client_secret;        /* resolved from file:/env:/literal */
+    int client_auth;
+    const char *redirect_uri;
+    const char *session_key;          /* resolved key material */
+    const char *store_spec;
+    apr_interval_time_t inactivity;
+    apr_interval_time_t max_age;
+    apr_int64_t max_session_size;
+    int session_cache;                /* -1 unset, 0 off, 1 on */
+    const char *removed_lag_at;       /* "file:line" of the removed
+                                       * AuthOIDCSessionCacheLag, for the
+                                       * startup warning; NULL else */
+    const char *cookie_name;
+    const char *claim_prefix;
+    int ssl_verify;
+    const char *ca_bundle;
+    apr_interval_time_t http_timeout;
+    int userinfo;
+    apr_interval_time_t userinfo_interval;
+    apr_interval_time_t refresh_before;
+    int refresh_failure;              /* oidc_refresh_failure_t */
+    const char *logout_uri;
+    const char *backchannel_uri;
+    const char *frontchannel_uri;
+    const char *post_logout_uri;
+    int idp_logout;
+    /* oidc_auth_type_use_t written in this server's own sections; a
+     * virtual host does not inherit the main server's. */
+    apr_array_header_t *auth_type_uses;
+
+    /* Built in post_config from the merged values above. */
+    oidc_rp_config_t *rp;
+    oidc_http_t *http;
+    struct oidc_glue_store_t *store;  /* mod_authnz_oidc_store.h */
+    const char *redirect_path;        /* what the callback handler matches */
+} oidc_server_config_t;
+
+typedef enum {
+    OIDC_PASS_TOKEN_UNSET = -1,
+    OIDC_PASS_TOKEN_OFF = 0,
+    OIDC_PASS_TOKEN_ENV = 1,       /* OIDC_ACCESS_TOKEN in the environment */
+    OIDC_PASS_TOKEN_BEARER = 2     /* and Authorization: Bearer upstream */
+} oidc_pass_token_t;
+
+/* Per directory. */
+typedef struct {
+    const char *scope;
+    const char *auth_params;          /* encoded, "&a=b..." */
+    const char *remote_user_claim;
+    int pass_claims_as;
+    int pass_access_token;            /* oidc_pass_token_t */
+    int pass_id_token;                /* -1 unset, 0 off, 1 on */
+    int pass_refresh_token;
+    const char *cache_control;        /* NULL unset, "" off */
+} oidc_dir_config_t;
+
+extern const command_rec oidc_directives[];
+void *oidc_create_server_config(apr_pool_t *p, server_rec *s);
+void *oidc_merge_server_config(apr_pool_t *p, void *base, void *add);
+void *oidc_create_dir_config(apr_pool_t *p, char *dir);
+void *oidc_merge_dir_config(apr_pool_t *p, void *base, void *add);
+int oidc_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                      server_rec *s);
+int oidc_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                     server_rec *s);
+oidc_rp_dir_t oidc_dir_view(const oidc_dir_config_t *d);
+const char *oidc_remote_user_claim(const oidc_dir_config_t *d);
+oidc_pass_as_t oidc_pass_claims_as(const oidc_dir_config_t *d);
+oidc_pass_token_t oidc_pass_access_token(const oidc_dir_config_t *d);
+/* The Cache-Control of a protected response whose application sets none,
+ * "private" among its tokens; NULL: leave it alone (only "private" is
+ * added). */
+const char *oidc_cache_control(const oidc_dir_config_t *d);
+const char *oidc_claim_prefix(const oidc_server_config_t *c);
+
+#endif
