@@ -24,7 +24,6 @@
 #include "mod/mod_authnz_oidc_response.h"
 #include "mod/store/mod_authnz_oidc_store.h"
 #include "core/proto/oidc_claims.h"
-#include "core/jose/oidc_jwt.h"
 #include "core/http/oidc_cookie.h"
 
 static oidc_server_config_t *server_config(const server_rec *s)

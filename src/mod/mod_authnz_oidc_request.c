@@ -4,7 +4,7 @@
 
 #include "mod/mod_authnz_oidc.h"
 #include "mod/mod_authnz_oidc_request.h"
-#include "core/jose/oidc_jwt.h"
+#include "core/util/oidc_json.h"
 
 oidc_request_state_t *oidc_request_state(request_rec *r)
 {

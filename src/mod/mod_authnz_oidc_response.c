@@ -15,7 +15,7 @@
 #include "mod/store/mod_authnz_oidc_store.h"
 #include "core/proto/oidc_claims.h"
 #include "core/util/oidc_encode.h"
-#include "core/jose/oidc_jwt.h"
+#include "core/util/oidc_json.h"
 
 #define ERROR_FILTER "AUTHNZ_OIDC_ERROR"
 #define CACHE_FILTER "AUTHNZ_OIDC_CACHE"

@@ -11,7 +11,7 @@
 
 #include "fuzz.h"
 #include "core/proto/oidc_claims.h"
-#include "core/jose/oidc_jwt.h"
+#include "core/util/oidc_json.h"
 
 #define DEFAULT_CLAIMS \
     "{\"sub\":\"u1\",\"email\":\"u1@example.com\",\"n\":42,\"ok\":true," \

@@ -8,7 +8,6 @@
 #include <jansson.h>
 
 #include "fuzz.h"
-#include "core/jose/oidc_jwt.h"
 
 const unsigned char fuzz_session_key[32] = {
     0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,

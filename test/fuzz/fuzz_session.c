@@ -15,7 +15,7 @@
 #include "core/proto/oidc_claims.h"
 #include "core/http/oidc_cookie.h"
 #include "core/util/oidc_crypto.h"
-#include "core/jose/oidc_jwt.h"
+#include "core/util/oidc_json.h"
 #include "core/session/oidc_session.h"
 
 #define MAX_RECORD 16384      /* the module's default AuthOIDCSessionMaxSize */

@@ -10,7 +10,7 @@
 #include "fuzz.h"
 #include "fuzz_http.h"
 #include "core/proto/oidc_idtoken.h"
-#include "core/jose/oidc_jwt.h"
+#include "core/util/oidc_json.h"
 #include "core/proto/oidc_token.h"
 
 /* The claims of the ID token a refreshed one must continue. */

@@ -7,7 +7,7 @@
 
 #include "fuzz.h"
 #include "fuzz_http.h"
-#include "core/jose/oidc_jwt.h"
+#include "core/util/oidc_json.h"
 #include "core/session/oidc_session.h"
 #include "core/proto/oidc_userinfo.h"
 

@@ -1,7 +1,7 @@
 /* test_claims.c: claims for the environment and `Require oidc-claim`. */
 #include "unit.h"
 #include "core/proto/oidc_claims.h"
-#include "core/jose/oidc_jwt.h"
+#include "core/util/oidc_json.h"
 
 static json_t *load(const char *text)
 {

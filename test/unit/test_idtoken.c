@@ -5,7 +5,7 @@
 #include "unit.h"
 #include "core/proto/oidc_idtoken.h"
 #include "core/jose/oidc_jwks.h"
-#include "core/jose/oidc_jwt.h"
+#include "core/util/oidc_json.h"
 
 #define ISSUER "https://op.example"
 #define CLIENT "client-1"

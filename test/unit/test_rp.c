@@ -9,7 +9,7 @@
 #include "core/http/oidc_cookie.h"
 #include "core/util/oidc_encode.h"
 #include "core/session/oidc_flow.h"
-#include "core/jose/oidc_jwt.h"
+#include "core/util/oidc_json.h"
 #include "core/util/oidc_params.h"
 #include "core/session/oidc_session_index.h"
 #include "core/proto/oidc_pkce.h"

@@ -5,7 +5,7 @@
 #include "core/session/oidc_session.h"
 #include "core/cache/oidc_session_image.h"
 #include "core/proto/oidc_claims.h"
-#include "core/jose/oidc_jwt.h"
+#include "core/util/oidc_json.h"
 
 static const unsigned char key_a[OIDC_KEY_LEN] =
     "session key A session key A ses";

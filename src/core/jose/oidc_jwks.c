@@ -3,7 +3,8 @@
 #include <string.h>
 
 #include "core/jose/oidc_jwks.h"
-#include "core/jose/oidc_jwt.h"
+#include "core/util/oidc_json.h"
+#include "core/jose/oidc_jwa.h"
 #include "core/util/oidc_encode.h"
 
 static apr_status_t jwk_release(void *data)
@@ -115,7 +116,7 @@ static const char *curve_for(const char *alg)
 
 int oidc_jwk_suits(const oidc_jwk_t *key, const char *alg)
 {
-    if (alg == NULL || !oidc_jwt_alg_supported(alg)) {
+    if (alg == NULL || !oidc_jwa_supported(alg)) {
         return 0;
     }
     if (key->alg != NULL && strcmp(key->alg, alg) != 0) {

@@ -5,54 +5,9 @@
 
 #include "core/jose/oidc_jwt.h"
 #include "core/util/oidc_json.h"
+#include "core/jose/oidc_jwa.h"
 #include "core/jose/oidc_jwks.h"
 #include "core/util/oidc_encode.h"
-
-static apr_status_t json_release(void *data)
-{
-    json_decref((json_t *)data);
-    return APR_SUCCESS;
-}
-
-json_t *oidc_json_pool_own(apr_pool_t *p, json_t *json)
-{
-    if (json != NULL) {
-        apr_pool_cleanup_register(p, json, json_release,
-                                  apr_pool_cleanup_null);
-    }
-    return json;
-}
-
-json_t *oidc_json_parse(apr_pool_t *p, const char *text, apr_size_t len)
-{
-    if (text == NULL || len > OIDC_MAX_JSON_LEN) {
-        return NULL;
-    }
-    return oidc_json_pool_own(p, oidc_json_load(text, len));
-}
-
-const char *oidc_json_str(const json_t *obj, const char *name)
-{
-    const json_t *v = json_object_get(obj, name);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static const char *const supported_algs[] = {
-    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
-    "ES256", "ES384", "ES512", NULL
-};
-
-int oidc_jwt_alg_supported(const char *alg)
-{
-    int i;
-
-    for (i = 0; alg != NULL && supported_algs[i] != NULL; i++) {
-        if (strcmp(alg, supported_algs[i]) == 0) {
-            return 1;
-        }
-    }
-    return 0;
-}
 
 static json_t *decode_part(apr_pool_t *p, const char *s, apr_size_t n)
 {
@@ -127,7 +82,7 @@ int oidc_jwt_verify(const oidc_jwt_t *jwt, const oidc_jwk_t *key)
     cjose_jws_t *jws;
     int ok;
 
-    if (!oidc_jwt_alg_supported(jwt->alg) || !oidc_jwk_suits(key, jwt->alg)) {
+    if (!oidc_jwa_supported(jwt->alg) || !oidc_jwk_suits(key, jwt->alg)) {
         return 0;
     }
     jws = cjose_jws_import(jwt->compact, strlen(jwt->compact), &err);
@@ -155,7 +110,7 @@ oidc_jws_status_t oidc_jwt_parse_verified(apr_pool_t *p, const char *compact,
         *detail = why;
         return OIDC_JWS_MALFORMED;
     }
-    if (!oidc_jwt_alg_supported(jwt->alg)) {
+    if (!oidc_jwa_supported(jwt->alg)) {
         *detail = apr_psprintf(p, "alg %.16s is not allowed", jwt->alg);
         return OIDC_JWS_ALG;
     }

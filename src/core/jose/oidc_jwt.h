@@ -22,10 +22,6 @@ typedef struct {
 const char *oidc_jwt_parse(apr_pool_t *p, const char *compact,
                            oidc_jwt_t **out);
 
-/* The algorithms we verify: RSA PKCS#1, RSA-PSS and ECDSA. Never "none",
- * never HMAC (an OP's public key must not become a shared secret). */
-int oidc_jwt_alg_supported(const char *alg);
-
 /* Verifies the signature with key, which must suit the alg. */
 int oidc_jwt_verify(const oidc_jwt_t *jwt, const struct oidc_jwk_t *key);
 
@@ -53,12 +49,5 @@ int oidc_jwt_numeric_date(const json_t *claims, const char *name,
  * says whether it names more than one audience. */
 int oidc_jwt_audience_has(const json_t *claims, const char *client_id,
                           int *several);
-
-/* Parses JSON text with duplicate members refused, owned by the pool. */
-json_t *oidc_json_parse(apr_pool_t *p, const char *text, apr_size_t len);
-/* Makes the pool release a JSON value. */
-json_t *oidc_json_pool_own(apr_pool_t *p, json_t *json);
-/* A member's string value, or NULL if absent or not a string. */
-const char *oidc_json_str(const json_t *obj, const char *name);
 
 #endif

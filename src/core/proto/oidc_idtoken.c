@@ -6,6 +6,7 @@
 #include "core/proto/oidc_idtoken.h"
 #include "core/util/oidc_encode.h"
 #include "core/jose/oidc_jwt.h"
+#include "core/util/oidc_json.h"
 
 #define MAX_SUB_LEN 255   /* Core §2: sub is at most 255 ASCII characters */
 

@@ -4,6 +4,7 @@
 
 #include "core/proto/oidc_logout_token.h"
 #include "core/jose/oidc_jwt.h"
+#include "core/util/oidc_json.h"
 
 static const char *const status_names[] = {
     "ok", "malformed", "algorithm", "unknown-kid", "no-key", "signature",

@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "core/proto/oidc_metadata.h"
-#include "core/jose/oidc_jwt.h"
+#include "core/util/oidc_json.h"
 
 const char *oidc_metadata_url(apr_pool_t *p, const char *issuer)
 {

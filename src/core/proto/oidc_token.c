@@ -4,7 +4,7 @@
 
 #include "core/proto/oidc_token.h"
 #include "core/util/oidc_encode.h"
-#include "core/jose/oidc_jwt.h"
+#include "core/util/oidc_json.h"
 
 #define MAX_ERROR_TEXT 200
 

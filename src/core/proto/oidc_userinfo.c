@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "core/proto/oidc_userinfo.h"
-#include "core/jose/oidc_jwt.h"
+#include "core/util/oidc_json.h"
 
 oidc_userinfo_status_t oidc_userinfo_fetch(apr_pool_t *p,
                                            const oidc_http_t *http,

@@ -17,6 +17,7 @@
 #include "core/util/oidc_crypto.h"
 #include "core/util/oidc_encode.h"
 #include "core/jose/oidc_jwt.h"
+#include "core/util/oidc_json.h"
 #include "core/proto/oidc_token.h"
 #include "core/proto/oidc_userinfo.h"
 

@@ -7,7 +7,7 @@
 #include "core/util/oidc_encode.h"
 #include "core/util/oidc_record.h"
 #include "core/proto/oidc_claims.h"
-#include "core/jose/oidc_jwt.h"
+#include "core/util/oidc_json.h"
 
 #define SESSION_RECORD_VERSION "sess6"
 #define STORE_KEY_LABEL "mod_authnz_oidc session id"

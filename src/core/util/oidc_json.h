@@ -1,25 +1,19 @@
-/* oidc_json.h: JSON text to jansson values, on the login path's budget. */
+/* oidc_json.h: JSON text to jansson values owned by a pool. */
 #ifndef OIDC_JSON_H
 #define OIDC_JSON_H
 
 #include <jansson.h>
 #include "core/util/oidc_core.h"
 
-/* Deeper documents are left to jansson (whose own limit is 2048). */
-#define OIDC_JSON_FAST_DEPTH 32
+/* Parses JSON text, an object or array at the top, with jansson:
+ * a member appearing twice, \u0000 and anything over OIDC_MAX_JSON_LEN
+ * are refused. The value is released with the pool; NULL on refusal. */
+json_t *oidc_json_parse(apr_pool_t *p, const char *text, apr_size_t len);
 
-/* A new reference to the document's value, or NULL: exactly what jansson's
- * json_loadb(text, len, JSON_REJECT_DUPLICATES) gives, value or refusal.
- * The documents an OP sends are read by oidc_json_load_fast; the rest
- * (and anything malformed) by jansson. */
-json_t *oidc_json_load(const char *text, apr_size_t len);
+/* Makes the pool release a JSON value (a new reference); returns it. */
+json_t *oidc_json_pool_own(apr_pool_t *p, json_t *json);
 
-/* The fast reader alone. 1 with a new reference in *out when the document
- * is one it reads: an object or array at the top, no more than
- * OIDC_JSON_FAST_DEPTH deep, strings of UTF-8 with any escape but
- * \u0000, integers of up to 18 digits, true, false, null, no key twice.
- * 0 for anything else, valid or not (a fraction or exponent, a longer
- * integer), leaving it to jansson. */
-int oidc_json_load_fast(const char *text, apr_size_t len, json_t **out);
+/* A member's string value, or NULL if absent or not a string. */
+const char *oidc_json_str(const json_t *obj, const char *name);
 
 #endif
