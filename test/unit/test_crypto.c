@@ -316,9 +316,9 @@ START_TEST(random_draws_distinct)
 }
 END_TEST
 
-/* A child forked from a thread that holds drawn-ahead bytes must not hand
- * out the bytes its parent will: httpd forks its children from the thread
- * that read the configuration, which draws random keys. */
+/* A child forked after its parent drew random bytes must not draw the
+ * bytes its parent will: httpd forks its children from the thread that
+ * read the configuration, which draws random keys. */
 START_TEST(random_not_shared_across_fork)
 {
     unsigned char first[1], mine[32], childs[32];

@@ -2,7 +2,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <limits.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/rand.h>
@@ -50,12 +50,6 @@ static const EVP_CIPHER *fetched_aes_gcm(void)
     return c;
 }
 
-/* Random bytes a thread draws at once: a login takes six small draws
- * (state, nonce, verifier, session id, two nonces), and each RAND_bytes
- * call costs more, on a cold path, than drawing them all together. */
-#define RANDOM_POOL_LEN 256
-#define RANDOM_POOL_MAX_DRAW 64
-
 /* An AES-GCM context with its key schedule and GHASH table set up for
  * one key, in one direction; each use only sets a new nonce. */
 typedef struct {
@@ -70,14 +64,12 @@ typedef struct {
 
 /* Contexts each thread keeps for the per-request digest and AES-GCM:
  * making one per call, and expanding the AES key and GCM tables each time,
- * cost more than the work itself. Freed when the thread ends. */
+ * cost more than the work itself (bench/instructions.mjs counts it).
+ * Freed when the thread ends. */
 typedef struct {
     EVP_MD_CTX *md;
     gcm_slot_t gcm[2][GCM_SLOTS];  /* [0] open, [1] seal */
     unsigned gcm_next[2];          /* the slot a new key takes */
-    unsigned char random_pool[RANDOM_POOL_LEN];
-    apr_size_t random_left;        /* unused bytes at the pool's end */
-    pid_t random_pid;              /* the process that filled the pool */
 } thread_ctx_t;
 
 static pthread_key_t thread_ctx_key;
@@ -96,7 +88,6 @@ static void thread_ctx_free(void *data)
         }
     }
     OPENSSL_cleanse(t->gcm, sizeof(t->gcm));
-    OPENSSL_cleanse(t->random_pool, sizeof(t->random_pool));
     free(t);
 }
 
@@ -130,32 +121,14 @@ static thread_ctx_t *thread_ctx(void)
     return t;
 }
 
-/* Each byte is handed out once and wiped as it goes. A pool filled in
- * another process (the thread that forked this child) is never used: the
- * parent, or a sibling child, would hand out the same bytes. */
+/* OpenSSL keeps a DRBG per thread (since 1.1.1) and reseeds it after a
+ * fork, so there is nothing to pool or guard here. */
 apr_status_t oidc_random(unsigned char *buf, apr_size_t len)
 {
-    thread_ctx_t *t = len <= RANDOM_POOL_MAX_DRAW ? thread_ctx() : NULL;
-    unsigned char *from;
-    pid_t pid;
-
-    if (t == NULL) {
-        return RAND_bytes(buf, (int)len) == 1 ? APR_SUCCESS : APR_EGENERAL;
+    if (len > INT_MAX) {
+        return APR_EINVAL;
     }
-    pid = getpid();
-    if (t->random_left < len || t->random_pid != pid) {
-        t->random_left = 0;
-        if (RAND_bytes(t->random_pool, RANDOM_POOL_LEN) != 1) {
-            return APR_EGENERAL;
-        }
-        t->random_left = RANDOM_POOL_LEN;
-        t->random_pid = pid;
-    }
-    from = t->random_pool + (RANDOM_POOL_LEN - t->random_left);
-    memcpy(buf, from, len);
-    OPENSSL_cleanse(from, len);
-    t->random_left -= len;
-    return APR_SUCCESS;
+    return RAND_bytes(buf, (int)len) == 1 ? APR_SUCCESS : APR_EGENERAL;
 }
 
 const char *oidc_random_token(apr_pool_t *p, apr_size_t bytes)
