@@ -1,6 +1,8 @@
 /* oidc_encode.c: the encodings the protocol uses, all bounded and strict. */
 #include <string.h>
 #include <openssl/crypto.h>
+#include <apr_escape.h>
+#include <apr_strings.h>
 
 #include "core/util/oidc_encode.h"
 
@@ -113,135 +115,57 @@ unsigned char *oidc_b64url_decode(apr_pool_t *p, const char *in,
 const char *oidc_hex_encode(apr_pool_t *p, const unsigned char *d,
                             apr_size_t len)
 {
-    static const char digits[] = "0123456789abcdef";
-    char *out = apr_palloc(p, len * 2 + 1);
-    apr_size_t i;
-
-    for (i = 0; i < len; i++) {
-        out[2 * i] = digits[d[i] >> 4];
-        out[2 * i + 1] = digits[d[i] & 0x0f];
-    }
-    out[2 * len] = '\0';
-    return out;
-}
-
-static int lower_hex_value(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0'
-         : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    return len == 0 ? "" : apr_pescape_hex(p, d, len, 0);
 }
 
 apr_status_t oidc_hex_decode(const char *s, apr_size_t len,
                              unsigned char *out, apr_size_t *out_len)
 {
-    apr_size_t i;
-
-    if (len % 2 != 0) {
+    /* apr_unescape_hex takes an odd length, dropping the last digit. */
+    if (len % 2 != 0
+        || apr_unescape_hex(out, s, (apr_ssize_t)len, 0, out_len)
+           != APR_SUCCESS) {
         return APR_EINVAL;
     }
-    for (i = 0; i < len; i += 2) {
-        int hi = lower_hex_value(s[i]), lo = lower_hex_value(s[i + 1]);
-        if (hi < 0 || lo < 0) {
-            return APR_EINVAL;
-        }
-        out[i / 2] = (unsigned char)(hi << 4 | lo);
-    }
-    *out_len = len / 2;
     return APR_SUCCESS;
-}
-
-static int is_unreserved(unsigned char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
-        || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'
-        || c == '~';
 }
 
 const char *oidc_url_encode(apr_pool_t *p, const char *s)
 {
-    static const char digits[] = "0123456789ABCDEF";
-    apr_size_t n = strlen(s);
-    char *out = apr_palloc(p, n * 3 + 1);
-    char *o = out;
-
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (is_unreserved(c)) {
-            *o++ = (char)c;
-        }
-        else {
-            *o++ = '%';
-            *o++ = digits[c >> 4];
-            *o++ = digits[c & 0x0f];
-        }
-    }
-    *o = '\0';
-    return out;
-}
-
-int oidc_hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
+    return apr_pescape_urlencoded(p, s);
 }
 
 char *oidc_url_decode(apr_pool_t *p, const char *s, apr_size_t len)
 {
-    char *out = apr_palloc(p, len + 1);
-    char *o = out;
-    apr_size_t i;
+    apr_size_t size;
+    apr_status_t rv;
+    char *text, *out;
 
-    for (i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '+') {
-            *o++ = ' ';
-        }
-        else if (c == '%') {
-            int hi, lo;
-            if (i + 2 >= len) {
-                return NULL;
-            }
-            hi = oidc_hex_value((unsigned char)s[i + 1]);
-            lo = oidc_hex_value((unsigned char)s[i + 2]);
-            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-                return NULL;
-            }
-            *o++ = (char)(hi << 4 | lo);
-            i += 2;
-        }
-        else {
-            *o++ = (char)c;
-        }
+    /* APR stops at a NUL byte, and reads a %-escape's two digits even
+     * past slen: it is given a NUL-terminated copy, and a text holding a
+     * NUL is not a text. */
+    if (memchr(s, '\0', len) != NULL) {
+        return NULL;
     }
-    *o = '\0';
+    text = apr_pstrmemdup(p, s, len);
+    rv = apr_unescape_url(NULL, text, APR_ESCAPE_STRING, NULL, NULL, 1,
+                          &size);
+    if (rv == APR_NOTFOUND) {
+        return text;
+    }
+    if (rv != APR_SUCCESS) {      /* a bad %-escape, or one of NUL */
+        return NULL;
+    }
+    out = apr_palloc(p, size);
+    apr_unescape_url(out, text, APR_ESCAPE_STRING, NULL, NULL, 1, NULL);
     return out;
 }
 
+/* Escapes & < > and ": the pages put text only in elements and in
+ * double-quoted attributes. */
 const char *oidc_html_escape(apr_pool_t *p, const char *s)
 {
-    apr_size_t n = 0;
-    const char *c;
-    char *out, *o;
-
-    for (c = s; *c; c++) {
-        n += (*c == '&') ? 5 : (*c == '<' || *c == '>') ? 4
-           : (*c == '"' || *c == '\'') ? 6 : 1;
-    }
-    out = o = apr_palloc(p, n + 1);
-    for (c = s; *c; c++) {
-        switch (*c) {
-        case '&': memcpy(o, "&amp;", 5); o += 5; break;
-        case '<': memcpy(o, "&lt;", 4); o += 4; break;
-        case '>': memcpy(o, "&gt;", 4); o += 4; break;
-        case '"': memcpy(o, "&quot;", 6); o += 6; break;
-        case '\'': memcpy(o, "&#x27;", 6); o += 6; break;
-        default: *o++ = *c;
-        }
-    }
-    *o = '\0';
-    return out;
+    return apr_pescape_entity(p, s, 0);
 }
 
 int oidc_secure_streq(const char *a, const char *b)

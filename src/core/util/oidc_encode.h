@@ -1,4 +1,5 @@
-/* oidc_encode.h: base64url, hex, URL (form) encoding and safe comparisons. */
+/* oidc_encode.h: base64url (ours), hex, URL (form) and HTML escaping
+ * (apr_escape.h), and safe comparisons. */
 #ifndef OIDC_ENCODE_H
 #define OIDC_ENCODE_H
 
@@ -15,19 +16,17 @@ int oidc_is_b64url(const char *s, apr_size_t len);
 
 const char *oidc_hex_encode(apr_pool_t *p, const unsigned char *d,
                             apr_size_t len);
-/* A hex digit's value, either case; -1 for any other byte. */
-int oidc_hex_value(unsigned char c);
-/* Lower-case hex, as oidc_hex_encode writes it, into out (len / 2 bytes);
- * APR_EINVAL for an odd length or any other character. */
+/* Hex (either case) into out (len / 2 bytes); APR_EINVAL for an odd
+ * length or any other character. */
 apr_status_t oidc_hex_decode(const char *s, apr_size_t len,
                              unsigned char *out, apr_size_t *out_len);
 
-/* application/x-www-form-urlencoded component encoding. */
+/* application/x-www-form-urlencoded component encoding (space as +). */
 const char *oidc_url_encode(apr_pool_t *p, const char *s);
 /* Decodes %XX and '+'; NULL if a %-escape is malformed or decodes to NUL. */
 char *oidc_url_decode(apr_pool_t *p, const char *s, apr_size_t len);
 
-/* HTML text escaping for the module's own pages. */
+/* HTML text escaping for the module's own pages (& < > "). */
 const char *oidc_html_escape(apr_pool_t *p, const char *s);
 
 /* Constant-time equality of two strings (length leaks, content does not). */
