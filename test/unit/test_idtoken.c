@@ -4,6 +4,7 @@
 
 #include "unit.h"
 #include "core/proto/oidc_idtoken.h"
+#include "core/proto/oidc_logout_token.h"
 #include "core/jose/oidc_jwks.h"
 #include "core/util/oidc_json.h"
 
@@ -523,6 +524,32 @@ START_TEST(status_names)
 }
 END_TEST
 
+/* Every status of both token kinds has its own name, and the shared ones
+ * read the same in both. */
+START_TEST(every_status_named_once)
+{
+    int i, j;
+
+    for (i = 0; i < OIDC_IDTOKEN_STATUS_COUNT; i++) {
+        const char *n = oidc_idtoken_status_name((oidc_idtoken_status_t)i);
+        ck_assert_str_ne(n, "unknown");
+        for (j = 0; j < i; j++) {
+            ck_assert_str_ne(n, oidc_idtoken_status_name(
+                                    (oidc_idtoken_status_t)j));
+        }
+    }
+    for (i = 0; i < OIDC_LOGOUT_TOKEN_STATUS_COUNT; i++) {
+        const char *n = oidc_logout_token_status_name(
+            (oidc_logout_token_status_t)i);
+        ck_assert_str_ne(n, "unknown");
+        if (i < OIDC_SIGNED_STATUS_COUNT) {
+            ck_assert_str_eq(n, oidc_idtoken_status_name(
+                                    (oidc_idtoken_status_t)i));
+        }
+    }
+}
+END_TEST
+
 
 /* Core §12.2: what a refreshed ID token must keep. */
 START_TEST(refreshed_token_continues)
@@ -592,6 +619,7 @@ Suite *idtoken_suite(void)
     tcase_add_test(tc, oversized);
     tcase_add_test(tc, garbage);
     tcase_add_test(tc, status_names);
+    tcase_add_test(tc, every_status_named_once);
     tcase_add_test(tc, refreshed_token_continues);
     suite_add_tcase(s, tc);
     return s;

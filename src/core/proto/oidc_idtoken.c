@@ -10,15 +10,16 @@
 
 #define MAX_SUB_LEN 255   /* Core §2: sub is at most 255 ASCII characters */
 
-static const char *const status_names[] = {
-    "ok", "malformed", "algorithm", "unknown-kid", "no-key", "signature",
-    "issuer", "audience", "azp", "expired", "iat", "nbf", "nonce", "sub",
-    "at_hash"
+static const char *const status_names[OIDC_IDTOKEN_STATUS_COUNT] = {
+    OIDC_SIGNED_STATUS_NAMES(OIDC_IDTOKEN_),
+    [OIDC_IDTOKEN_AZP] = "azp", [OIDC_IDTOKEN_NBF] = "nbf",
+    [OIDC_IDTOKEN_NONCE] = "nonce", [OIDC_IDTOKEN_SUB] = "sub",
+    [OIDC_IDTOKEN_AT_HASH] = "at_hash"
 };
 
 const char *oidc_idtoken_status_name(oidc_idtoken_status_t st)
 {
-    return (unsigned)st < sizeof(status_names) / sizeof(status_names[0])
+    return (unsigned)st < OIDC_IDTOKEN_STATUS_COUNT && status_names[st]
         ? status_names[st] : "unknown";
 }
 
@@ -50,6 +51,46 @@ static oidc_idtoken_status_t fail(const char **detail, const char *why,
     return st;
 }
 
+/* Core §3.1.3.7 beyond what every signed token passes: azp, nbf,
+ * nonce, sub and at_hash. */
+static oidc_idtoken_status_t check_id_claims(apr_pool_t *p,
+                                             const oidc_signed_token_t *tok,
+                                             const oidc_idtoken_params_t *prm,
+                                             const char **detail)
+{
+    const json_t *claims = tok->jwt->claims;
+    const char *azp = oidc_json_str(claims, "azp");
+    const char *sub = oidc_json_str(claims, "sub");
+    const char *at_hash = oidc_json_str(claims, "at_hash");
+    apr_time_t nbf;
+
+    if ((tok->several_aud && azp == NULL)
+        || (json_object_get(claims, "azp") != NULL
+            && (azp == NULL || strcmp(azp, prm->client_id) != 0))) {
+        return fail(detail, "azp is missing or not the client id",
+                    OIDC_IDTOKEN_AZP);
+    }
+    if (json_object_get(claims, "nbf") != NULL
+        && (!oidc_jwt_numeric_date(claims, "nbf", &nbf)
+            || nbf > prm->now + prm->skew)) {
+        return fail(detail, "token is not valid yet", OIDC_IDTOKEN_NBF);
+    }
+    if (prm->nonce != NULL
+        && !oidc_secure_streq(oidc_json_str(claims, "nonce"), prm->nonce)) {
+        return fail(detail, "nonce is missing or not the flow's",
+                    OIDC_IDTOKEN_NONCE);
+    }
+    if (sub == NULL || *sub == '\0' || strlen(sub) > MAX_SUB_LEN) {
+        return fail(detail, "sub is missing or invalid", OIDC_IDTOKEN_SUB);
+    }
+    if (at_hash != NULL && prm->access_token != NULL
+        && !at_hash_ok(p, tok->jwt->alg, at_hash, prm->access_token)) {
+        return fail(detail, "at_hash does not match the access token",
+                    OIDC_IDTOKEN_AT_HASH);
+    }
+    return OIDC_IDTOKEN_OK;
+}
+
 oidc_idtoken_status_t oidc_idtoken_validate(apr_pool_t *p,
                                             const char *compact,
                                             const oidc_jwks_t *jwks,
@@ -57,85 +98,27 @@ oidc_idtoken_status_t oidc_idtoken_validate(apr_pool_t *p,
                                             oidc_idtoken_t **out,
                                             const char **detail)
 {
-    oidc_jwt_t *jwt;
-    const char *iss, *sub, *nonce, *azp, *at_hash;
-    apr_time_t exp, iat, nbf;
-    int several;
+    const oidc_signed_rules_t rules = {
+        prm->issuer, prm->client_id, prm->now, prm->skew, prm->iat_max_age, 0
+    };
+    oidc_signed_token_t tok;
+    oidc_idtoken_status_t st;
     oidc_idtoken_t *t;
 
     *out = NULL;
-    switch (oidc_jwt_parse_verified(p, compact, jwks, &jwt, detail)) {
-    case OIDC_JWS_OK:
-        break;
-    case OIDC_JWS_MALFORMED:
-        return OIDC_IDTOKEN_MALFORMED;
-    case OIDC_JWS_ALG:
-        return OIDC_IDTOKEN_ALG;
-    case OIDC_JWS_UNKNOWN_KID:
-        return OIDC_IDTOKEN_UNKNOWN_KID;
-    case OIDC_JWS_NO_KEY:
-        return OIDC_IDTOKEN_NO_KEY;
-    default:
-        return OIDC_IDTOKEN_SIGNATURE;
+    st = (oidc_idtoken_status_t)oidc_signed_token_check(p, compact, jwks,
+                                                        &rules, &tok, detail);
+    if (st == OIDC_IDTOKEN_OK) {
+        st = check_id_claims(p, &tok, prm, detail);
     }
-
-    iss = oidc_json_str(jwt->claims, "iss");
-    if (iss == NULL || strcmp(iss, prm->issuer) != 0) {
-        return fail(detail, "iss is not the provider's issuer",
-                    OIDC_IDTOKEN_ISS);
+    if (st != OIDC_IDTOKEN_OK) {
+        return st;
     }
-    if (!oidc_jwt_audience_has(jwt->claims, prm->client_id, &several)) {
-        return fail(detail, "aud does not contain the client id",
-                    OIDC_IDTOKEN_AUD);
-    }
-    azp = oidc_json_str(jwt->claims, "azp");
-    if ((several && azp == NULL)
-        || (json_object_get(jwt->claims, "azp") != NULL
-            && (azp == NULL || strcmp(azp, prm->client_id) != 0))) {
-        return fail(detail, "azp is missing or not the client id",
-                    OIDC_IDTOKEN_AZP);
-    }
-    if (!oidc_jwt_numeric_date(jwt->claims, "exp", &exp)) {
-        return fail(detail, "exp is missing", OIDC_IDTOKEN_EXP);
-    }
-    if (exp + prm->skew <= prm->now) {
-        return fail(detail, "token has expired", OIDC_IDTOKEN_EXP);
-    }
-    if (!oidc_jwt_numeric_date(jwt->claims, "iat", &iat)) {
-        return fail(detail, "iat is missing", OIDC_IDTOKEN_IAT);
-    }
-    if (iat > prm->now + prm->skew) {
-        return fail(detail, "iat is in the future", OIDC_IDTOKEN_IAT);
-    }
-    if (prm->iat_max_age > 0 && iat + prm->iat_max_age + prm->skew < prm->now) {
-        return fail(detail, "iat is too old", OIDC_IDTOKEN_IAT);
-    }
-    if (json_object_get(jwt->claims, "nbf") != NULL
-        && (!oidc_jwt_numeric_date(jwt->claims, "nbf", &nbf)
-            || nbf > prm->now + prm->skew)) {
-        return fail(detail, "token is not valid yet", OIDC_IDTOKEN_NBF);
-    }
-    nonce = oidc_json_str(jwt->claims, "nonce");
-    if (prm->nonce != NULL && !oidc_secure_streq(nonce, prm->nonce)) {
-        return fail(detail, "nonce is missing or not the flow's",
-                    OIDC_IDTOKEN_NONCE);
-    }
-    sub = oidc_json_str(jwt->claims, "sub");
-    if (sub == NULL || *sub == '\0' || strlen(sub) > MAX_SUB_LEN) {
-        return fail(detail, "sub is missing or invalid", OIDC_IDTOKEN_SUB);
-    }
-    at_hash = oidc_json_str(jwt->claims, "at_hash");
-    if (at_hash != NULL && prm->access_token != NULL
-        && !at_hash_ok(p, jwt->alg, at_hash, prm->access_token)) {
-        return fail(detail, "at_hash does not match the access token",
-                    OIDC_IDTOKEN_AT_HASH);
-    }
-
     t = apr_pcalloc(p, sizeof(*t));
-    t->claims = jwt->claims;
-    t->sub = sub;
-    t->sid = oidc_json_str(jwt->claims, "sid");
-    t->exp = exp;
+    t->claims = tok.jwt->claims;
+    t->sub = oidc_json_str(t->claims, "sub");
+    t->sid = oidc_json_str(t->claims, "sid");
+    t->exp = tok.exp;
     *out = t;
     return OIDC_IDTOKEN_OK;
 }

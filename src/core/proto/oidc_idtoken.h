@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include "core/util/oidc_core.h"
 #include "core/jose/oidc_jwks.h"
+#include "core/proto/oidc_signed_token.h"
 
 typedef struct {
     const char *issuer;           /* the discovered issuer, exactly */
@@ -17,21 +18,22 @@ typedef struct {
 } oidc_idtoken_params_t;
 
 typedef enum {
-    OIDC_IDTOKEN_OK = 0,
-    OIDC_IDTOKEN_MALFORMED,
-    OIDC_IDTOKEN_ALG,          /* none, HMAC or not on the allow-list */
-    OIDC_IDTOKEN_UNKNOWN_KID,  /* refetch the JWKS once and retry */
-    OIDC_IDTOKEN_NO_KEY,
-    OIDC_IDTOKEN_SIGNATURE,
-    OIDC_IDTOKEN_ISS,
-    OIDC_IDTOKEN_AUD,
-    OIDC_IDTOKEN_AZP,
-    OIDC_IDTOKEN_EXP,
-    OIDC_IDTOKEN_IAT,
+    OIDC_IDTOKEN_OK = OIDC_SIGNED_OK,
+    OIDC_IDTOKEN_MALFORMED = OIDC_SIGNED_MALFORMED,
+    OIDC_IDTOKEN_ALG = OIDC_SIGNED_ALG,
+    OIDC_IDTOKEN_UNKNOWN_KID = OIDC_SIGNED_UNKNOWN_KID,
+    OIDC_IDTOKEN_NO_KEY = OIDC_SIGNED_NO_KEY,
+    OIDC_IDTOKEN_SIGNATURE = OIDC_SIGNED_SIGNATURE,
+    OIDC_IDTOKEN_ISS = OIDC_SIGNED_ISS,
+    OIDC_IDTOKEN_AUD = OIDC_SIGNED_AUD,
+    OIDC_IDTOKEN_EXP = OIDC_SIGNED_EXP,
+    OIDC_IDTOKEN_IAT = OIDC_SIGNED_IAT,
+    OIDC_IDTOKEN_AZP = OIDC_SIGNED_STATUS_COUNT,
     OIDC_IDTOKEN_NBF,
     OIDC_IDTOKEN_NONCE,
     OIDC_IDTOKEN_SUB,
-    OIDC_IDTOKEN_AT_HASH
+    OIDC_IDTOKEN_AT_HASH,
+    OIDC_IDTOKEN_STATUS_COUNT
 } oidc_idtoken_status_t;
 
 typedef struct {

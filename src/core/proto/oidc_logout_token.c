@@ -6,15 +6,17 @@
 #include "core/jose/oidc_jwt.h"
 #include "core/util/oidc_json.h"
 
-static const char *const status_names[] = {
-    "ok", "malformed", "algorithm", "unknown-kid", "no-key", "signature",
-    "typ", "issuer", "audience", "iat", "expired", "jti", "events", "nonce",
-    "no-sid-or-sub"
+static const char *const status_names[OIDC_LOGOUT_TOKEN_STATUS_COUNT] = {
+    OIDC_SIGNED_STATUS_NAMES(OIDC_LOGOUT_TOKEN_),
+    [OIDC_LOGOUT_TOKEN_TYP] = "typ", [OIDC_LOGOUT_TOKEN_JTI] = "jti",
+    [OIDC_LOGOUT_TOKEN_EVENTS] = "events",
+    [OIDC_LOGOUT_TOKEN_NONCE] = "nonce",
+    [OIDC_LOGOUT_TOKEN_SUBJECT] = "no-sid-or-sub"
 };
 
 const char *oidc_logout_token_status_name(oidc_logout_token_status_t st)
 {
-    return (unsigned)st < sizeof(status_names) / sizeof(status_names[0])
+    return (unsigned)st < OIDC_LOGOUT_TOKEN_STATUS_COUNT && status_names[st]
         ? status_names[st] : "unknown";
 }
 
@@ -33,68 +35,32 @@ static int bad_optional_string(const json_t *claims, const char *name)
                          || json_string_length(v) > 255);
 }
 
-oidc_logout_token_status_t oidc_logout_token_validate(
-    apr_pool_t *p, const char *compact, const oidc_jwks_t *jwks,
-    const char *issuer, const char *client_id, apr_time_t now,
-    apr_interval_time_t skew, apr_interval_time_t max_age,
-    oidc_logout_token_t **out, const char **detail)
+/* §2.4: explicit typing is recommended; a token typed as anything else
+ * (an ID token, an access token) is not a logout token. */
+static int typed_otherwise(const json_t *header)
 {
-    oidc_jwt_t *jwt;
-    const char *iss, *typ, *jti;
-    const json_t *events, *event;
-    apr_time_t iat, exp;
-    int several;
-    oidc_logout_token_t *t;
+    const char *typ = oidc_json_str(header, "typ");
 
-    *out = NULL;
-    switch (oidc_jwt_parse_verified(p, compact, jwks, &jwt, detail)) {
-    case OIDC_JWS_OK:
-        break;
-    case OIDC_JWS_MALFORMED:
-        return OIDC_LOGOUT_TOKEN_MALFORMED;
-    case OIDC_JWS_ALG:
-        return OIDC_LOGOUT_TOKEN_ALG;
-    case OIDC_JWS_UNKNOWN_KID:
-        return OIDC_LOGOUT_TOKEN_UNKNOWN_KID;
-    case OIDC_JWS_NO_KEY:
-        return OIDC_LOGOUT_TOKEN_NO_KEY;
-    default:
-        return OIDC_LOGOUT_TOKEN_SIGNATURE;
-    }
-    /* §2.4: explicit typing is recommended; a token typed as anything
-     * else (an ID token, an access token) is not a logout token. */
-    typ = oidc_json_str(jwt->header, "typ");
-    if (json_object_get(jwt->header, "typ") != NULL
+    return json_object_get(header, "typ") != NULL
         && (typ == NULL || (strcasecmp(typ, "logout+jwt") != 0
                             && strcasecmp(typ, "application/logout+jwt") != 0
-                            && strcasecmp(typ, "JWT") != 0))) {
+                            && strcasecmp(typ, "JWT") != 0));
+}
+
+/* §2.4 and §2.6 beyond what every signed token passes. */
+static oidc_logout_token_status_t check_logout_claims(const oidc_jwt_t *jwt,
+                                                      const char **detail)
+{
+    const char *jti = oidc_json_str(jwt->claims, "jti");
+    const json_t *events = json_object_get(jwt->claims, "events");
+    const json_t *event = json_object_get(events, OIDC_BACKCHANNEL_EVENT);
+
+    if (typed_otherwise(jwt->header)) {
         return fail(detail, "typ is not logout+jwt", OIDC_LOGOUT_TOKEN_TYP);
     }
-    iss = oidc_json_str(jwt->claims, "iss");
-    if (iss == NULL || strcmp(iss, issuer) != 0) {
-        return fail(detail, "iss is not the provider's issuer",
-                    OIDC_LOGOUT_TOKEN_ISS);
-    }
-    if (!oidc_jwt_audience_has(jwt->claims, client_id, &several)) {
-        return fail(detail, "aud does not contain the client id",
-                    OIDC_LOGOUT_TOKEN_AUD);
-    }
-    if (!oidc_jwt_numeric_date(jwt->claims, "iat", &iat)
-        || iat > now + skew || iat + max_age + skew < now) {
-        return fail(detail, "iat is missing, in the future or too old",
-                    OIDC_LOGOUT_TOKEN_IAT);
-    }
-    if (json_object_get(jwt->claims, "exp") != NULL
-        && (!oidc_jwt_numeric_date(jwt->claims, "exp", &exp)
-            || exp + skew <= now)) {
-        return fail(detail, "token has expired", OIDC_LOGOUT_TOKEN_EXP);
-    }
-    jti = oidc_json_str(jwt->claims, "jti");
     if (jti == NULL || *jti == '\0' || strlen(jti) > 255) {
         return fail(detail, "jti is missing or invalid", OIDC_LOGOUT_TOKEN_JTI);
     }
-    events = json_object_get(jwt->claims, "events");
-    event = json_object_get(events, OIDC_BACKCHANNEL_EVENT);
     if (!json_is_object(events) || !json_is_object(event)) {
         return fail(detail, "events lacks the back-channel logout event",
                     OIDC_LOGOUT_TOKEN_EVENTS);
@@ -110,11 +76,36 @@ oidc_logout_token_status_t oidc_logout_token_validate(
         return fail(detail, "sid and sub are both missing or invalid",
                     OIDC_LOGOUT_TOKEN_SUBJECT);
     }
+    return OIDC_LOGOUT_TOKEN_OK;
+}
+
+oidc_logout_token_status_t oidc_logout_token_validate(
+    apr_pool_t *p, const char *compact, const oidc_jwks_t *jwks,
+    const char *issuer, const char *client_id, apr_time_t now,
+    apr_interval_time_t skew, apr_interval_time_t max_age,
+    oidc_logout_token_t **out, const char **detail)
+{
+    const oidc_signed_rules_t rules = {
+        issuer, client_id, now, skew, max_age, 1
+    };
+    oidc_signed_token_t tok;
+    oidc_logout_token_status_t st;
+    oidc_logout_token_t *t;
+
+    *out = NULL;
+    st = (oidc_logout_token_status_t)oidc_signed_token_check(
+        p, compact, jwks, &rules, &tok, detail);
+    if (st == OIDC_LOGOUT_TOKEN_OK) {
+        st = check_logout_claims(tok.jwt, detail);
+    }
+    if (st != OIDC_LOGOUT_TOKEN_OK) {
+        return st;
+    }
     t = apr_pcalloc(p, sizeof(*t));
-    t->sid = oidc_json_str(jwt->claims, "sid");
-    t->sub = oidc_json_str(jwt->claims, "sub");
-    t->jti = jti;
-    t->iat = iat;
+    t->sid = oidc_json_str(tok.jwt->claims, "sid");
+    t->sub = oidc_json_str(tok.jwt->claims, "sub");
+    t->jti = oidc_json_str(tok.jwt->claims, "jti");
+    t->iat = tok.iat;
     *out = t;
     return OIDC_LOGOUT_TOKEN_OK;
 }

@@ -5,25 +5,27 @@
 
 #include "core/util/oidc_core.h"
 #include "core/jose/oidc_jwks.h"
+#include "core/proto/oidc_signed_token.h"
 
 #define OIDC_BACKCHANNEL_EVENT "http://schemas.openid.net/event/backchannel-logout"
 
 typedef enum {
-    OIDC_LOGOUT_TOKEN_OK = 0,
-    OIDC_LOGOUT_TOKEN_MALFORMED,
-    OIDC_LOGOUT_TOKEN_ALG,
-    OIDC_LOGOUT_TOKEN_UNKNOWN_KID,
-    OIDC_LOGOUT_TOKEN_NO_KEY,
-    OIDC_LOGOUT_TOKEN_SIGNATURE,
-    OIDC_LOGOUT_TOKEN_TYP,       /* explicitly typed as something else */
-    OIDC_LOGOUT_TOKEN_ISS,
-    OIDC_LOGOUT_TOKEN_AUD,
-    OIDC_LOGOUT_TOKEN_IAT,
-    OIDC_LOGOUT_TOKEN_EXP,
+    OIDC_LOGOUT_TOKEN_OK = OIDC_SIGNED_OK,
+    OIDC_LOGOUT_TOKEN_MALFORMED = OIDC_SIGNED_MALFORMED,
+    OIDC_LOGOUT_TOKEN_ALG = OIDC_SIGNED_ALG,
+    OIDC_LOGOUT_TOKEN_UNKNOWN_KID = OIDC_SIGNED_UNKNOWN_KID,
+    OIDC_LOGOUT_TOKEN_NO_KEY = OIDC_SIGNED_NO_KEY,
+    OIDC_LOGOUT_TOKEN_SIGNATURE = OIDC_SIGNED_SIGNATURE,
+    OIDC_LOGOUT_TOKEN_ISS = OIDC_SIGNED_ISS,
+    OIDC_LOGOUT_TOKEN_AUD = OIDC_SIGNED_AUD,
+    OIDC_LOGOUT_TOKEN_EXP = OIDC_SIGNED_EXP,
+    OIDC_LOGOUT_TOKEN_IAT = OIDC_SIGNED_IAT,
+    OIDC_LOGOUT_TOKEN_TYP = OIDC_SIGNED_STATUS_COUNT, /* typed otherwise */
     OIDC_LOGOUT_TOKEN_JTI,
     OIDC_LOGOUT_TOKEN_EVENTS,
     OIDC_LOGOUT_TOKEN_NONCE,     /* forbidden: keeps ID tokens out */
-    OIDC_LOGOUT_TOKEN_SUBJECT    /* neither sid nor sub */
+    OIDC_LOGOUT_TOKEN_SUBJECT,   /* neither sid nor sub */
+    OIDC_LOGOUT_TOKEN_STATUS_COUNT
 } oidc_logout_token_status_t;
 
 typedef struct {
