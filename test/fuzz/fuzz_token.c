@@ -24,7 +24,7 @@ static void exchange(apr_pool_t *p, int status, int refresh,
     oidc_client_t client = { FUZZ_CLIENT_ID, "fuzz-secret",
                              OIDC_CLIENT_AUTH_BASIC };
     oidc_token_resp_t tok;
-    oidc_token_status_t st;
+    oidc_outcome_t st;
     oidc_idtoken_params_t prm;
     oidc_idtoken_t *idt;
     const char *detail;
@@ -37,7 +37,7 @@ static void exchange(apr_pool_t *p, int status, int refresh,
                                    &client, "fuzz-code",
                                    FUZZ_ORIGIN "/callback", "fuzz-verifier",
                                    &tok, &detail);
-    if (st != OIDC_TOKEN_OK || tok.id_token == NULL) {
+    if (st != OIDC_OUTCOME_OK || tok.id_token == NULL) {
         return;
     }
     memset(&prm, 0, sizeof(prm));

@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     id_claims = oidc_json_parse(p, ID_TOKEN_CLAIMS, sizeof(ID_TOKEN_CLAIMS) - 1);
     if (oidc_userinfo_fetch(p, &fh.http, FUZZ_ISSUER "/userinfo",
                             "fuzz-access-token", FUZZ_SUB, &claims, &detail)
-            == OIDC_USERINFO_OK) {
+            == OIDC_OUTCOME_OK) {
         merged = oidc_userinfo_merge(p, claims, id_claims);
         if (merged != NULL) {
             (void)oidc_session_set_claims_doc(p, &s, merged);

@@ -17,7 +17,7 @@ struct oidc_provider_t {
     snapshot_t *current;
     apr_time_t failed_at;
     apr_time_t keys_refetched_at;
-    oidc_provider_status_t last_failure;
+    oidc_outcome_t last_failure;
 };
 
 static void snapshot_unref_locked(snapshot_t *s)
@@ -97,11 +97,11 @@ static void publish(oidc_provider_t *pv, snapshot_t *s)
     apr_thread_mutex_unlock(pv->lock);
 }
 
-static oidc_provider_status_t fetch_json(apr_pool_t *p,
-                                         const oidc_http_t *http,
-                                         const oidc_log_t *log,
-                                         const char *what, const char *url,
-                                         oidc_http_resp_t *resp)
+static oidc_outcome_t fetch_json(apr_pool_t *p,
+                                 const oidc_http_t *http,
+                                 const oidc_log_t *log,
+                                 const char *what, const char *url,
+                                 oidc_http_resp_t *resp)
 {
     oidc_http_req_t req = { "GET", url, NULL, NULL };
     const char *err;
@@ -110,42 +110,41 @@ static oidc_provider_status_t fetch_json(apr_pool_t *p,
     if (rv != APR_SUCCESS) {
         oidc_log(log, OIDC_LOG_ERR, "oidc-provider",
                  "fetching %s from %s failed: %s", what, url, err);
-        return rv == APR_ECONNREFUSED ? OIDC_PROVIDER_UNREACHABLE
-                                      : OIDC_PROVIDER_BAD_RESPONSE;
+        return oidc_outcome_of_send(rv);
     }
     if (resp->status != 200) {
         oidc_log(log, OIDC_LOG_ERR, "oidc-provider",
                  "fetching %s from %s: HTTP status %d", what, url,
                  resp->status);
-        return resp->status == 503 ? OIDC_PROVIDER_UNREACHABLE
-                                   : OIDC_PROVIDER_BAD_RESPONSE;
+        return resp->status == 503 ? OIDC_OUTCOME_UNREACHABLE
+                                   : OIDC_OUTCOME_BAD_RESPONSE;
     }
-    return OIDC_PROVIDER_OK;
+    return OIDC_OUTCOME_OK;
 }
 
-static oidc_provider_status_t fetch_keys(apr_pool_t *p,
-                                         const oidc_http_t *http,
-                                         const oidc_log_t *log,
-                                         const char *jwks_uri,
-                                         const oidc_jwks_t **jwks)
+static oidc_outcome_t fetch_keys(apr_pool_t *p,
+                                 const oidc_http_t *http,
+                                 const oidc_log_t *log,
+                                 const char *jwks_uri,
+                                 const oidc_jwks_t **jwks)
 {
     oidc_http_resp_t resp;
     oidc_jwks_t *parsed;
     const char *why;
-    oidc_provider_status_t st = fetch_json(p, http, log, "JWKS", jwks_uri,
+    oidc_outcome_t st = fetch_json(p, http, log, "JWKS", jwks_uri,
                                            &resp);
 
-    if (st != OIDC_PROVIDER_OK) {
+    if (st != OIDC_OUTCOME_OK) {
         return st;
     }
     why = oidc_jwks_parse(p, resp.body, resp.len, &parsed);
     if (why != NULL) {
         oidc_log(log, OIDC_LOG_ERR, "oidc-provider", "JWKS from %s: %s",
                  jwks_uri, why);
-        return OIDC_PROVIDER_BAD_RESPONSE;
+        return OIDC_OUTCOME_BAD_RESPONSE;
     }
     *jwks = parsed;
-    return OIDC_PROVIDER_OK;
+    return OIDC_OUTCOME_OK;
 }
 
 static snapshot_t *snapshot_new(oidc_provider_t *pv)
@@ -164,37 +163,37 @@ static snapshot_t *snapshot_new(oidc_provider_t *pv)
     return s;
 }
 
-static oidc_provider_status_t fetch_all(oidc_provider_t *pv,
-                                        const oidc_http_t *http,
-                                        const oidc_log_t *log, apr_time_t now)
+static oidc_outcome_t fetch_all(oidc_provider_t *pv,
+                                const oidc_http_t *http,
+                                const oidc_log_t *log, apr_time_t now)
 {
     snapshot_t *s = snapshot_new(pv);
     oidc_http_resp_t resp;
     oidc_metadata_t *meta;
     const char *why, *url;
-    oidc_provider_status_t st;
+    oidc_outcome_t st;
 
     if (s == NULL) {
-        return OIDC_PROVIDER_BAD_RESPONSE;
+        return OIDC_OUTCOME_BAD_RESPONSE;
     }
     url = oidc_metadata_url(s->pool, pv->issuer);
     st = fetch_json(s->pool, http, log, "discovery document", url, &resp);
-    if (st == OIDC_PROVIDER_OK) {
+    if (st == OIDC_OUTCOME_OK) {
         int wrong_issuer = 0;
         why = oidc_metadata_parse(s->pool, resp.body, resp.len, pv->issuer,
                                   &meta, &wrong_issuer);
         if (why != NULL) {
             oidc_log(log, OIDC_LOG_ERR, "oidc-provider", "%s: %s",
                      url, why);
-            st = wrong_issuer ? OIDC_PROVIDER_MISCONFIGURED
-                              : OIDC_PROVIDER_BAD_RESPONSE;
+            st = wrong_issuer ? OIDC_OUTCOME_MISCONFIGURED
+                              : OIDC_OUTCOME_BAD_RESPONSE;
         }
     }
-    if (st == OIDC_PROVIDER_OK) {
+    if (st == OIDC_OUTCOME_OK) {
         s->pub.meta = meta;
         st = fetch_keys(s->pool, http, log, meta->jwks_uri, &s->pub.jwks);
     }
-    if (st != OIDC_PROVIDER_OK) {
+    if (st != OIDC_OUTCOME_OK) {
         apr_pool_destroy(s->pool);
         return st;
     }
@@ -203,16 +202,16 @@ static oidc_provider_status_t fetch_all(oidc_provider_t *pv,
              "loaded the metadata and %d signing keys of %s",
              s->pub.jwks->keys->nelts, pv->issuer);
     publish(pv, s);
-    return OIDC_PROVIDER_OK;
+    return OIDC_OUTCOME_OK;
 }
 
-oidc_provider_status_t oidc_provider_get(oidc_provider_t *pv, apr_pool_t *p,
-                                         const oidc_http_t *http,
-                                         const oidc_log_t *log,
-                                         apr_time_t now,
-                                         const oidc_provider_snapshot_t **snap)
+oidc_outcome_t oidc_provider_get(oidc_provider_t *pv, apr_pool_t *p,
+                                 const oidc_http_t *http,
+                                 const oidc_log_t *log,
+                                 apr_time_t now,
+                                 const oidc_provider_snapshot_t **snap)
 {
-    oidc_provider_status_t st = OIDC_PROVIDER_OK;
+    oidc_outcome_t st = OIDC_OUTCOME_OK;
     int stale, have;
 
     *snap = NULL;
@@ -222,7 +221,7 @@ oidc_provider_status_t oidc_provider_get(oidc_provider_t *pv, apr_pool_t *p,
                    && now - pv->failed_at < OIDC_PROVIDER_FAILURE_BACKOFF)) {
         *snap = acquire_locked(pv, p);
         apr_thread_mutex_unlock(pv->lock);
-        return OIDC_PROVIDER_OK;
+        return OIDC_OUTCOME_OK;
     }
     if (pv->current == NULL && pv->failed_at != 0
         && now - pv->failed_at < OIDC_PROVIDER_FAILURE_BACKOFF) {
@@ -252,26 +251,26 @@ oidc_provider_status_t oidc_provider_get(oidc_provider_t *pv, apr_pool_t *p,
     }
 
     apr_thread_mutex_lock(pv->lock);
-    if (st != OIDC_PROVIDER_OK) {
+    if (st != OIDC_OUTCOME_OK) {
         pv->failed_at = now;
         pv->last_failure = st;
     }
     if (pv->current != NULL) {
         *snap = acquire_locked(pv, p);
-        st = OIDC_PROVIDER_OK;
+        st = OIDC_OUTCOME_OK;
     }
     apr_thread_mutex_unlock(pv->lock);
     return st;
 }
 
-oidc_provider_status_t oidc_provider_refresh_keys(
+oidc_outcome_t oidc_provider_refresh_keys(
     oidc_provider_t *pv, apr_pool_t *p, const oidc_http_t *http,
     const oidc_log_t *log, apr_time_t now,
     const oidc_provider_snapshot_t **snap)
 {
     snapshot_t *s;
     const oidc_metadata_t *meta;
-    oidc_provider_status_t st;
+    oidc_outcome_t st;
     int throttled;
 
     apr_thread_mutex_lock(pv->fetching);
@@ -284,7 +283,7 @@ oidc_provider_status_t oidc_provider_refresh_keys(
     meta = pv->current ? pv->current->pub.meta : NULL;
     apr_thread_mutex_unlock(pv->lock);
 
-    st = OIDC_PROVIDER_OK;
+    st = OIDC_OUTCOME_OK;
     if (!throttled && (s = snapshot_new(pv)) != NULL) {
         /* Metadata is immutable; the new snapshot copies what it keeps. */
         oidc_metadata_t *m = apr_pmemdup(s->pool, meta, sizeof(*meta));
@@ -300,7 +299,7 @@ oidc_provider_status_t oidc_provider_refresh_keys(
                                              meta->revocation_endpoint);
         s->pub.meta = m;
         st = fetch_keys(s->pool, http, log, m->jwks_uri, &s->pub.jwks);
-        if (st == OIDC_PROVIDER_OK) {
+        if (st == OIDC_OUTCOME_OK) {
             apr_thread_mutex_lock(pv->lock);
             s->pub.fetched = pv->current->pub.fetched;
             apr_thread_mutex_unlock(pv->lock);
@@ -315,5 +314,5 @@ oidc_provider_status_t oidc_provider_refresh_keys(
     apr_thread_mutex_lock(pv->lock);
     *snap = pv->current ? acquire_locked(pv, p) : NULL;
     apr_thread_mutex_unlock(pv->lock);
-    return *snap ? st : OIDC_PROVIDER_UNREACHABLE;
+    return *snap ? st : OIDC_OUTCOME_UNREACHABLE;
 }

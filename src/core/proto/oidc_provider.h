@@ -12,6 +12,7 @@
 
 #include "core/util/oidc_core.h"
 #include "core/http/oidc_http.h"
+#include "core/http/oidc_outcome.h"
 #include "core/jose/oidc_jwks.h"
 #include "core/proto/oidc_metadata.h"
 
@@ -23,27 +24,20 @@ typedef struct {
     apr_time_t fetched;
 } oidc_provider_snapshot_t;
 
-typedef enum {
-    OIDC_PROVIDER_OK = 0,
-    OIDC_PROVIDER_UNREACHABLE,    /* 503 */
-    OIDC_PROVIDER_BAD_RESPONSE,   /* 502 */
-    OIDC_PROVIDER_MISCONFIGURED   /* 502: its issuer is not the configured */
-} oidc_provider_status_t;
-
 /* Made once per server in the parent; safe to use from any thread after. */
 oidc_provider_t *oidc_provider_create(apr_pool_t *pconf, const char *issuer,
                                       apr_interval_time_t refresh_interval);
 
 /* A snapshot held until pool p is cleared. */
-oidc_provider_status_t oidc_provider_get(oidc_provider_t *pv, apr_pool_t *p,
-                                         const oidc_http_t *http,
-                                         const oidc_log_t *log,
-                                         apr_time_t now,
-                                         const oidc_provider_snapshot_t **snap);
+oidc_outcome_t oidc_provider_get(oidc_provider_t *pv, apr_pool_t *p,
+                                 const oidc_http_t *http,
+                                 const oidc_log_t *log,
+                                 apr_time_t now,
+                                 const oidc_provider_snapshot_t **snap);
 
 /* After a JWS named a kid we do not know: refetch the JWKS, at most once per
  * throttle interval per process, and hand back the newest snapshot. */
-oidc_provider_status_t oidc_provider_refresh_keys(
+oidc_outcome_t oidc_provider_refresh_keys(
     oidc_provider_t *pv, apr_pool_t *p, const oidc_http_t *http,
     const oidc_log_t *log, apr_time_t now,
     const oidc_provider_snapshot_t **snap);

@@ -58,10 +58,10 @@ static const char *printable(apr_pool_t *p, const char *s)
     return out;
 }
 
-static oidc_token_status_t parse_response(apr_pool_t *p,
-                                          const oidc_http_resp_t *resp,
-                                          oidc_token_resp_t *out,
-                                          const char **detail)
+static oidc_outcome_t parse_response(apr_pool_t *p,
+                                     const oidc_http_resp_t *resp,
+                                     oidc_token_resp_t *out,
+                                     const char **detail)
 {
     json_t *doc = oidc_json_parse(p, resp->body, resp->len);
     const char *token_type;
@@ -70,7 +70,7 @@ static oidc_token_status_t parse_response(apr_pool_t *p,
     if (!json_is_object(doc)) {
         *detail = apr_psprintf(p, "HTTP %d, body is not a JSON object",
                                resp->status);
-        return OIDC_TOKEN_BAD_RESPONSE;
+        return OIDC_OUTCOME_BAD_RESPONSE;
     }
     if (resp->status != 200) {
         out->error = printable(p, oidc_json_str(doc, "error"));
@@ -81,7 +81,7 @@ static oidc_token_status_t parse_response(apr_pool_t *p,
                                out->error_description ? ": " : "",
                                out->error_description
                                    ? out->error_description : "");
-        return out->error ? OIDC_TOKEN_REFUSED : OIDC_TOKEN_BAD_RESPONSE;
+        return out->error ? OIDC_OUTCOME_REFUSED : OIDC_OUTCOME_BAD_RESPONSE;
     }
     out->access_token = oidc_json_str(doc, "access_token");
     out->id_token = oidc_json_str(doc, "id_token");
@@ -90,12 +90,12 @@ static oidc_token_status_t parse_response(apr_pool_t *p,
     token_type = oidc_json_str(doc, "token_type");
     if (out->access_token == NULL || token_type == NULL) {
         *detail = "access_token or token_type missing";
-        return OIDC_TOKEN_BAD_RESPONSE;
+        return OIDC_OUTCOME_BAD_RESPONSE;
     }
     if (strcasecmp(token_type, "Bearer") != 0
         && strcasecmp(token_type, "DPoP") != 0) {
         *detail = "token_type is not Bearer";
-        return OIDC_TOKEN_BAD_RESPONSE;
+        return OIDC_OUTCOME_BAD_RESPONSE;
     }
     expires_in = json_object_get(doc, "expires_in");
     out->expires_in = -1;
@@ -103,16 +103,16 @@ static oidc_token_status_t parse_response(apr_pool_t *p,
         && json_integer_value(expires_in) < 10L * 365 * 86400) {
         out->expires_in = apr_time_from_sec(json_integer_value(expires_in));
     }
-    return OIDC_TOKEN_OK;
+    return OIDC_OUTCOME_OK;
 }
 
 /* A POST to the OP with client authentication added; the transport's
  * failure as a token status. */
-static oidc_token_status_t post_form(apr_pool_t *p, const oidc_http_t *http,
-                                     const char *url,
-                                     const oidc_client_t *client,
-                                     const char *form, oidc_http_resp_t *resp,
-                                     const char **detail)
+static oidc_outcome_t post_form(apr_pool_t *p, const oidc_http_t *http,
+                                const char *url,
+                                const oidc_client_t *client,
+                                const char *form, oidc_http_resp_t *resp,
+                                const char **detail)
 {
     oidc_http_req_t req;
     const char *extra, *err;
@@ -126,30 +126,29 @@ static oidc_token_status_t post_form(apr_pool_t *p, const oidc_http_t *http,
     rv = http->send(http, p, &req, resp, &err);
     if (rv != APR_SUCCESS) {
         *detail = err;
-        return rv == APR_ECONNREFUSED ? OIDC_TOKEN_UNREACHABLE
-                                      : OIDC_TOKEN_BAD_RESPONSE;
+        return oidc_outcome_of_send(rv);
     }
-    return OIDC_TOKEN_OK;
+    return OIDC_OUTCOME_OK;
 }
 
-static oidc_token_status_t token_request(apr_pool_t *p,
-                                         const oidc_http_t *http,
-                                         const char *token_endpoint,
-                                         const oidc_client_t *client,
-                                         const char *grant_form,
-                                         oidc_token_resp_t *out,
-                                         const char **detail)
+static oidc_outcome_t token_request(apr_pool_t *p,
+                                    const oidc_http_t *http,
+                                    const char *token_endpoint,
+                                    const oidc_client_t *client,
+                                    const char *grant_form,
+                                    oidc_token_resp_t *out,
+                                    const char **detail)
 {
     oidc_http_resp_t resp;
-    oidc_token_status_t st;
+    oidc_outcome_t st;
 
     memset(out, 0, sizeof(*out));
     st = post_form(p, http, token_endpoint, client, grant_form, &resp,
                    detail);
-    return st != OIDC_TOKEN_OK ? st : parse_response(p, &resp, out, detail);
+    return st != OIDC_OUTCOME_OK ? st : parse_response(p, &resp, out, detail);
 }
 
-oidc_token_status_t oidc_token_exchange_code(
+oidc_outcome_t oidc_token_exchange_code(
     apr_pool_t *p, const oidc_http_t *http, const char *token_endpoint,
     const oidc_client_t *client, const char *code, const char *redirect_uri,
     const char *code_verifier, oidc_token_resp_t *out, const char **detail)
@@ -164,12 +163,12 @@ oidc_token_status_t oidc_token_exchange_code(
                          out, detail);
 }
 
-oidc_token_status_t oidc_token_refresh(apr_pool_t *p, const oidc_http_t *http,
-                                       const char *token_endpoint,
-                                       const oidc_client_t *client,
-                                       const char *refresh_token,
-                                       oidc_token_resp_t *out,
-                                       const char **detail)
+oidc_outcome_t oidc_token_refresh(apr_pool_t *p, const oidc_http_t *http,
+                                  const char *token_endpoint,
+                                  const oidc_client_t *client,
+                                  const char *refresh_token,
+                                  oidc_token_resp_t *out,
+                                  const char **detail)
 {
     return token_request(p, http, token_endpoint, client,
                          apr_pstrcat(p, "grant_type=refresh_token"
@@ -178,22 +177,22 @@ oidc_token_status_t oidc_token_refresh(apr_pool_t *p, const oidc_http_t *http,
                          out, detail);
 }
 
-oidc_token_status_t oidc_token_revoke(apr_pool_t *p, const oidc_http_t *http,
-                                      const char *revocation_endpoint,
-                                      const oidc_client_t *client,
-                                      const char *token, const char *hint,
-                                      const char **detail)
+oidc_outcome_t oidc_token_revoke(apr_pool_t *p, const oidc_http_t *http,
+                                 const char *revocation_endpoint,
+                                 const oidc_client_t *client,
+                                 const char *token, const char *hint,
+                                 const char **detail)
 {
     oidc_http_resp_t resp;
-    oidc_token_status_t st;
+    oidc_outcome_t st;
 
     st = post_form(p, http, revocation_endpoint, client,
                    apr_pstrcat(p, "token=", oidc_url_encode(p, token),
                                "&token_type_hint=", hint, NULL),
                    &resp, detail);
-    if (st == OIDC_TOKEN_OK && resp.status != 200) {
+    if (st == OIDC_OUTCOME_OK && resp.status != 200) {
         *detail = apr_psprintf(p, "HTTP %d", resp.status);
-        return OIDC_TOKEN_REFUSED;
+        return OIDC_OUTCOME_REFUSED;
     }
     return st;
 }

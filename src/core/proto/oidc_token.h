@@ -4,6 +4,7 @@
 
 #include "core/util/oidc_core.h"
 #include "core/http/oidc_http.h"
+#include "core/http/oidc_outcome.h"
 
 typedef enum {
     OIDC_CLIENT_AUTH_BASIC = 0,    /* client_secret_basic */
@@ -27,34 +28,27 @@ typedef struct {
     const char *error_description;
 } oidc_token_resp_t;
 
-typedef enum {
-    OIDC_TOKEN_OK = 0,
-    OIDC_TOKEN_UNREACHABLE,    /* 503 */
-    OIDC_TOKEN_REFUSED,        /* the OP answered with an error */
-    OIDC_TOKEN_BAD_RESPONSE    /* not a usable token response: 502 */
-} oidc_token_status_t;
-
-oidc_token_status_t oidc_token_exchange_code(
+oidc_outcome_t oidc_token_exchange_code(
     apr_pool_t *p, const oidc_http_t *http, const char *token_endpoint,
     const oidc_client_t *client, const char *code, const char *redirect_uri,
     const char *code_verifier, oidc_token_resp_t *out, const char **detail);
 
 /* RFC 6749 §6: a new access token (and maybe a new refresh token and ID
  * token) for a refresh token, with the scope granted before. */
-oidc_token_status_t oidc_token_refresh(apr_pool_t *p, const oidc_http_t *http,
-                                       const char *token_endpoint,
-                                       const oidc_client_t *client,
-                                       const char *refresh_token,
-                                       oidc_token_resp_t *out,
-                                       const char **detail);
+oidc_outcome_t oidc_token_refresh(apr_pool_t *p, const oidc_http_t *http,
+                                  const char *token_endpoint,
+                                  const oidc_client_t *client,
+                                  const char *refresh_token,
+                                  oidc_token_resp_t *out,
+                                  const char **detail);
 
 /* RFC 7009: revoke a token (hint "refresh_token" or "access_token"). The
  * OP answers 200 whether or not it knew the token. */
-oidc_token_status_t oidc_token_revoke(apr_pool_t *p, const oidc_http_t *http,
-                                      const char *revocation_endpoint,
-                                      const oidc_client_t *client,
-                                      const char *token, const char *hint,
-                                      const char **detail);
+oidc_outcome_t oidc_token_revoke(apr_pool_t *p, const oidc_http_t *http,
+                                 const char *revocation_endpoint,
+                                 const oidc_client_t *client,
+                                 const char *token, const char *hint,
+                                 const char **detail);
 
 /* The client-authentication pieces of a token-endpoint request: extra form
  * fields (already encoded, starting with '&') and an Authorization value. */

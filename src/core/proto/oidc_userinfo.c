@@ -6,13 +6,13 @@
 #include "core/proto/oidc_userinfo.h"
 #include "core/util/oidc_json.h"
 
-oidc_userinfo_status_t oidc_userinfo_fetch(apr_pool_t *p,
-                                           const oidc_http_t *http,
-                                           const char *endpoint,
-                                           const char *access_token,
-                                           const char *expected_sub,
-                                           json_t **claims,
-                                           const char **detail)
+oidc_outcome_t oidc_userinfo_fetch(apr_pool_t *p,
+                                   const oidc_http_t *http,
+                                   const char *endpoint,
+                                   const char *access_token,
+                                   const char *expected_sub,
+                                   json_t **claims,
+                                   const char **detail)
 {
     oidc_http_req_t req;
     oidc_http_resp_t resp;
@@ -29,26 +29,26 @@ oidc_userinfo_status_t oidc_userinfo_fetch(apr_pool_t *p,
     rv = http->send(http, p, &req, &resp, &err);
     if (rv != APR_SUCCESS) {
         *detail = err;
-        return rv == APR_ECONNREFUSED ? OIDC_USERINFO_UNREACHABLE
-                                      : OIDC_USERINFO_FAILED;
+        return oidc_outcome_of_send(rv);
     }
     if (resp.status != 200) {
         *detail = apr_psprintf(p, "HTTP %d", resp.status);
-        return OIDC_USERINFO_FAILED;
+        return OIDC_OUTCOME_REFUSED;
     }
     doc = oidc_json_parse(p, resp.body, resp.len);
     if (!json_is_object(doc)) {
         *detail = "not a JSON object (signed or encrypted UserInfo is not "
                   "supported)";
-        return OIDC_USERINFO_FAILED;
+        return OIDC_OUTCOME_BAD_RESPONSE;
     }
     sub = oidc_json_str(doc, "sub");
     if (sub == NULL || expected_sub == NULL || strcmp(sub, expected_sub) != 0) {
+        /* Core §5.3.2: its values MUST NOT be used. */
         *detail = "its sub is not the ID token's";
-        return OIDC_USERINFO_SUB_MISMATCH;
+        return OIDC_OUTCOME_BAD_RESPONSE;
     }
     *claims = doc;
-    return OIDC_USERINFO_OK;
+    return OIDC_OUTCOME_OK;
 }
 
 json_t *oidc_userinfo_merge(apr_pool_t *p, const json_t *userinfo,

@@ -5,23 +5,17 @@
 #include <jansson.h>
 #include "core/util/oidc_core.h"
 #include "core/http/oidc_http.h"
-
-typedef enum {
-    OIDC_USERINFO_OK = 0,
-    OIDC_USERINFO_UNREACHABLE,
-    OIDC_USERINFO_FAILED,        /* an error status or an unusable body */
-    OIDC_USERINFO_SUB_MISMATCH   /* Core §5.3.2: its values MUST NOT be used */
-} oidc_userinfo_status_t;
+#include "core/http/oidc_outcome.h"
 
 /* GETs the endpoint with the access token; the response must be a JSON
  * object whose sub equals expected_sub. */
-oidc_userinfo_status_t oidc_userinfo_fetch(apr_pool_t *p,
-                                           const oidc_http_t *http,
-                                           const char *endpoint,
-                                           const char *access_token,
-                                           const char *expected_sub,
-                                           json_t **claims,
-                                           const char **detail);
+oidc_outcome_t oidc_userinfo_fetch(apr_pool_t *p,
+                                   const oidc_http_t *http,
+                                   const char *endpoint,
+                                   const char *access_token,
+                                   const char *expected_sub,
+                                   json_t **claims,
+                                   const char **detail);
 
 /* The claims applications see: userinfo's, overridden by the ID token's.
  * Returns a new object that p owns; NULL when out of memory. */

@@ -83,12 +83,12 @@ apr_array_header_t *oidc_rp_request_cookies(const oidc_rp_ctx_t *ctx,
 }
 
 int oidc_rp_provider_failed(const oidc_rp_ctx_t *ctx, oidc_rp_result_t *res,
-                            oidc_provider_status_t st)
+                            oidc_outcome_t st)
 {
-    if (st == OIDC_PROVIDER_OK) {
+    if (st == OIDC_OUTCOME_OK) {
         return 0;
     }
-    if (st == OIDC_PROVIDER_MISCONFIGURED) {
+    if (st == OIDC_OUTCOME_MISCONFIGURED) {
         /* Trying again will not help: the admin must fix the setting. */
         oidc_rp_fail(res, 502, "server_error",
              "Sign-in is misconfigured on this site: the identity provider "
@@ -97,7 +97,7 @@ int oidc_rp_provider_failed(const oidc_rp_ctx_t *ctx, oidc_rp_result_t *res,
         res->title = "Sign-in is misconfigured";
         return 1;
     }
-    oidc_rp_fail(res, st == OIDC_PROVIDER_UNREACHABLE ? 503 : 502,
+    oidc_rp_fail(res, oidc_outcome_http_status(st),
          "temporarily_unavailable",
          "The identity provider cannot be reached. Please try again later.");
     return 1;
@@ -151,7 +151,7 @@ void oidc_rp_with_keys(const oidc_rp_ctx_t *ctx,
              "%s names an unknown kid: refetching the JWKS", what);
     if (oidc_provider_refresh_keys(ctx->cfg->provider, ctx->pool, ctx->http,
                                    ctx->log, ctx->now, &fresh)
-        == OIDC_PROVIDER_OK) {
+        == OIDC_OUTCOME_OK) {
         *op = fresh;
         check(baton, fresh->jwks);
     }

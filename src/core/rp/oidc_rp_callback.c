@@ -271,18 +271,18 @@ static int redeem_code(const oidc_rp_ctx_t *ctx,
                        oidc_rp_result_t *res)
 {
     const char *detail;
-    oidc_token_status_t tst;
+    oidc_outcome_t tst;
 
     tst = oidc_token_exchange_code(ctx->pool, ctx->http,
                                    op->meta->token_endpoint,
                                    &ctx->cfg->client, code,
                                    flow->redirect_uri, flow->verifier, tok,
                                    &detail);
-    if (tst != OIDC_TOKEN_OK) {
+    if (tst != OIDC_OUTCOME_OK) {
         oidc_log(ctx->log, OIDC_LOG_ERR, "oidc-token",
                  "token request to %s failed: %s", op->meta->token_endpoint,
                  detail ? detail : "unknown error");
-        oidc_rp_fail(res, tst == OIDC_TOKEN_UNREACHABLE ? 503 : 502,
+        oidc_rp_fail(res, oidc_outcome_http_status(tst),
              "temporarily_unavailable",
              "The identity provider did not complete the sign-in. Please "
              "try again.");

@@ -23,7 +23,7 @@ void oidc_rp_fail(oidc_rp_result_t *res, int status, const char *error,
                   const char *message);
 /* 1 (with res filled in) when the provider's metadata is unavailable. */
 int oidc_rp_provider_failed(const oidc_rp_ctx_t *ctx, oidc_rp_result_t *res,
-                            oidc_provider_status_t st);
+                            oidc_outcome_t st);
 
 /* The request's cookies (bounded in bytes: oidc_cookies_parse). */
 apr_array_header_t *oidc_rp_request_cookies(const oidc_rp_ctx_t *ctx,

@@ -26,7 +26,7 @@ static void revoke_tokens(const oidc_rp_ctx_t *ctx,
         }
         if (oidc_token_revoke(ctx->pool, ctx->http, endpoint,
                               &ctx->cfg->client, tokens[i], hints[i],
-                              &detail) != OIDC_TOKEN_OK) {
+                              &detail) != OIDC_OUTCOME_OK) {
             oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-logout",
                      "revoking the %s at %s failed: %s", hints[i], endpoint,
                      detail ? detail : "unknown error");
@@ -114,7 +114,7 @@ void oidc_rp_logout(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
     /* The OP is needed only for revocation and its logout: if it cannot be
      * reached, the local logout still stands. */
     if (oidc_provider_get(cfg->provider, p, ctx->http, ctx->log, ctx->now,
-                          &op) != OIDC_PROVIDER_OK) {
+                          &op) != OIDC_OUTCOME_OK) {
         op = NULL;
     }
     revoke_tokens(ctx, op, s);

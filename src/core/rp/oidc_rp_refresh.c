@@ -154,27 +154,27 @@ static oidc_refresh_outcome_t refresh_now(const oidc_rp_ctx_t *ctx,
     const oidc_rp_config_t *cfg = ctx->cfg;
     const oidc_provider_snapshot_t *op;
     oidc_token_resp_t tok;
-    oidc_token_status_t st;
+    oidc_outcome_t st;
     const char *detail;
     unsigned char skey[OIDC_SESSION_STORE_KEY_LEN];
 
     if (oidc_provider_get(cfg->provider, ctx->pool, ctx->http, ctx->log,
-                          ctx->now, &op) != OIDC_PROVIDER_OK) {
+                          ctx->now, &op) != OIDC_OUTCOME_OK) {
         return unavailable(ctx, s, 503, res);
     }
     st = oidc_token_refresh(ctx->pool, ctx->http, op->meta->token_endpoint,
                             &cfg->client, s->refresh_token, &tok, &detail);
-    if (st == OIDC_TOKEN_REFUSED) {
+    if (st == OIDC_OUTCOME_REFUSED) {
         oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-refresh",
                  "the provider refused to refresh the access token of "
                  "subject %s (%s): the session ends", s->sub, detail);
         return refused(ctx, req, id, res);
     }
-    if (st != OIDC_TOKEN_OK) {
+    if (st != OIDC_OUTCOME_OK) {
         oidc_log(ctx->log, OIDC_LOG_ERR, "oidc-refresh",
                  "refresh request to %s failed: %s", op->meta->token_endpoint,
                  detail ? detail : "unknown error");
-        return unavailable(ctx, s, st == OIDC_TOKEN_UNREACHABLE ? 503 : 502,
+        return unavailable(ctx, s, oidc_outcome_http_status(st),
                            res);
     }
     if (tok.id_token != NULL) {

@@ -14,7 +14,7 @@ const json_t *oidc_rp_claims_with_userinfo(const oidc_rp_ctx_t *ctx,
 {
     const char *endpoint = op->meta->userinfo_endpoint, *detail;
     json_t *ui;
-    oidc_userinfo_status_t st;
+    oidc_outcome_t st;
 
     if (endpoint == NULL || access_token == NULL) {
         oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-userinfo",
@@ -25,7 +25,7 @@ const json_t *oidc_rp_claims_with_userinfo(const oidc_rp_ctx_t *ctx,
     }
     st = oidc_userinfo_fetch(ctx->pool, ctx->http, endpoint, access_token,
                              sub, &ui, &detail);
-    if (st != OIDC_USERINFO_OK) {
+    if (st != OIDC_OUTCOME_OK) {
         oidc_log(ctx->log, OIDC_LOG_WARN, "oidc-userinfo",
                  "UserInfo from %s not used: %s", endpoint,
                  detail ? detail : "unknown error");
@@ -46,7 +46,7 @@ void oidc_rp_refresh_userinfo(const oidc_rp_ctx_t *ctx, oidc_session_t *s)
 
     s->userinfo_at = ctx->now;
     if (oidc_provider_get(cfg->provider, ctx->pool, ctx->http, ctx->log,
-                          ctx->now, &op) != OIDC_PROVIDER_OK
+                          ctx->now, &op) != OIDC_OUTCOME_OK
         || token == NULL
         || oidc_jwt_parse(ctx->pool, token, &idt) != NULL) {
         return;
