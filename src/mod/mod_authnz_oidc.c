@@ -58,7 +58,7 @@ static int post_read_request(request_rec *r)
 {
     oidc_server_config_t *c = server_config(r->server);
 
-    oidc_strip_spoofed_headers(r, oidc_claim_prefix(c));
+    oidc_strip_spoofed_headers(r, oidc_cfg_claim_prefix(c));
     return DECLINED;
 }
 
@@ -163,7 +163,7 @@ static void export_identity(request_rec *r, const oidc_server_config_t *c,
 {
     r->user = (char *)st->user;
     r->ap_auth_type = (char *)OIDC_AUTH_TYPE;
-    oidc_export_claims(r, c, oidc_pass_claims_as(d), st->session);
+    oidc_export_claims(r, c, oidc_cfg_pass_claims_as(d), st->session);
     oidc_export_tokens(r, d, st->session);
 }
 
@@ -202,7 +202,7 @@ static int check_user_id(request_rec *r)
         return oidc_respond(r, &g, &res);
     }
 
-    claim = oidc_remote_user_claim(d);
+    claim = oidc_cfg_remote_user_claim(d);
     st = oidc_request_state_make(r, res.session);
     st->user = remote_user(r, st, claim);
     if (st->user == NULL) {
@@ -234,7 +234,7 @@ static int fixups(request_rec *r)
     if (r->main == NULL && oidc_request_state(r) != NULL) {
         oidc_dir_config_t *d = ap_get_module_config(r->per_dir_config,
                                                     &authnz_oidc_module);
-        oidc_protect_from_caches(r, oidc_cache_control(d));
+        oidc_protect_from_caches(r, oidc_cfg_cache_control(d));
     }
     cookie = apr_table_get(r->headers_in, "Cookie");
     if (cookie == NULL) {

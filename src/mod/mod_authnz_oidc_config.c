@@ -17,21 +17,8 @@
 #include "core/util/oidc_encode.h"
 #include "core/cache/oidc_session_cache.h"
 
-/* Defaults, applied when a value is read, never stored in the config. */
-#define DEFAULT_SCOPE              "openid"
-#define DEFAULT_REMOTE_USER_CLAIM  "sub"
-#define DEFAULT_CLAIM_PREFIX       "OIDC_CLAIM_"
-#define DEFAULT_COOKIE_NAME        "oidc_session"
-#define DEFAULT_STORE_SPEC         "shmcb"
-#define DEFAULT_INACTIVITY         apr_time_from_sec(3600)
-#define DEFAULT_MAX_AGE            apr_time_from_sec(8 * 3600)
-#define DEFAULT_MAX_SESSION_SIZE   16384
-#define DEFAULT_HTTP_TIMEOUT       apr_time_from_sec(5)
-#define DEFAULT_METADATA_REFRESH   apr_time_from_sec(3600)
-#define DEFAULT_REFRESH_BEFORE     apr_time_from_sec(60)
-/* A browser revalidates every protected page, so that once signed out it
- * is sent to sign in instead of shown the page from its cache. */
-#define DEFAULT_CACHE_CONTROL      "private, no-cache"
+/* Not defaults: fixed by the module. */
+#define METADATA_REFRESH           apr_time_from_sec(3600)
 /* Opened sessions each process keeps: at most 256 of 8 kB each per
  * provider, allocated as they are kept. */
 #define SESSION_CACHE_SLOTS        256
@@ -39,27 +26,199 @@
 #define CLOCK_SKEW                 apr_time_from_sec(120)
 #define MIN_SESSION_KEY_LEN        32
 
+/* A number no directive wrote (a pointer's is NULL). */
+#define UNSET (-1)
+
+/* ---- the defaults, and the getters that apply them ---------------------- */
+
+/* Every default, in one place. The configs keep only what was written, so
+ * that merging can tell "unset" from a value that equals its default;
+ * the getters below fall back to these when a member is still unset. */
+static const oidc_server_config_t server_defaults = {
+    .client_auth = OIDC_CLIENT_AUTH_BASIC,
+    .store_spec = "shmcb",
+    .inactivity = apr_time_from_sec(3600),
+    .max_age = apr_time_from_sec(8 * 3600),
+    .max_session_size = 16384,
+    .session_cache = 1,
+    .cookie_name = "oidc_session",
+    .claim_prefix = "OIDC_CLAIM_",
+    .ssl_verify = 1,
+    .http_timeout = apr_time_from_sec(5),
+    .userinfo = 0,
+    .userinfo_interval = 0,             /* at login only */
+    .refresh_before = apr_time_from_sec(60),
+    .refresh_failure = OIDC_REFRESH_FAILURE_REAUTHENTICATE,
+    .idp_logout = -1,                   /* when the OP has end_session */
+};
+
+static const oidc_dir_config_t dir_defaults = {
+    .scope = "openid",
+    .auth_params = "",
+    .remote_user_claim = "sub",
+    .pass_claims_as = OIDC_PASS_ENV,
+    .pass_access_token = OIDC_PASS_TOKEN_OFF,
+    .pass_id_token = 0,
+    .pass_refresh_token = 0,
+    /* A browser revalidates every protected page, so that once signed out
+     * it is sent to sign in instead of shown the page from its cache. */
+    .cache_control = "private, no-cache",
+};
+
+#define SRV_STR(c, f) ((c)->f != NULL ? (c)->f : server_defaults.f)
+#define SRV_NUM(c, f) ((c)->f != UNSET ? (c)->f : server_defaults.f)
+#define DIR_STR(d, f) ((d)->f != NULL ? (d)->f : dir_defaults.f)
+#define DIR_NUM(d, f) ((d)->f != UNSET ? (d)->f : dir_defaults.f)
+
+oidc_client_auth_t oidc_cfg_client_auth(const oidc_server_config_t *c)
+{
+    return (oidc_client_auth_t)SRV_NUM(c, client_auth);
+}
+
+const char *oidc_cfg_store_spec(const oidc_server_config_t *c)
+{
+    return SRV_STR(c, store_spec);
+}
+
+apr_interval_time_t oidc_cfg_inactivity(const oidc_server_config_t *c)
+{
+    return SRV_NUM(c, inactivity);
+}
+
+apr_interval_time_t oidc_cfg_max_age(const oidc_server_config_t *c)
+{
+    return SRV_NUM(c, max_age);
+}
+
+apr_size_t oidc_cfg_max_session_size(const oidc_server_config_t *c)
+{
+    return (apr_size_t)SRV_NUM(c, max_session_size);
+}
+
+int oidc_cfg_session_cache(const oidc_server_config_t *c)
+{
+    return SRV_NUM(c, session_cache);
+}
+
+const char *oidc_cfg_cookie_name(const oidc_server_config_t *c)
+{
+    return SRV_STR(c, cookie_name);
+}
+
+const char *oidc_cfg_claim_prefix(const oidc_server_config_t *c)
+{
+    return SRV_STR(c, claim_prefix);
+}
+
+int oidc_cfg_ssl_verify(const oidc_server_config_t *c)
+{
+    return SRV_NUM(c, ssl_verify);
+}
+
+apr_interval_time_t oidc_cfg_http_timeout(const oidc_server_config_t *c)
+{
+    return SRV_NUM(c, http_timeout);
+}
+
+int oidc_cfg_userinfo(const oidc_server_config_t *c)
+{
+    return SRV_NUM(c, userinfo);
+}
+
+apr_interval_time_t oidc_cfg_userinfo_interval(const oidc_server_config_t *c)
+{
+    return SRV_NUM(c, userinfo_interval);
+}
+
+apr_interval_time_t oidc_cfg_refresh_before(const oidc_server_config_t *c)
+{
+    return SRV_NUM(c, refresh_before);
+}
+
+oidc_refresh_failure_t oidc_cfg_refresh_failure(const oidc_server_config_t *c)
+{
+    return (oidc_refresh_failure_t)SRV_NUM(c, refresh_failure);
+}
+
+int oidc_cfg_idp_logout(const oidc_server_config_t *c)
+{
+    return SRV_NUM(c, idp_logout);
+}
+
+const char *oidc_cfg_scope(const oidc_dir_config_t *d)
+{
+    return DIR_STR(d, scope);
+}
+
+const char *oidc_cfg_auth_params(const oidc_dir_config_t *d)
+{
+    return DIR_STR(d, auth_params);
+}
+
+const char *oidc_cfg_remote_user_claim(const oidc_dir_config_t *d)
+{
+    return DIR_STR(d, remote_user_claim);
+}
+
+oidc_pass_as_t oidc_cfg_pass_claims_as(const oidc_dir_config_t *d)
+{
+    return (oidc_pass_as_t)DIR_NUM(d, pass_claims_as);
+}
+
+oidc_pass_token_t oidc_cfg_pass_access_token(const oidc_dir_config_t *d)
+{
+    return (oidc_pass_token_t)DIR_NUM(d, pass_access_token);
+}
+
+int oidc_cfg_pass_id_token(const oidc_dir_config_t *d)
+{
+    return DIR_NUM(d, pass_id_token);
+}
+
+int oidc_cfg_pass_refresh_token(const oidc_dir_config_t *d)
+{
+    return DIR_NUM(d, pass_refresh_token);
+}
+
+const char *oidc_cfg_cache_control(const oidc_dir_config_t *d)
+{
+    const char *v = DIR_STR(d, cache_control);
+
+    return *v != '\0' ? v : NULL;      /* "off" is stored as "" */
+}
+
+oidc_rp_dir_t oidc_dir_view(const oidc_dir_config_t *d)
+{
+    oidc_rp_dir_t v;
+
+    v.scope = oidc_cfg_scope(d);
+    v.auth_params = oidc_cfg_auth_params(d);
+    return v;
+}
+
+/* ---- creating and merging ------------------------------------------------ */
+
 void *oidc_create_server_config(apr_pool_t *p, server_rec *s)
 {
     oidc_server_config_t *c = apr_pcalloc(p, sizeof(*c));
 
-    c->client_auth = -1;
-    c->inactivity = -1;
-    c->max_age = -1;
-    c->max_session_size = -1;
-    c->ssl_verify = -1;
-    c->http_timeout = -1;
-    c->idp_logout = -1;
-    c->userinfo = -1;
-    c->session_cache = -1;
-    c->userinfo_interval = -1;
-    c->refresh_before = -1;
-    c->refresh_failure = -1;
+    c->client_auth = UNSET;
+    c->inactivity = UNSET;
+    c->max_age = UNSET;
+    c->max_session_size = UNSET;
+    c->ssl_verify = UNSET;
+    c->http_timeout = UNSET;
+    c->idp_logout = UNSET;
+    c->userinfo = UNSET;
+    c->session_cache = UNSET;
+    c->userinfo_interval = UNSET;
+    c->refresh_before = UNSET;
+    c->refresh_failure = UNSET;
     return c;
 }
 
 #define MERGE_PTR(f) m->f = add->f ? add->f : base->f
-#define MERGE_NUM(f) m->f = add->f != -1 ? add->f : base->f
+#define MERGE_NUM(f) m->f = add->f != UNSET ? add->f : base->f
 
 void *oidc_merge_server_config(apr_pool_t *p, void *base_, void *add_)
 {
@@ -99,10 +258,11 @@ void *oidc_merge_server_config(apr_pool_t *p, void *base_, void *add_)
 void *oidc_create_dir_config(apr_pool_t *p, char *dir)
 {
     oidc_dir_config_t *d = apr_pcalloc(p, sizeof(*d));
-    d->pass_claims_as = OIDC_PASS_UNSET;
-    d->pass_access_token = OIDC_PASS_TOKEN_UNSET;
-    d->pass_id_token = -1;
-    d->pass_refresh_token = -1;
+
+    d->pass_claims_as = UNSET;
+    d->pass_access_token = UNSET;
+    d->pass_id_token = UNSET;
+    d->pass_refresh_token = UNSET;
     return d;
 }
 
@@ -122,53 +282,22 @@ void *oidc_merge_dir_config(apr_pool_t *p, void *base_, void *add_)
     return m;
 }
 
-/* ---- typed getters: where defaults live --------------------------------- */
-
-oidc_rp_dir_t oidc_dir_view(const oidc_dir_config_t *d)
-{
-    oidc_rp_dir_t v;
-    v.scope = d->scope ? d->scope : DEFAULT_SCOPE;
-    v.auth_params = d->auth_params ? d->auth_params : "";
-    return v;
-}
-
-const char *oidc_remote_user_claim(const oidc_dir_config_t *d)
-{
-    return d->remote_user_claim ? d->remote_user_claim
-                                : DEFAULT_REMOTE_USER_CLAIM;
-}
-
-oidc_pass_as_t oidc_pass_claims_as(const oidc_dir_config_t *d)
-{
-    return d->pass_claims_as != OIDC_PASS_UNSET
-        ? (oidc_pass_as_t)d->pass_claims_as : OIDC_PASS_ENV;
-}
-
-oidc_pass_token_t oidc_pass_access_token(const oidc_dir_config_t *d)
-{
-    return d->pass_access_token != OIDC_PASS_TOKEN_UNSET
-        ? (oidc_pass_token_t)d->pass_access_token : OIDC_PASS_TOKEN_OFF;
-}
-
-const char *oidc_cache_control(const oidc_dir_config_t *d)
-{
-    if (d->cache_control == NULL) {
-        return DEFAULT_CACHE_CONTROL;
-    }
-    return *d->cache_control ? d->cache_control : NULL;
-}
-
-const char *oidc_claim_prefix(const oidc_server_config_t *c)
-{
-    return c->claim_prefix ? c->claim_prefix : DEFAULT_CLAIM_PREFIX;
-}
-
 /* ---- directive handlers -------------------------------------------------- */
 
 static oidc_server_config_t *server_conf(cmd_parms *cmd)
 {
     return ap_get_module_config(cmd->server->module_config,
                                 &authnz_oidc_module);
+}
+
+/* ap_set_flag_slot for a member of the server config: httpd's slot
+ * setters write to the directory config. */
+static const char *set_server_flag_slot(cmd_parms *cmd, void *dc, int flag)
+{
+    int offset = (int)(long)cmd->info;
+
+    *(int *)((char *)server_conf(cmd) + offset) = flag ? 1 : 0;
+    return NULL;
 }
 
 static int is_http_url(const char *s)
@@ -533,18 +662,6 @@ static const char *set_pass_access_token(cmd_parms *cmd, void *dc,
     return NULL;
 }
 
-static const char *set_pass_id_token(cmd_parms *cmd, void *dc, int flag)
-{
-    ((oidc_dir_config_t *)dc)->pass_id_token = flag;
-    return NULL;
-}
-
-static const char *set_pass_refresh_token(cmd_parms *cmd, void *dc, int flag)
-{
-    ((oidc_dir_config_t *)dc)->pass_refresh_token = flag;
-    return NULL;
-}
-
 static const char *set_cache_control(cmd_parms *cmd, void *dc,
                                      const char *arg)
 {
@@ -576,32 +693,40 @@ static int is_local_path(const char *s)
         && strpbrk(s, "?# \t\r\n") == NULL;
 }
 
+/* A path the module answers itself (endpoint_of): not the site's root. */
+static int is_endpoint_path(const char *s)
+{
+    return is_local_path(s) && s[1] != '\0';
+}
+
 static const char *set_logout_uri(cmd_parms *cmd, void *dc, const char *arg)
 {
-    if (!is_local_path(arg) || arg[1] == '\0') {
+    if (!is_endpoint_path(arg)) {
         return "AuthOIDCLogoutURI must be a path such as /oidc/logout";
     }
     server_conf(cmd)->logout_uri = arg;
     return NULL;
 }
 
-static const char *set_channel_logout_uri(cmd_parms *cmd, void *dc,
-                                          const char *arg)
+static const char *set_backchannel_uri(cmd_parms *cmd, void *dc,
+                                       const char *arg)
 {
-    int back = cmd->info != NULL;
+    if (!is_endpoint_path(arg)) {
+        return "AuthOIDCBackChannelLogoutURI must be a path such as "
+               "/oidc/backchannel-logout";
+    }
+    server_conf(cmd)->backchannel_uri = arg;
+    return NULL;
+}
 
-    if (!is_local_path(arg) || arg[1] == '\0') {
-        return back ? "AuthOIDCBackChannelLogoutURI must be a path such as "
-                      "/oidc/backchannel-logout"
-                    : "AuthOIDCFrontChannelLogoutURI must be a path such as "
-                      "/oidc/frontchannel-logout";
+static const char *set_frontchannel_uri(cmd_parms *cmd, void *dc,
+                                        const char *arg)
+{
+    if (!is_endpoint_path(arg)) {
+        return "AuthOIDCFrontChannelLogoutURI must be a path such as "
+               "/oidc/frontchannel-logout";
     }
-    if (back) {
-        server_conf(cmd)->backchannel_uri = arg;
-    }
-    else {
-        server_conf(cmd)->frontchannel_uri = arg;
-    }
+    server_conf(cmd)->frontchannel_uri = arg;
     return NULL;
 }
 
@@ -621,12 +746,6 @@ static const char *set_post_logout_uri(cmd_parms *cmd, void *dc,
     return NULL;
 }
 
-static const char *set_session_cache(cmd_parms *cmd, void *dc, int flag)
-{
-    server_conf(cmd)->session_cache = flag;
-    return NULL;
-}
-
 /* AuthOIDCSessionCacheLag went with the memcache change log: accepted
  * for one release, so that a configuration that has it still starts, and
  * named in the error log at startup (oidc_post_config). */
@@ -636,12 +755,6 @@ static const char *set_removed_cache_lag(cmd_parms *cmd, void *dc,
     server_conf(cmd)->removed_lag_at = cmd->directive == NULL ? "?"
         : apr_psprintf(cmd->pool, "%s:%d", cmd->directive->filename,
                        cmd->directive->line_num);
-    return NULL;
-}
-
-static const char *set_userinfo(cmd_parms *cmd, void *dc, int flag)
-{
-    server_conf(cmd)->userinfo = flag;
     return NULL;
 }
 
@@ -680,18 +793,6 @@ static const char *set_refresh_failure(cmd_parms *cmd, void *dc,
     else {
         return "AuthOIDCRefreshFailure must be reauthenticate, 401 or 502";
     }
-    return NULL;
-}
-
-static const char *set_idp_logout(cmd_parms *cmd, void *dc, int flag)
-{
-    server_conf(cmd)->idp_logout = flag;
-    return NULL;
-}
-
-static const char *set_ssl_verify(cmd_parms *cmd, void *dc, int flag)
-{
-    server_conf(cmd)->ssl_verify = flag;
     return NULL;
 }
 
@@ -761,85 +862,98 @@ static const char *note_auth_type(cmd_parms *cmd, void *dc, const char *arg)
     return DECLINE_CMD;
 }
 
-#define SRV RSRC_CONF
-#define DIR (RSRC_CONF | ACCESS_CONF | OR_AUTHCFG)
+/* Per-directory directives: also in <Directory>, <Location> and, with
+ * AllowOverride AuthConfig, .htaccess. The others are per server. */
+#define OIDC_DIR_SCOPE (RSRC_CONF | ACCESS_CONF | OR_AUTHCFG)
+#define SRV_SLOT(f) (void *)APR_OFFSETOF(oidc_server_config_t, f)
+#define DIR_SLOT(f) (void *)APR_OFFSETOF(oidc_dir_config_t, f)
 
 const command_rec oidc_directives[] = {
     /* mod_authn_core's directive, its help text: see note_auth_type. */
     AP_INIT_TAKE1("AuthType", note_auth_type, NULL, OR_AUTHCFG,
         "an HTTP authorization type (e.g., \"Basic\")"),
-    AP_INIT_TAKE1("AuthOIDCProvider", set_provider, NULL, SRV,
+    AP_INIT_TAKE1("AuthOIDCProvider", set_provider, NULL, RSRC_CONF,
         "The OpenID Provider's issuer URL; discovery is read from it"),
-    AP_INIT_TAKE1("AuthOIDCClientID", set_client_id, NULL, SRV,
+    AP_INIT_TAKE1("AuthOIDCClientID", set_client_id, NULL, RSRC_CONF,
         "The client_id registered at the OP"),
-    AP_INIT_TAKE1("AuthOIDCClientSecret", set_client_secret, NULL, SRV,
+    AP_INIT_TAKE1("AuthOIDCClientSecret", set_client_secret, NULL, RSRC_CONF,
         "The client secret: file:PATH, env:NAME or the literal value"),
-    AP_INIT_TAKE1("AuthOIDCClientAuth", set_client_auth, NULL, SRV,
+    AP_INIT_TAKE1("AuthOIDCClientAuth", set_client_auth, NULL, RSRC_CONF,
         "client_secret_basic (default), client_secret_post or none"),
-    AP_INIT_TAKE1("AuthOIDCRedirectURI", set_redirect_uri, NULL, SRV,
+    AP_INIT_TAKE1("AuthOIDCRedirectURI", set_redirect_uri, NULL, RSRC_CONF,
         "The path (or absolute URL) the OP returns browsers to"),
-    AP_INIT_TAKE1("AuthOIDCScope", set_scope, NULL, DIR,
+    AP_INIT_TAKE1("AuthOIDCScope", set_scope, NULL, OIDC_DIR_SCOPE,
         "Space-separated scopes to request; must include openid"),
-    AP_INIT_TAKE1("AuthOIDCAuthParams", set_auth_params, NULL, DIR,
+    AP_INIT_TAKE1("AuthOIDCAuthParams", set_auth_params, NULL, OIDC_DIR_SCOPE,
         "Extra authorization request parameters, as name=value&name=value"),
-    AP_INIT_TAKE1("AuthOIDCSessionKey", set_session_key, NULL, SRV,
+    AP_INIT_TAKE1("AuthOIDCSessionKey", set_session_key, NULL, RSRC_CONF,
         "Session encryption key material (>= 32 chars): file:, env: or literal"),
-    AP_INIT_TAKE1("AuthOIDCSessionStore", set_store, NULL, SRV,
+    AP_INIT_TAKE1("AuthOIDCSessionStore", set_store, NULL, RSRC_CONF,
         "shmcb[:/path(bytes)], memcache:host:port[,host:port] or redis:host:port"),
     AP_INIT_TAKE1("AuthOIDCSessionInactivityTimeout", set_inactivity, NULL,
-        SRV, "Seconds without a request after which a session ends"),
-    AP_INIT_TAKE1("AuthOIDCSessionMaxAge", set_max_age, NULL, SRV,
+        RSRC_CONF, "Seconds without a request after which a session ends"),
+    AP_INIT_TAKE1("AuthOIDCSessionMaxAge", set_max_age, NULL, RSRC_CONF,
         "Seconds after login at which a session ends regardless"),
-    AP_INIT_TAKE1("AuthOIDCSessionMaxSize", set_max_session_size, NULL, SRV,
-        "Largest stored session record, in bytes"),
-    AP_INIT_FLAG("AuthOIDCSessionCache", set_session_cache, NULL, SRV,
+    AP_INIT_TAKE1("AuthOIDCSessionMaxSize", set_max_session_size, NULL,
+        RSRC_CONF, "Largest stored session record, in bytes"),
+    AP_INIT_FLAG("AuthOIDCSessionCache", set_server_flag_slot,
+        SRV_SLOT(session_cache), RSRC_CONF,
         "Keep opened sessions in each process while the store vouches for "
         "them (shmcb, redis; memcache is read on every request); "
         "default On"),
     AP_INIT_TAKE1("AuthOIDCSessionCacheLag", set_removed_cache_lag, NULL,
-        SRV, "Removed: does nothing (memcache is read on every request)"),
-    AP_INIT_TAKE1("AuthOIDCCookieName", set_cookie_name, NULL, SRV,
+        RSRC_CONF, "Removed: does nothing (memcache is read on every request)"),
+    AP_INIT_TAKE1("AuthOIDCCookieName", set_cookie_name, NULL, RSRC_CONF,
         "Name of the session cookie"),
-    AP_INIT_TAKE1("AuthOIDCRemoteUserClaim", set_remote_user_claim, NULL, DIR,
-        "The claim that becomes REMOTE_USER (default sub)"),
-    AP_INIT_TAKE1("AuthOIDCClaimPrefix", set_claim_prefix, NULL, SRV,
+    AP_INIT_TAKE1("AuthOIDCRemoteUserClaim", set_remote_user_claim, NULL,
+        OIDC_DIR_SCOPE, "The claim that becomes REMOTE_USER (default sub)"),
+    AP_INIT_TAKE1("AuthOIDCClaimPrefix", set_claim_prefix, NULL, RSRC_CONF,
         "Prefix of claim variables and headers (default OIDC_CLAIM_)"),
-    AP_INIT_TAKE1("AuthOIDCPassClaimsAs", set_pass_claims_as, NULL, DIR,
-        "environment (default), headers, both or none"),
-    AP_INIT_TAKE1("AuthOIDCPassAccessToken", set_pass_access_token, NULL, DIR,
+    AP_INIT_TAKE1("AuthOIDCPassClaimsAs", set_pass_claims_as, NULL,
+        OIDC_DIR_SCOPE, "environment (default), headers, both or none"),
+    AP_INIT_TAKE1("AuthOIDCPassAccessToken", set_pass_access_token, NULL,
+        OIDC_DIR_SCOPE,
         "off (default), on (OIDC_ACCESS_TOKEN), or bearer (also Authorization)"),
-    AP_INIT_FLAG("AuthOIDCPassIDToken", set_pass_id_token, NULL, DIR,
+    AP_INIT_FLAG("AuthOIDCPassIDToken", ap_set_flag_slot,
+        DIR_SLOT(pass_id_token), OIDC_DIR_SCOPE,
         "Pass the ID token as OIDC_ID_TOKEN (default Off)"),
-    AP_INIT_FLAG("AuthOIDCPassRefreshToken", set_pass_refresh_token, NULL, DIR,
+    AP_INIT_FLAG("AuthOIDCPassRefreshToken", ap_set_flag_slot,
+        DIR_SLOT(pass_refresh_token), OIDC_DIR_SCOPE,
         "Pass the refresh token as OIDC_REFRESH_TOKEN (default Off)"),
-    AP_INIT_TAKE1("AuthOIDCCacheControl", set_cache_control, NULL, DIR,
+    AP_INIT_TAKE1("AuthOIDCCacheControl", set_cache_control, NULL,
+        OIDC_DIR_SCOPE,
         "Cache-Control of protected responses whose application sets none "
         "(default \"private, no-cache\"); off: only private is added"),
-    AP_INIT_FLAG("AuthOIDCUserInfo", set_userinfo, NULL, SRV,
+    AP_INIT_FLAG("AuthOIDCUserInfo", set_server_flag_slot,
+        SRV_SLOT(userinfo), RSRC_CONF,
         "Merge claims from the OP's userinfo_endpoint at login (default Off)"),
     AP_INIT_TAKE1("AuthOIDCUserInfoRefreshInterval", set_userinfo_interval,
-        NULL, SRV, "Seconds between UserInfo refreshes; 0: at login only"),
+        NULL, RSRC_CONF, "Seconds between UserInfo refreshes; 0: at login only"),
     AP_INIT_TAKE1("AuthOIDCRefreshBeforeExpiry", set_refresh_before, NULL,
-        SRV, "Seconds before expiry to refresh the access token (default 60)"),
-    AP_INIT_TAKE1("AuthOIDCRefreshFailure", set_refresh_failure, NULL, SRV,
+        RSRC_CONF,
+        "Seconds before expiry to refresh the access token (default 60)"),
+    AP_INIT_TAKE1("AuthOIDCRefreshFailure", set_refresh_failure, NULL,
+        RSRC_CONF,
         "When the OP refuses a refresh: reauthenticate (default), 401 or 502"),
-    AP_INIT_TAKE1("AuthOIDCLogoutURI", set_logout_uri, NULL, SRV,
+    AP_INIT_TAKE1("AuthOIDCLogoutURI", set_logout_uri, NULL, RSRC_CONF,
         "The path that signs users out (the module answers it itself)"),
-    AP_INIT_TAKE1("AuthOIDCBackChannelLogoutURI", set_channel_logout_uri,
-        (void *)"back", SRV,
+    AP_INIT_TAKE1("AuthOIDCBackChannelLogoutURI", set_backchannel_uri, NULL,
+        RSRC_CONF,
         "The path the OP POSTs logout tokens to (register it at the OP)"),
-    AP_INIT_TAKE1("AuthOIDCFrontChannelLogoutURI", set_channel_logout_uri,
-        NULL, SRV,
+    AP_INIT_TAKE1("AuthOIDCFrontChannelLogoutURI", set_frontchannel_uri,
+        NULL, RSRC_CONF,
         "The path the OP loads in an iframe to sign users out"),
     AP_INIT_TAKE1("AuthOIDCPostLogoutRedirectURI", set_post_logout_uri, NULL,
-        SRV, "Where users land after logout (default /)"),
-    AP_INIT_FLAG("AuthOIDCIdPLogout", set_idp_logout, NULL, SRV,
+        RSRC_CONF, "Where users land after logout (default /)"),
+    AP_INIT_FLAG("AuthOIDCIdPLogout", set_server_flag_slot,
+        SRV_SLOT(idp_logout), RSRC_CONF,
         "Also sign out at the OP's end_session_endpoint (default On)"),
-    AP_INIT_FLAG("AuthOIDCSSLVerify", set_ssl_verify, NULL, SRV,
+    AP_INIT_FLAG("AuthOIDCSSLVerify", set_server_flag_slot,
+        SRV_SLOT(ssl_verify), RSRC_CONF,
         "Verify the OP's TLS certificate (default On)"),
-    AP_INIT_TAKE1("AuthOIDCCABundle", set_ca_bundle, NULL, SRV,
+    AP_INIT_TAKE1("AuthOIDCCABundle", set_ca_bundle, NULL, RSRC_CONF,
         "CA certificates file to verify the OP with"),
-    AP_INIT_TAKE1("AuthOIDCHTTPTimeout", set_http_timeout, NULL, SRV,
+    AP_INIT_TAKE1("AuthOIDCHTTPTimeout", set_http_timeout, NULL, RSRC_CONF,
         "Seconds to wait for the OP (default 5)"),
     { NULL, { NULL }, NULL, 0, RAW_ARGS, NULL }   /* the end */
 };
@@ -861,13 +975,13 @@ static const char *default_store_problem(apr_pool_t *p,
     if (c->store_spec != NULL) {
         return NULL;
     }
-    err = oidc_store_check_spec(p, DEFAULT_STORE_SPEC);
+    err = oidc_store_check_spec(p, server_defaults.store_spec);
     if (err == NULL) {
         return NULL;
     }
     return apr_psprintf(p, "AuthOIDCSessionStore is not set, and its default "
-                        DEFAULT_STORE_SPEC " cannot be used: %s, or name "
-                        "another store", err);
+                        "%s cannot be used: %s, or name another store",
+                        server_defaults.store_spec, err);
 }
 
 static const char *missing_directive(apr_pool_t *p,
@@ -881,7 +995,8 @@ static const char *missing_directive(apr_pool_t *p,
         return "AuthOIDCRedirectURI is not set: add a path such as "
                "/oidc/callback and register it at the OP";
     }
-    if (c->client_secret == NULL && c->client_auth != OIDC_CLIENT_AUTH_NONE) {
+    if (c->client_secret == NULL
+        && oidc_cfg_client_auth(c) != OIDC_CLIENT_AUTH_NONE) {
         return "AuthOIDCClientSecret is not set: add it, or use "
                "AuthOIDCClientAuth none for a public client";
     }
@@ -947,7 +1062,7 @@ static void warn_transport(server_rec *s, const oidc_server_config_t *c)
                      "OP's https:// issuer (server %s)", c->issuer,
                      server_name(s));
     }
-    if (c->ssl_verify == 0) {
+    if (!oidc_cfg_ssl_verify(c)) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
                      "[oidc-config] AuthOIDCSSLVerify Off: the OP's "
                      "identity is not checked; remove it, and name a "
@@ -1208,17 +1323,13 @@ int oidc_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
         rp->issuer = c->issuer;
         rp->client.id = c->client_id;
         rp->client.secret = c->client_secret;
-        rp->client.auth = c->client_auth != -1 ? c->client_auth
-                                               : OIDC_CLIENT_AUTH_BASIC;
+        rp->client.auth = oidc_cfg_client_auth(c);
         rp->redirect_uri = c->redirect_uri;
-        rp->cookie_name = c->cookie_name ? c->cookie_name
-                                         : DEFAULT_COOKIE_NAME;
-        rp->inactivity = c->inactivity != -1 ? c->inactivity
-                                             : DEFAULT_INACTIVITY;
-        rp->max_age = c->max_age != -1 ? c->max_age : DEFAULT_MAX_AGE;
+        rp->cookie_name = oidc_cfg_cookie_name(c);
+        rp->inactivity = oidc_cfg_inactivity(c);
+        rp->max_age = oidc_cfg_max_age(c);
         rp->skew = CLOCK_SKEW;
-        rp->max_record = c->max_session_size != -1
-            ? (apr_size_t)c->max_session_size : DEFAULT_MAX_SESSION_SIZE;
+        rp->max_record = oidc_cfg_max_session_size(c);
         if (oidc_hkdf((const unsigned char *)key, key_len,
                       "mod_authnz_oidc session v1", rp->session_key)
                 != APR_SUCCESS
@@ -1232,18 +1343,17 @@ int oidc_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
         rp->provider = apr_hash_get(providers, c->issuer, APR_HASH_KEY_STRING);
         if (rp->provider == NULL) {
             rp->provider = oidc_provider_create(pconf, c->issuer,
-                                                DEFAULT_METADATA_REFRESH);
+                                                METADATA_REFRESH);
             apr_hash_set(providers, c->issuer, APR_HASH_KEY_STRING,
                          rp->provider);
         }
 
-        http.ssl_verify = c->ssl_verify != 0;
+        http.ssl_verify = oidc_cfg_ssl_verify(c);
         http.ca_bundle = c->ca_bundle;
-        http.timeout = c->http_timeout != -1 ? c->http_timeout
-                                             : DEFAULT_HTTP_TIMEOUT;
+        http.timeout = oidc_cfg_http_timeout(c);
         c->http = oidc_http_curl_make(pconf, &http);
 
-        spec = c->store_spec ? c->store_spec : DEFAULT_STORE_SPEC;
+        spec = oidc_cfg_store_spec(c);
         c->store = apr_hash_get(stores, spec, APR_HASH_KEY_STRING);
         if (c->store == NULL) {
             c->store = oidc_store_open(pconf, ptemp, sv, spec,
@@ -1256,24 +1366,20 @@ int oidc_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
             }
             apr_hash_set(stores, spec, APR_HASH_KEY_STRING, c->store);
         }
-        if (c->store->store.generation != NULL && c->session_cache != 0) {
+        if (c->store->store.generation != NULL && oidc_cfg_session_cache(c)) {
             rp->cache = oidc_session_cache_create(pconf, SESSION_CACHE_SLOTS,
                                                   SESSION_CACHE_RECORD);
             c->store->keep_records = 1;
         }
-        rp->claim_prefix = oidc_claim_prefix(c);
-        rp->userinfo = c->userinfo == 1;
-        rp->userinfo_interval = c->userinfo_interval > 0
-            ? c->userinfo_interval : 0;
-        rp->refresh_before = c->refresh_before != -1 ? c->refresh_before
-                                                     : DEFAULT_REFRESH_BEFORE;
-        rp->refresh_failure = c->refresh_failure != -1
-            ? (oidc_refresh_failure_t)c->refresh_failure
-            : OIDC_REFRESH_FAILURE_REAUTHENTICATE;
+        rp->claim_prefix = oidc_cfg_claim_prefix(c);
+        rp->userinfo = oidc_cfg_userinfo(c);
+        rp->userinfo_interval = oidc_cfg_userinfo_interval(c);
+        rp->refresh_before = oidc_cfg_refresh_before(c);
+        rp->refresh_failure = oidc_cfg_refresh_failure(c);
         /* A refresh may have to fetch metadata, the token and keys. */
         rp->refresh_hold = 3 * http.timeout + apr_time_from_sec(5);
         rp->post_logout_uri = c->post_logout_uri;
-        rp->idp_logout = c->idp_logout;
+        rp->idp_logout = oidc_cfg_idp_logout(c);
         c->redirect_path = redirect_path(pconf, c->redirect_uri);
         c->rp = rp;
     }

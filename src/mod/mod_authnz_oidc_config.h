@@ -10,7 +10,6 @@
 #include "core/rp/oidc_rp.h"
 
 typedef enum {
-    OIDC_PASS_UNSET = -1,
     OIDC_PASS_NONE = 0,
     OIDC_PASS_ENV = 1,
     OIDC_PASS_HEADERS = 2,
@@ -32,7 +31,9 @@ typedef struct {
     oidc_section_kind_t kind;
 } oidc_auth_type_use_t;
 
-/* Per virtual host; "unset" (NULL / -1) is kept apart from the default. */
+/* Per virtual host. What no directive set is NULL or -1, so that merging
+ * can tell it from a value written; read the members that have a default
+ * through the getters below, which apply it. */
 typedef struct {
     const char *issuer;
     const char *client_id;
@@ -44,7 +45,7 @@ typedef struct {
     apr_interval_time_t inactivity;
     apr_interval_time_t max_age;
     apr_int64_t max_session_size;
-    int session_cache;                /* -1 unset, 0 off, 1 on */
+    int session_cache;
     const char *removed_lag_at;       /* "file:line" of the removed
                                        * AuthOIDCSessionCacheLag, for the
                                        * startup warning; NULL else */
@@ -74,22 +75,21 @@ typedef struct {
 } oidc_server_config_t;
 
 typedef enum {
-    OIDC_PASS_TOKEN_UNSET = -1,
     OIDC_PASS_TOKEN_OFF = 0,
     OIDC_PASS_TOKEN_ENV = 1,       /* OIDC_ACCESS_TOKEN in the environment */
     OIDC_PASS_TOKEN_BEARER = 2     /* and Authorization: Bearer upstream */
 } oidc_pass_token_t;
 
-/* Per directory. */
+/* Per directory; unset as above. */
 typedef struct {
     const char *scope;
     const char *auth_params;          /* encoded, "&a=b..." */
     const char *remote_user_claim;
-    int pass_claims_as;
+    int pass_claims_as;               /* oidc_pass_as_t */
     int pass_access_token;            /* oidc_pass_token_t */
-    int pass_id_token;                /* -1 unset, 0 off, 1 on */
+    int pass_id_token;
     int pass_refresh_token;
-    const char *cache_control;        /* NULL unset, "" off */
+    const char *cache_control;        /* "" off */
 } oidc_dir_config_t;
 
 extern const command_rec oidc_directives[];
@@ -101,14 +101,37 @@ int oidc_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                       server_rec *s);
 int oidc_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                      server_rec *s);
-oidc_rp_dir_t oidc_dir_view(const oidc_dir_config_t *d);
-const char *oidc_remote_user_claim(const oidc_dir_config_t *d);
-oidc_pass_as_t oidc_pass_claims_as(const oidc_dir_config_t *d);
-oidc_pass_token_t oidc_pass_access_token(const oidc_dir_config_t *d);
+
+/* The typed getters: the value in force, its default when unset. */
+oidc_client_auth_t oidc_cfg_client_auth(const oidc_server_config_t *c);
+const char *oidc_cfg_store_spec(const oidc_server_config_t *c);
+apr_interval_time_t oidc_cfg_inactivity(const oidc_server_config_t *c);
+apr_interval_time_t oidc_cfg_max_age(const oidc_server_config_t *c);
+apr_size_t oidc_cfg_max_session_size(const oidc_server_config_t *c);
+int oidc_cfg_session_cache(const oidc_server_config_t *c);
+const char *oidc_cfg_cookie_name(const oidc_server_config_t *c);
+const char *oidc_cfg_claim_prefix(const oidc_server_config_t *c);
+int oidc_cfg_ssl_verify(const oidc_server_config_t *c);
+apr_interval_time_t oidc_cfg_http_timeout(const oidc_server_config_t *c);
+int oidc_cfg_userinfo(const oidc_server_config_t *c);
+apr_interval_time_t oidc_cfg_userinfo_interval(const oidc_server_config_t *c);
+apr_interval_time_t oidc_cfg_refresh_before(const oidc_server_config_t *c);
+oidc_refresh_failure_t oidc_cfg_refresh_failure(const oidc_server_config_t *c);
+/* -1: when the OP has an end_session_endpoint */
+int oidc_cfg_idp_logout(const oidc_server_config_t *c);
+
+const char *oidc_cfg_scope(const oidc_dir_config_t *d);
+const char *oidc_cfg_auth_params(const oidc_dir_config_t *d);
+const char *oidc_cfg_remote_user_claim(const oidc_dir_config_t *d);
+oidc_pass_as_t oidc_cfg_pass_claims_as(const oidc_dir_config_t *d);
+oidc_pass_token_t oidc_cfg_pass_access_token(const oidc_dir_config_t *d);
+int oidc_cfg_pass_id_token(const oidc_dir_config_t *d);
+int oidc_cfg_pass_refresh_token(const oidc_dir_config_t *d);
 /* The Cache-Control of a protected response whose application sets none,
  * "private" among its tokens; NULL: leave it alone (only "private" is
  * added). */
-const char *oidc_cache_control(const oidc_dir_config_t *d);
-const char *oidc_claim_prefix(const oidc_server_config_t *c);
+const char *oidc_cfg_cache_control(const oidc_dir_config_t *d);
+/* What the core's flows take from the directory config. */
+oidc_rp_dir_t oidc_dir_view(const oidc_dir_config_t *d);
 
 #endif

@@ -491,7 +491,7 @@ void oidc_export_claims(request_rec *r, const oidc_server_config_t *c,
                         oidc_pass_as_t how, const oidc_session_t *s)
 {
     const oidc_claims_names_t *names = s->export_names;
-    export_ctx_t x = { r, oidc_claim_prefix(c), how, 0 };
+    export_ctx_t x = { r, oidc_cfg_claim_prefix(c), how, 0 };
 
     if (how == OIDC_PASS_NONE) {
         return;
@@ -525,7 +525,7 @@ void oidc_export_claims(request_rec *r, const oidc_server_config_t *c,
 void oidc_export_tokens(request_rec *r, const oidc_dir_config_t *d,
                         const oidc_session_t *s)
 {
-    oidc_pass_token_t at = oidc_pass_access_token(d);
+    oidc_pass_token_t at = oidc_cfg_pass_access_token(d);
 
     if (at != OIDC_PASS_TOKEN_OFF && s->access_token != NULL) {
         apr_table_setn(r->subprocess_env, "OIDC_ACCESS_TOKEN", s->access_token);
@@ -540,13 +540,13 @@ void oidc_export_tokens(request_rec *r, const oidc_dir_config_t *d,
                                        NULL));
         }
     }
-    if (d->pass_id_token == 1) {
+    if (oidc_cfg_pass_id_token(d)) {
         const char *id_token = oidc_session_id_token(r->pool, s);
         if (id_token != NULL) {
             apr_table_setn(r->subprocess_env, "OIDC_ID_TOKEN", id_token);
         }
     }
-    if (d->pass_refresh_token == 1 && s->refresh_token != NULL) {
+    if (oidc_cfg_pass_refresh_token(d) && s->refresh_token != NULL) {
         apr_table_setn(r->subprocess_env, "OIDC_REFRESH_TOKEN",
                        s->refresh_token);
     }
