@@ -46,19 +46,13 @@ static apr_uint32_t hold_seconds(apr_interval_time_t hold)
     return s < 1 ? 1 : (apr_uint32_t)s;
 }
 
-int oidc_lock_client_wanted(const char *provider_name)
-{
-    return strcmp(provider_name, "memcache") == 0
-        || strcmp(provider_name, "redis") == 0;
-}
-
 oidc_lock_client_t *oidc_lock_client_make(apr_pool_t *pconf,
-                                            const char *provider_name,
+                                            oidc_lock_protocol_t protocol,
                                             const apr_array_header_t *servers,
                                             const char **err)
 {
     oidc_lock_client_t *c = apr_pcalloc(pconf, sizeof(*c));
-    int redis = strcmp(provider_name, "redis") == 0;
+    int redis = protocol == OIDC_LOCK_REDIS;
     int threads = 1, i;
     apr_status_t rv;
 

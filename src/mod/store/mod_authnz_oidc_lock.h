@@ -6,10 +6,14 @@
 #include <apr_tables.h>
 
 typedef struct oidc_lock_client_t oidc_lock_client_t;
-int oidc_lock_client_wanted(const char *provider_name);
+/* What the servers speak; 0 stands for none (a store of one node). */
+typedef enum {
+    OIDC_LOCK_MEMCACHE = 1,
+    OIDC_LOCK_REDIS
+} oidc_lock_protocol_t;
 /* servers: oidc_store_server_t */
 oidc_lock_client_t *oidc_lock_client_make(apr_pool_t *pconf,
-                                            const char *provider_name,
+                                            oidc_lock_protocol_t protocol,
                                             const apr_array_header_t *servers,
                                             const char **err);
 apr_status_t oidc_lock_take(oidc_lock_client_t *c, apr_pool_t *p,

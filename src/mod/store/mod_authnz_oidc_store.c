@@ -21,8 +21,6 @@
 /* Write counters for shmcb keys: a key shares its counter with 1/N of the
  * others, which costs them a needless re-read now and then, nothing more. */
 #define GENERATION_SLOTS 16384
-#define DEFAULT_MEMCACHE_PORT 11211
-#define DEFAULT_REDIS_PORT 6379
 
 /* Every store made in this configuration cycle, for child_init. */
 static apr_array_header_t *all_stores;
@@ -54,23 +52,60 @@ static void split_spec(apr_pool_t *p, const char *spec, const char **name,
     *arg = colon ? colon + 1 : NULL;
 }
 
-/* The socache modules Debian ships, the only ones a2enmod can enable. */
-static int debian_has_socache(const char *name)
-{
-    static const char *const shipped[] = { "shmcb", "memcache", "redis",
-                                           "dbm", NULL };
-    int i;
+/* What the module knows of a socache provider. */
+typedef struct {
+    const char *name;             /* NULL: one it does not know */
+    /* The servers of the spec (host[:port],...) are reached for locks too
+     * (0: none, the node's global mutex locks), on this port by default. */
+    oidc_lock_protocol_t locks;
+    apr_port_t default_port;
+    /* What a spec without an argument means; NULL: it needs one. */
+    const char *(*default_arg)(apr_pool_t *pconf);
+    /* Set up what tells when a record kept per process went stale
+     * (oidc_store_t's generation), once the instance is up; NULL: it
+     * cannot tell, so every request reads the store. */
+    const char *(*track_writes)(oidc_glue_store_t *g, apr_pool_t *pconf,
+                                const char *arg,
+                                const apr_array_header_t *servers);
+} store_kind_t;
 
-    for (i = 0; shipped[i] != NULL; i++) {
-        if (strcmp(name, shipped[i]) == 0) {
-            return 1;
+static const char *shmcb_default_arg(apr_pool_t *pconf);
+static const char *shmcb_track_writes(oidc_glue_store_t *g, apr_pool_t *pconf,
+                                      const char *arg,
+                                      const apr_array_header_t *servers);
+static const char *redis_track_writes(oidc_glue_store_t *g, apr_pool_t *pconf,
+                                      const char *arg,
+                                      const apr_array_header_t *servers);
+
+/* The socache modules Debian ships, the only ones a2enmod can enable;
+ * memcache cannot report changes (README, "How it behaves"). */
+static const store_kind_t store_kinds[] = {
+    { .name = "shmcb", .default_arg = shmcb_default_arg,
+      .track_writes = shmcb_track_writes },
+    { .name = "memcache", .locks = OIDC_LOCK_MEMCACHE,
+      .default_port = 11211 },
+    { .name = "redis", .locks = OIDC_LOCK_REDIS, .default_port = 6379,
+      .track_writes = redis_track_writes },
+    { .name = "dbm" },
+};
+/* Any other provider: its argument as given, locks under the mutex. */
+static const store_kind_t other_kind = { .name = NULL };
+
+static const store_kind_t *kind_of(const char *name)
+{
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(store_kinds) / sizeof(store_kinds[0]); i++) {
+        if (strcmp(name, store_kinds[i].name) == 0) {
+            return &store_kinds[i];
         }
     }
-    return 0;
+    return &other_kind;
 }
 
 const char *oidc_store_check_spec(apr_pool_t *p, const char *spec)
 {
+    const store_kind_t *kind;
     const char *name, *arg;
 
     split_spec(p, spec, &name, &arg);
@@ -78,7 +113,8 @@ const char *oidc_store_check_spec(apr_pool_t *p, const char *spec)
         return "give shmcb[:/path(bytes)], memcache:host:port or "
                "redis:host:port";
     }
-    if (lookup(name) == NULL && debian_has_socache(name)) {
+    kind = kind_of(name);
+    if (lookup(name) == NULL && kind->name != NULL) {
         return apr_psprintf(p, "the socache provider '%s' is not loaded: "
                             "load it with LoadModule socache_%s_module "
                             "(a2enmod socache_%s)", name, name, name);
@@ -88,7 +124,7 @@ const char *oidc_store_check_spec(apr_pool_t *p, const char *spec)
                             "load the module that provides it, or use "
                             "shmcb, memcache, redis or dbm", name);
     }
-    if (strcmp(name, "shmcb") != 0 && (arg == NULL || *arg == '\0')) {
+    if (kind->default_arg == NULL && (arg == NULL || *arg == '\0')) {
         return apr_psprintf(p, "%s needs its servers, as %s:host:port", name,
                             name);
     }
@@ -317,92 +353,104 @@ static apr_status_t store_destroy(void *data)
     return APR_SUCCESS;
 }
 
-oidc_glue_store_t *oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,
-                                   server_rec *s, const char *spec,
-                                   apr_size_t max_record, const char **err)
+/* shmcb's own default (512 kB) holds too few sessions. */
+static const char *shmcb_default_arg(apr_pool_t *pconf)
 {
-    oidc_glue_store_t *g = apr_pcalloc(pconf, sizeof(*g));
-    store_baton_t *b = apr_pcalloc(pconf, sizeof(*b));
-    struct ap_socache_hints hints;
-    const char *name, *arg;
-    apr_array_header_t *servers = NULL;
-    apr_status_t rv;
+    return apr_pstrcat(pconf, ap_runtime_dir_relative(pconf,
+                       DEFAULT_SHMCB_FILE), "(" DEFAULT_SHMCB_BYTES ")",
+                       NULL);
+}
 
-    split_spec(pconf, spec, &name, &arg);
-    g->spec = spec;
-    g->server = s;
-    g->provider = lookup(name);
-    if (g->provider == NULL) {
-        *err = oidc_store_check_spec(ptemp, spec);
+/* The node's every write bumps the counters, in shared memory. */
+static const char *shmcb_track_writes(oidc_glue_store_t *g, apr_pool_t *pconf,
+                                      const char *arg,
+                                      const apr_array_header_t *servers)
+{
+    apr_shm_t *shm;
+    apr_size_t bytes = GENERATION_SLOTS * sizeof(apr_uint64_t);
+
+    /* Anonymous: the children inherit it; gone with this generation. */
+    if (apr_shm_create(&shm, bytes, NULL, pconf) != APR_SUCCESS) {
+        return "cannot create its shared memory for write counters";
+    }
+    g->generations = apr_shm_baseaddr_get(shm);
+    memset((void *)g->generations, 0, bytes);
+    return NULL;
+}
+
+/* Each child changes its own copy of the counters, as its connection
+ * reports. */
+static const char *redis_track_writes(oidc_glue_store_t *g, apr_pool_t *pconf,
+                                      const char *arg,
+                                      const apr_array_header_t *servers)
+{
+    const char *err = NULL;
+
+    g->generations = apr_pcalloc(pconf, GENERATION_SLOTS
+                                        * sizeof(apr_uint64_t));
+    g->feed = oidc_feed_make(pconf, g->server, servers, arg,
+                             STORE_NAMESPACE ":", changed_elsewhere, g,
+                             &err);
+    return g->feed != NULL ? NULL : err;
+}
+
+/* The lock client on the spec's servers, for the kinds that have them. */
+static const char *make_locks(oidc_glue_store_t *g, apr_pool_t *pconf,
+                              const store_kind_t *kind, const char *arg,
+                              apr_array_header_t **servers)
+{
+    const char *err = NULL;
+
+    if (kind->locks == 0) {
         return NULL;
     }
-    /* shmcb's own default (512 kB) holds too few sessions. */
-    if (strcmp(name, "shmcb") == 0 && (arg == NULL || *arg == '\0')) {
-        arg = apr_pstrcat(pconf, ap_runtime_dir_relative(pconf,
-                          DEFAULT_SHMCB_FILE), "(" DEFAULT_SHMCB_BYTES ")",
-                          NULL);
+    *servers = oidc_store_servers(pconf, arg, kind->default_port, &err);
+    if (*servers == NULL) {
+        return err;
     }
-    *err = g->provider->create(&g->instance, arg, ptemp, pconf);
-    if (*err != NULL) {
+    g->locks = oidc_lock_client_make(pconf, kind->locks, *servers, &err);
+    return g->locks != NULL ? NULL : err;
+}
+
+/* A mutex where the provider is not multi-process safe, and where locks
+ * are taken in the socache itself (local_lock). */
+static const char *make_mutex(oidc_glue_store_t *g, apr_pool_t *pconf)
+{
+    const char *id;
+
+    if (!(g->provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE)
+        && g->locks != NULL) {
         return NULL;
     }
-    if (oidc_lock_client_wanted(name)) {
-        servers = oidc_store_servers(pconf, arg, strcmp(name, "redis") == 0
-                                     ? DEFAULT_REDIS_PORT
-                                     : DEFAULT_MEMCACHE_PORT, err);
-        if (servers == NULL) {
-            return NULL;
-        }
-        g->locks = oidc_lock_client_make(pconf, name, servers, err);
-        if (g->locks == NULL) {
-            return NULL;
-        }
+    id = apr_psprintf(pconf, "%d", all_stores ? all_stores->nelts : 0);
+    if (ap_global_mutex_create(&g->mutex, NULL, STORE_MUTEX_TYPE, id,
+                               g->server, pconf, 0) != APR_SUCCESS) {
+        return "cannot create its global mutex (see the Mutex directive)";
     }
-    if ((g->provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE)
-        || g->locks == NULL) {
-        const char *id = apr_psprintf(pconf, "%d",
-                                      all_stores ? all_stores->nelts : 0);
-        rv = ap_global_mutex_create(&g->mutex, NULL, STORE_MUTEX_TYPE,
-                                    id, s, pconf, 0);
-        if (rv != APR_SUCCESS) {
-            *err = "cannot create its global mutex (see the Mutex directive)";
-            return NULL;
-        }
-    }
+    return NULL;
+}
+
+static const char *init_instance(oidc_glue_store_t *g, apr_pool_t *pconf)
+{
+    struct ap_socache_hints hints;
+
     memset(&hints, 0, sizeof(hints));
     hints.avg_id_len = 32;
     hints.avg_obj_size = 3072;
     hints.expiry_interval = 30;
-    rv = g->provider->init(g->instance, STORE_NAMESPACE, &hints, s, pconf);
-    if (rv != APR_SUCCESS) {
-        *err = "the cache provider failed to initialise";
-        return NULL;
+    if (g->provider->init(g->instance, STORE_NAMESPACE, &hints, g->server,
+                          pconf) != APR_SUCCESS) {
+        return "the cache provider failed to initialise";
     }
     apr_pool_cleanup_register(pconf, g, store_destroy, apr_pool_cleanup_null);
-    if (strcmp(name, "shmcb") == 0) {
-        apr_shm_t *shm;
-        apr_size_t bytes = GENERATION_SLOTS * sizeof(apr_uint64_t);
-        /* Anonymous: the children inherit it; gone with this generation. */
-        if (apr_shm_create(&shm, bytes, NULL, pconf) != APR_SUCCESS) {
-            *err = "cannot create its shared memory for write counters";
-            return NULL;
-        }
-        g->generations = apr_shm_baseaddr_get(shm);
-        memset((void *)g->generations, 0, bytes);
-    }
-    /* memcache cannot report changes: no counters, so every request
-     * reads it (README, "How it behaves"). */
-    if (strcmp(name, "redis") == 0) {
-        /* Each child changes its own copy, as its connection reports. */
-        g->generations = apr_pcalloc(pconf, GENERATION_SLOTS
-                                            * sizeof(apr_uint64_t));
-        g->feed = oidc_feed_make(pconf, s, servers, arg,
-                                   STORE_NAMESPACE ":",
-                                   changed_elsewhere, g, err);
-        if (g->feed == NULL) {
-            return NULL;
-        }
-    }
+    return NULL;
+}
+
+/* The core's view of g, and g among the stores child_init visits. */
+static void publish(oidc_glue_store_t *g, apr_pool_t *pconf,
+                    apr_size_t max_record)
+{
+    store_baton_t *b = apr_pcalloc(pconf, sizeof(*b));
 
     b->g = g;
     b->max_record = max_record;
@@ -417,6 +465,46 @@ oidc_glue_store_t *oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,
         all_stores = apr_array_make(pconf, 2, sizeof(oidc_glue_store_t *));
     }
     APR_ARRAY_PUSH(all_stores, oidc_glue_store_t *) = g;
+}
+
+oidc_glue_store_t *oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,
+                                   server_rec *s, const char *spec,
+                                   apr_size_t max_record, const char **err)
+{
+    oidc_glue_store_t *g = apr_pcalloc(pconf, sizeof(*g));
+    const store_kind_t *kind;
+    apr_array_header_t *servers = NULL;
+    const char *name, *arg;
+
+    split_spec(pconf, spec, &name, &arg);
+    kind = kind_of(name);
+    g->spec = spec;
+    g->server = s;
+    g->provider = lookup(name);
+    if (g->provider == NULL) {
+        *err = oidc_store_check_spec(ptemp, spec);
+        return NULL;
+    }
+    if ((arg == NULL || *arg == '\0') && kind->default_arg != NULL) {
+        arg = kind->default_arg(pconf);
+    }
+    *err = g->provider->create(&g->instance, arg, ptemp, pconf);
+    if (*err == NULL) {
+        *err = make_locks(g, pconf, kind, arg, &servers);
+    }
+    if (*err == NULL) {
+        *err = make_mutex(g, pconf);
+    }
+    if (*err == NULL) {
+        *err = init_instance(g, pconf);
+    }
+    if (*err == NULL && kind->track_writes != NULL) {
+        *err = kind->track_writes(g, pconf, arg, servers);
+    }
+    if (*err != NULL) {
+        return NULL;
+    }
+    publish(g, pconf, max_record);
     return g;
 }
 
