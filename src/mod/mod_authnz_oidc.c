@@ -26,39 +26,39 @@
 #include "core/proto/oidc_claims.h"
 #include "core/http/oidc_cookie.h"
 
-static oidc_server_config_t *server_config(const server_rec *s)
+static mod_oidc_server_config_t *server_config(const server_rec *s)
 {
     return ap_get_module_config(s->module_config, &authnz_oidc_module);
 }
 
 /* REMOTE_USER: a top-level claim straight from the session's flat claims;
  * only a dotted path needs the JSON. */
-static const char *remote_user(request_rec *r, oidc_request_state_t *st,
+static const char *remote_user(request_rec *r, mod_oidc_request_state_t *st,
                                const char *claim)
 {
     const char *v = oidc_claims_flat_string(st->session->flat, claim);
 
     if (v == NULL && strchr(claim, '.') != NULL) {
-        v = oidc_claims_string(r->pool, oidc_request_claims(st), claim);
+        v = oidc_claims_string(r->pool, mod_oidc_request_claims(st), claim);
     }
     return v;
 }
 
 static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
-    return oidc_store_pre_config(pconf) == APR_SUCCESS ? OK : DONE;
+    return mod_oidc_store_pre_config(pconf) == APR_SUCCESS ? OK : DONE;
 }
 
 static void child_init(apr_pool_t *p, server_rec *s)
 {
-    oidc_store_child_init(p, s);
+    mod_oidc_store_child_init(p, s);
 }
 
 static int post_read_request(request_rec *r)
 {
-    oidc_server_config_t *c = server_config(r->server);
+    mod_oidc_server_config_t *c = server_config(r->server);
 
-    oidc_strip_spoofed_headers(r, oidc_cfg_claim_prefix(c));
+    mod_oidc_strip_spoofed_headers(r, mod_oidc_cfg_claim_prefix(c));
     return DECLINED;
 }
 
@@ -100,7 +100,8 @@ typedef enum {
     ENDPOINT_FRONTCHANNEL
 } endpoint_t;
 
-static endpoint_t endpoint_of(const oidc_server_config_t *c, const char *path)
+static endpoint_t endpoint_of(const mod_oidc_server_config_t *c,
+                              const char *path)
 {
     if (strcmp(path, c->redirect_path) == 0) {
         return ENDPOINT_CALLBACK;
@@ -120,8 +121,8 @@ static endpoint_t endpoint_of(const oidc_server_config_t *c, const char *path)
 
 static int quick_handler(request_rec *r, int lookup)
 {
-    oidc_server_config_t *c = server_config(r->server);
-    oidc_glue_request_t g;
+    mod_oidc_server_config_t *c = server_config(r->server);
+    mod_oidc_request_t g;
     oidc_rp_result_t res;
     const char *form = NULL;
     endpoint_t which;
@@ -140,7 +141,7 @@ static int quick_handler(request_rec *r, int lookup)
         }
         form = read_form(r, OIDC_MAX_JWT_LEN + 64);
     }
-    oidc_glue_request_init(&g, r, c);
+    mod_oidc_request_init(&g, r, c);
     switch (which) {
     case ENDPOINT_CALLBACK:
         oidc_rp_callback(&g.ctx, &g.view, &res);
@@ -154,31 +155,31 @@ static int quick_handler(request_rec *r, int lookup)
     default:
         oidc_rp_frontchannel_logout(&g.ctx, &g.view, &res);
     }
-    return oidc_respond(r, &g, &res);
+    return mod_oidc_respond(r, &g, &res);
 }
 
-static void export_identity(request_rec *r, const oidc_server_config_t *c,
-                            const oidc_dir_config_t *d,
-                            const oidc_request_state_t *st)
+static void export_identity(request_rec *r, const mod_oidc_server_config_t *c,
+                            const mod_oidc_dir_config_t *d,
+                            const mod_oidc_request_state_t *st)
 {
     r->user = (char *)st->user;
-    r->ap_auth_type = (char *)OIDC_AUTH_TYPE;
-    oidc_export_claims(r, c, oidc_cfg_pass_claims_as(d), st->session);
-    oidc_export_tokens(r, d, st->session);
+    r->ap_auth_type = (char *)MOD_OIDC_AUTH_TYPE;
+    mod_oidc_export_claims(r, c, mod_oidc_cfg_pass_claims_as(d), st->session);
+    mod_oidc_export_tokens(r, d, st->session);
 }
 
 static int check_user_id(request_rec *r)
 {
-    oidc_server_config_t *c;
-    oidc_dir_config_t *d;
-    oidc_request_state_t *st;
-    oidc_glue_request_t g;
+    mod_oidc_server_config_t *c;
+    mod_oidc_dir_config_t *d;
+    mod_oidc_request_state_t *st;
+    mod_oidc_request_t g;
     oidc_rp_result_t res;
     oidc_rp_dir_t dir;
     const char *claim;
     const char *type = ap_auth_type(r);
 
-    if (type == NULL || strcasecmp(type, OIDC_AUTH_TYPE) != 0) {
+    if (type == NULL || strcasecmp(type, MOD_OIDC_AUTH_TYPE) != 0) {
         return DECLINED;
     }
     c = server_config(r->server);
@@ -189,21 +190,21 @@ static int check_user_id(request_rec *r)
                       "AuthOIDCProvider is not set for this virtual host");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    st = oidc_request_state(r);
+    st = mod_oidc_request_state(r);
     if (st != NULL) {
         export_identity(r, c, d, st);
         return OK;
     }
 
-    oidc_glue_request_init(&g, r, c);
-    dir = oidc_dir_view(d);
+    mod_oidc_request_init(&g, r, c);
+    dir = mod_oidc_dir_view(d);
     oidc_rp_authenticate(&g.ctx, &g.view, &dir, &res);
     if (res.kind != OIDC_RP_AUTHENTICATED) {
-        return oidc_respond(r, &g, &res);
+        return mod_oidc_respond(r, &g, &res);
     }
 
-    claim = oidc_cfg_remote_user_claim(d);
-    st = oidc_request_state_make(r, res.session);
+    claim = mod_oidc_cfg_remote_user_claim(d);
+    st = mod_oidc_request_state_make(r, res.session);
     st->user = remote_user(r, st, claim);
     if (st->user == NULL) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
@@ -214,9 +215,9 @@ static int check_user_id(request_rec *r)
         res.error = "access_denied";
         res.message = "Your account lacks the attribute this site needs to "
                       "identify you.";
-        return oidc_respond(r, &g, &res);
+        return mod_oidc_respond(r, &g, &res);
     }
-    oidc_request_state_set(r, st);
+    mod_oidc_request_state_set(r, st);
     export_identity(r, c, d, st);
     return OK;
 }
@@ -225,16 +226,16 @@ static int check_user_id(request_rec *r)
  * backends never see the module's own cookies. */
 static int fixups(request_rec *r)
 {
-    oidc_server_config_t *c = server_config(r->server);
+    mod_oidc_server_config_t *c = server_config(r->server);
     const char *cookie;
 
     if (c->rp == NULL) {
         return DECLINED;
     }
-    if (r->main == NULL && oidc_request_state(r) != NULL) {
-        oidc_dir_config_t *d = ap_get_module_config(r->per_dir_config,
-                                                    &authnz_oidc_module);
-        oidc_protect_from_caches(r, oidc_cfg_cache_control(d));
+    if (r->main == NULL && mod_oidc_request_state(r) != NULL) {
+        mod_oidc_dir_config_t *d = ap_get_module_config(r->per_dir_config,
+                                                        &authnz_oidc_module);
+        mod_oidc_protect_from_caches(r, mod_oidc_cfg_cache_control(d));
     }
     cookie = apr_table_get(r->headers_in, "Cookie");
     if (cookie == NULL) {
@@ -259,8 +260,8 @@ static int fixups(request_rec *r)
 static void register_hooks(apr_pool_t *p)
 {
     ap_hook_pre_config(pre_config, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_check_config(oidc_check_config, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_post_config(oidc_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(mod_oidc_check_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(mod_oidc_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_read_request(post_read_request, NULL, NULL,
                               APR_HOOK_REALLY_FIRST);
@@ -268,18 +269,18 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_fixups(fixups, NULL, NULL, APR_HOOK_LAST);
     ap_hook_check_authn(check_user_id, NULL, NULL, APR_HOOK_MIDDLE,
                         AP_AUTH_INTERNAL_PER_CONF);
-    oidc_authz_register(p);
-    oidc_register_response_hooks(p);
+    mod_oidc_authz_register(p);
+    mod_oidc_register_response_hooks(p);
 }
 
 /* Not AP_DECLARE_MODULE: mod/mod_authnz_oidc.h already says APLOG_USE_MODULE. */
 module AP_MODULE_DECLARE_DATA authnz_oidc_module = {
     STANDARD20_MODULE_STUFF,
-    oidc_create_dir_config,
-    oidc_merge_dir_config,
-    oidc_create_server_config,
-    oidc_merge_server_config,
-    oidc_directives,
+    mod_oidc_create_dir_config,
+    mod_oidc_merge_dir_config,
+    mod_oidc_create_server_config,
+    mod_oidc_merge_server_config,
+    mod_oidc_directives,
     register_hooks,
     AP_MODULE_FLAG_NONE
 };

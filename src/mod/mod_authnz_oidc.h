@@ -11,6 +11,6 @@
 APLOG_USE_MODULE(authnz_oidc);
 extern module AP_MODULE_DECLARE_DATA authnz_oidc_module;
 
-#define OIDC_AUTH_TYPE "oidc"
+#define MOD_OIDC_AUTH_TYPE "oidc"
 
 #endif

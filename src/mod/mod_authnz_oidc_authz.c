@@ -41,19 +41,19 @@ static authz_status check_claim(request_rec *r, const char *line,
                                 const void *parsed)
 {
     const claim_rule_t *rule = parsed;
-    oidc_request_state_t *st;
+    mod_oidc_request_state_t *st;
 
     if (r->user == NULL) {
         return AUTHZ_DENIED_NO_USER;
     }
-    st = oidc_request_state(r);
-    if (st == NULL || oidc_request_claims(st) == NULL) {
+    st = mod_oidc_request_state(r);
+    if (st == NULL || mod_oidc_request_claims(st) == NULL) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       "[oidc-authz] Require oidc-claim in a location whose "
                       "user was not authenticated by AuthType oidc");
         return AUTHZ_DENIED;
     }
-    if (oidc_claims_match(r->pool, oidc_request_claims(st), rule->claim,
+    if (oidc_claims_match(r->pool, mod_oidc_request_claims(st), rule->claim,
                           rule->values)) {
         return AUTHZ_GRANTED;
     }
@@ -68,7 +68,7 @@ static const authz_provider claim_provider = {
     &parse_claim_rule,
 };
 
-void oidc_authz_register(apr_pool_t *p)
+void mod_oidc_authz_register(apr_pool_t *p)
 {
     ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "oidc-claim",
                               AUTHZ_PROVIDER_VERSION, &claim_provider,

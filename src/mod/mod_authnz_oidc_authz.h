@@ -4,6 +4,6 @@
 
 #include <apr_pools.h>
 
-void oidc_authz_register(apr_pool_t *p);
+void mod_oidc_authz_register(apr_pool_t *p);
 
 #endif

@@ -34,7 +34,7 @@
 /* Every default, in one place. The configs keep only what was written, so
  * that merging can tell "unset" from a value that equals its default;
  * the getters below fall back to these when a member is still unset. */
-static const oidc_server_config_t server_defaults = {
+static const mod_oidc_server_config_t server_defaults = {
     .client_auth = OIDC_CLIENT_AUTH_BASIC,
     .store_spec = "shmcb",
     .inactivity = apr_time_from_sec(3600),
@@ -52,12 +52,12 @@ static const oidc_server_config_t server_defaults = {
     .idp_logout = -1,                   /* when the OP has end_session */
 };
 
-static const oidc_dir_config_t dir_defaults = {
+static const mod_oidc_dir_config_t dir_defaults = {
     .scope = "openid",
     .auth_params = "",
     .remote_user_claim = "sub",
-    .pass_claims_as = OIDC_PASS_ENV,
-    .pass_access_token = OIDC_PASS_TOKEN_OFF,
+    .pass_claims_as = MOD_OIDC_PASS_ENV,
+    .pass_access_token = MOD_OIDC_PASS_TOKEN_OFF,
     .pass_id_token = 0,
     .pass_refresh_token = 0,
     /* A browser revalidates every protected page, so that once signed out
@@ -70,137 +70,141 @@ static const oidc_dir_config_t dir_defaults = {
 #define DIR_STR(d, f) ((d)->f != NULL ? (d)->f : dir_defaults.f)
 #define DIR_NUM(d, f) ((d)->f != UNSET ? (d)->f : dir_defaults.f)
 
-oidc_client_auth_t oidc_cfg_client_auth(const oidc_server_config_t *c)
+oidc_client_auth_t mod_oidc_cfg_client_auth(const mod_oidc_server_config_t *c)
 {
     return (oidc_client_auth_t)SRV_NUM(c, client_auth);
 }
 
-const char *oidc_cfg_store_spec(const oidc_server_config_t *c)
+const char *mod_oidc_cfg_store_spec(const mod_oidc_server_config_t *c)
 {
     return SRV_STR(c, store_spec);
 }
 
-apr_interval_time_t oidc_cfg_inactivity(const oidc_server_config_t *c)
+apr_interval_time_t mod_oidc_cfg_inactivity(const mod_oidc_server_config_t *c)
 {
     return SRV_NUM(c, inactivity);
 }
 
-apr_interval_time_t oidc_cfg_max_age(const oidc_server_config_t *c)
+apr_interval_time_t mod_oidc_cfg_max_age(const mod_oidc_server_config_t *c)
 {
     return SRV_NUM(c, max_age);
 }
 
-apr_size_t oidc_cfg_max_session_size(const oidc_server_config_t *c)
+apr_size_t mod_oidc_cfg_max_session_size(const mod_oidc_server_config_t *c)
 {
     return (apr_size_t)SRV_NUM(c, max_session_size);
 }
 
-int oidc_cfg_session_cache(const oidc_server_config_t *c)
+int mod_oidc_cfg_session_cache(const mod_oidc_server_config_t *c)
 {
     return SRV_NUM(c, session_cache);
 }
 
-const char *oidc_cfg_cookie_name(const oidc_server_config_t *c)
+const char *mod_oidc_cfg_cookie_name(const mod_oidc_server_config_t *c)
 {
     return SRV_STR(c, cookie_name);
 }
 
-const char *oidc_cfg_claim_prefix(const oidc_server_config_t *c)
+const char *mod_oidc_cfg_claim_prefix(const mod_oidc_server_config_t *c)
 {
     return SRV_STR(c, claim_prefix);
 }
 
-int oidc_cfg_ssl_verify(const oidc_server_config_t *c)
+int mod_oidc_cfg_ssl_verify(const mod_oidc_server_config_t *c)
 {
     return SRV_NUM(c, ssl_verify);
 }
 
-apr_interval_time_t oidc_cfg_http_timeout(const oidc_server_config_t *c)
+apr_interval_time_t mod_oidc_cfg_http_timeout(const mod_oidc_server_config_t *c)
 {
     return SRV_NUM(c, http_timeout);
 }
 
-int oidc_cfg_userinfo(const oidc_server_config_t *c)
+int mod_oidc_cfg_userinfo(const mod_oidc_server_config_t *c)
 {
     return SRV_NUM(c, userinfo);
 }
 
-apr_interval_time_t oidc_cfg_userinfo_interval(const oidc_server_config_t *c)
+apr_interval_time_t mod_oidc_cfg_userinfo_interval(
+    const mod_oidc_server_config_t *c)
 {
     return SRV_NUM(c, userinfo_interval);
 }
 
-apr_interval_time_t oidc_cfg_refresh_before(const oidc_server_config_t *c)
+apr_interval_time_t mod_oidc_cfg_refresh_before(
+    const mod_oidc_server_config_t *c)
 {
     return SRV_NUM(c, refresh_before);
 }
 
-oidc_refresh_failure_t oidc_cfg_refresh_failure(const oidc_server_config_t *c)
+oidc_refresh_failure_t mod_oidc_cfg_refresh_failure(
+    const mod_oidc_server_config_t *c)
 {
     return (oidc_refresh_failure_t)SRV_NUM(c, refresh_failure);
 }
 
-int oidc_cfg_idp_logout(const oidc_server_config_t *c)
+int mod_oidc_cfg_idp_logout(const mod_oidc_server_config_t *c)
 {
     return SRV_NUM(c, idp_logout);
 }
 
-const char *oidc_cfg_scope(const oidc_dir_config_t *d)
+const char *mod_oidc_cfg_scope(const mod_oidc_dir_config_t *d)
 {
     return DIR_STR(d, scope);
 }
 
-const char *oidc_cfg_auth_params(const oidc_dir_config_t *d)
+const char *mod_oidc_cfg_auth_params(const mod_oidc_dir_config_t *d)
 {
     return DIR_STR(d, auth_params);
 }
 
-const char *oidc_cfg_remote_user_claim(const oidc_dir_config_t *d)
+const char *mod_oidc_cfg_remote_user_claim(const mod_oidc_dir_config_t *d)
 {
     return DIR_STR(d, remote_user_claim);
 }
 
-oidc_pass_as_t oidc_cfg_pass_claims_as(const oidc_dir_config_t *d)
+mod_oidc_pass_as_t mod_oidc_cfg_pass_claims_as(const mod_oidc_dir_config_t *d)
 {
-    return (oidc_pass_as_t)DIR_NUM(d, pass_claims_as);
+    return (mod_oidc_pass_as_t)DIR_NUM(d, pass_claims_as);
 }
 
-oidc_pass_token_t oidc_cfg_pass_access_token(const oidc_dir_config_t *d)
+mod_oidc_pass_token_t mod_oidc_cfg_pass_access_token(
+    const mod_oidc_dir_config_t *d)
 {
-    return (oidc_pass_token_t)DIR_NUM(d, pass_access_token);
+    return (mod_oidc_pass_token_t)DIR_NUM(d, pass_access_token);
 }
 
-int oidc_cfg_pass_id_token(const oidc_dir_config_t *d)
+int mod_oidc_cfg_pass_id_token(const mod_oidc_dir_config_t *d)
 {
     return DIR_NUM(d, pass_id_token);
 }
 
-int oidc_cfg_pass_refresh_token(const oidc_dir_config_t *d)
+int mod_oidc_cfg_pass_refresh_token(const mod_oidc_dir_config_t *d)
 {
     return DIR_NUM(d, pass_refresh_token);
 }
 
-const char *oidc_cfg_cache_control(const oidc_dir_config_t *d)
+const char *mod_oidc_cfg_cache_control(const mod_oidc_dir_config_t *d)
 {
     const char *v = DIR_STR(d, cache_control);
 
     return *v != '\0' ? v : NULL;      /* "off" is stored as "" */
 }
 
-oidc_rp_dir_t oidc_dir_view(const oidc_dir_config_t *d)
+oidc_rp_dir_t mod_oidc_dir_view(const mod_oidc_dir_config_t *d)
 {
     oidc_rp_dir_t v;
 
-    v.scope = oidc_cfg_scope(d);
-    v.auth_params = oidc_cfg_auth_params(d);
+    v.scope = mod_oidc_cfg_scope(d);
+    v.auth_params = mod_oidc_cfg_auth_params(d);
     return v;
 }
 
 /* ---- creating and merging ------------------------------------------------ */
 
-void *oidc_create_server_config(apr_pool_t *p, server_rec *s)
+void *mod_oidc_create_server_config(apr_pool_t *p, server_rec *s)
 {
-    oidc_server_config_t *c = apr_pcalloc(p, sizeof(*c));
+    mod_oidc_server_config_t *c = apr_pcalloc(p, sizeof(*c));
 
     c->client_auth = UNSET;
     c->inactivity = UNSET;
@@ -220,10 +224,10 @@ void *oidc_create_server_config(apr_pool_t *p, server_rec *s)
 #define MERGE_PTR(f) m->f = add->f ? add->f : base->f
 #define MERGE_NUM(f) m->f = add->f != UNSET ? add->f : base->f
 
-void *oidc_merge_server_config(apr_pool_t *p, void *base_, void *add_)
+void *mod_oidc_merge_server_config(apr_pool_t *p, void *base_, void *add_)
 {
-    oidc_server_config_t *base = base_, *add = add_;
-    oidc_server_config_t *m = apr_pcalloc(p, sizeof(*m));
+    mod_oidc_server_config_t *base = base_, *add = add_;
+    mod_oidc_server_config_t *m = apr_pcalloc(p, sizeof(*m));
 
     MERGE_PTR(issuer);
     MERGE_PTR(client_id);
@@ -255,9 +259,9 @@ void *oidc_merge_server_config(apr_pool_t *p, void *base_, void *add_)
     return m;
 }
 
-void *oidc_create_dir_config(apr_pool_t *p, char *dir)
+void *mod_oidc_create_dir_config(apr_pool_t *p, char *dir)
 {
-    oidc_dir_config_t *d = apr_pcalloc(p, sizeof(*d));
+    mod_oidc_dir_config_t *d = apr_pcalloc(p, sizeof(*d));
 
     d->pass_claims_as = UNSET;
     d->pass_access_token = UNSET;
@@ -266,10 +270,10 @@ void *oidc_create_dir_config(apr_pool_t *p, char *dir)
     return d;
 }
 
-void *oidc_merge_dir_config(apr_pool_t *p, void *base_, void *add_)
+void *mod_oidc_merge_dir_config(apr_pool_t *p, void *base_, void *add_)
 {
-    oidc_dir_config_t *base = base_, *add = add_;
-    oidc_dir_config_t *m = apr_pcalloc(p, sizeof(*m));
+    mod_oidc_dir_config_t *base = base_, *add = add_;
+    mod_oidc_dir_config_t *m = apr_pcalloc(p, sizeof(*m));
 
     MERGE_PTR(scope);
     MERGE_PTR(auth_params);
@@ -284,7 +288,7 @@ void *oidc_merge_dir_config(apr_pool_t *p, void *base_, void *add_)
 
 /* ---- directive handlers -------------------------------------------------- */
 
-static oidc_server_config_t *server_conf(cmd_parms *cmd)
+static mod_oidc_server_config_t *server_conf(cmd_parms *cmd)
 {
     return ap_get_module_config(cmd->server->module_config,
                                 &authnz_oidc_module);
@@ -416,7 +420,7 @@ static const char *set_client_secret(cmd_parms *cmd, void *dc,
 
 static const char *set_client_auth(cmd_parms *cmd, void *dc, const char *arg)
 {
-    oidc_server_config_t *c = server_conf(cmd);
+    mod_oidc_server_config_t *c = server_conf(cmd);
 
     if (strcasecmp(arg, "client_secret_basic") == 0) {
         c->client_auth = OIDC_CLIENT_AUTH_BASIC;
@@ -468,7 +472,7 @@ static const char *set_redirect_uri(cmd_parms *cmd, void *dc,
 
 static const char *set_scope(cmd_parms *cmd, void *dc, const char *arg)
 {
-    oidc_dir_config_t *d = dc;
+    mod_oidc_dir_config_t *d = dc;
     const char *w, *s = arg;
     int has_openid = 0;
 
@@ -509,7 +513,7 @@ static int encode_auth_param(void *baton, const char *name, const char *value)
 
 static const char *set_auth_params(cmd_parms *cmd, void *dc, const char *arg)
 {
-    oidc_dir_config_t *d = dc;
+    mod_oidc_dir_config_t *d = dc;
     apr_table_t *t;
     auth_params_ctx_t a = { cmd->pool, "", NULL };
 
@@ -543,7 +547,7 @@ static const char *set_session_key(cmd_parms *cmd, void *dc, const char *arg)
 
 static const char *set_store(cmd_parms *cmd, void *dc, const char *arg)
 {
-    const char *err = oidc_store_check_spec(cmd->pool, arg);
+    const char *err = mod_oidc_store_check_spec(cmd->pool, arg);
     if (err != NULL) {
         return apr_psprintf(cmd->pool, "AuthOIDCSessionStore %s: %s", arg,
                             err);
@@ -618,7 +622,7 @@ static const char *set_remote_user_claim(cmd_parms *cmd, void *dc,
         return "AuthOIDCRemoteUserClaim must be a claim name such as sub, "
                "email or preferred_username";
     }
-    ((oidc_dir_config_t *)dc)->remote_user_claim = arg;
+    ((mod_oidc_dir_config_t *)dc)->remote_user_claim = arg;
     return NULL;
 }
 
@@ -634,12 +638,20 @@ static const char *set_claim_prefix(cmd_parms *cmd, void *dc, const char *arg)
 static const char *set_pass_claims_as(cmd_parms *cmd, void *dc,
                                       const char *arg)
 {
-    oidc_dir_config_t *d = dc;
+    mod_oidc_dir_config_t *d = dc;
 
-    if (strcasecmp(arg, "environment") == 0) d->pass_claims_as = OIDC_PASS_ENV;
-    else if (strcasecmp(arg, "headers") == 0) d->pass_claims_as = OIDC_PASS_HEADERS;
-    else if (strcasecmp(arg, "both") == 0) d->pass_claims_as = OIDC_PASS_BOTH;
-    else if (strcasecmp(arg, "none") == 0) d->pass_claims_as = OIDC_PASS_NONE;
+    if (strcasecmp(arg, "environment") == 0) {
+        d->pass_claims_as = MOD_OIDC_PASS_ENV;
+    }
+    else if (strcasecmp(arg, "headers") == 0) {
+        d->pass_claims_as = MOD_OIDC_PASS_HEADERS;
+    }
+    else if (strcasecmp(arg, "both") == 0) {
+        d->pass_claims_as = MOD_OIDC_PASS_BOTH;
+    }
+    else if (strcasecmp(arg, "none") == 0) {
+        d->pass_claims_as = MOD_OIDC_PASS_NONE;
+    }
     else {
         return "AuthOIDCPassClaimsAs must be environment, headers, both or "
                "none";
@@ -650,11 +662,17 @@ static const char *set_pass_claims_as(cmd_parms *cmd, void *dc,
 static const char *set_pass_access_token(cmd_parms *cmd, void *dc,
                                          const char *arg)
 {
-    oidc_dir_config_t *d = dc;
+    mod_oidc_dir_config_t *d = dc;
 
-    if (strcasecmp(arg, "off") == 0) d->pass_access_token = OIDC_PASS_TOKEN_OFF;
-    else if (strcasecmp(arg, "on") == 0) d->pass_access_token = OIDC_PASS_TOKEN_ENV;
-    else if (strcasecmp(arg, "bearer") == 0) d->pass_access_token = OIDC_PASS_TOKEN_BEARER;
+    if (strcasecmp(arg, "off") == 0) {
+        d->pass_access_token = MOD_OIDC_PASS_TOKEN_OFF;
+    }
+    else if (strcasecmp(arg, "on") == 0) {
+        d->pass_access_token = MOD_OIDC_PASS_TOKEN_ENV;
+    }
+    else if (strcasecmp(arg, "bearer") == 0) {
+        d->pass_access_token = MOD_OIDC_PASS_TOKEN_BEARER;
+    }
     else {
         return "AuthOIDCPassAccessToken must be off, on (environment) or "
                "bearer (environment and Authorization: Bearer upstream)";
@@ -668,7 +686,7 @@ static const char *set_cache_control(cmd_parms *cmd, void *dc,
     const char *c;
 
     if (strcasecmp(arg, "off") == 0) {
-        ((oidc_dir_config_t *)dc)->cache_control = "";
+        ((mod_oidc_dir_config_t *)dc)->cache_control = "";
         return NULL;
     }
     for (c = arg; *c; c++) {
@@ -681,7 +699,7 @@ static const char *set_cache_control(cmd_parms *cmd, void *dc,
                "\"private, no-cache\" (printable characters only), or off";
     }
     /* "private" always: made once here, not per request. */
-    ((oidc_dir_config_t *)dc)->cache_control =
+    ((mod_oidc_dir_config_t *)dc)->cache_control =
         ap_find_token(cmd->pool, arg, "private")
         ? arg : apr_pstrcat(cmd->pool, "private, ", arg, NULL);
     return NULL;
@@ -748,7 +766,7 @@ static const char *set_post_logout_uri(cmd_parms *cmd, void *dc,
 
 /* AuthOIDCSessionCacheLag went with the memcache change log: accepted
  * for one release, so that a configuration that has it still starts, and
- * named in the error log at startup (oidc_post_config). */
+ * named in the error log at startup (mod_oidc_post_config). */
 static const char *set_removed_cache_lag(cmd_parms *cmd, void *dc,
                                          const char *arg)
 {
@@ -779,7 +797,7 @@ static const char *set_refresh_before(cmd_parms *cmd, void *dc,
 static const char *set_refresh_failure(cmd_parms *cmd, void *dc,
                                        const char *arg)
 {
-    oidc_server_config_t *c = server_conf(cmd);
+    mod_oidc_server_config_t *c = server_conf(cmd);
 
     if (strcasecmp(arg, "reauthenticate") == 0) {
         c->refresh_failure = OIDC_REFRESH_FAILURE_REAUTHENTICATE;
@@ -811,7 +829,7 @@ static const char *set_ca_bundle(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
-static oidc_section_kind_t section_kind(const ap_directive_t *section)
+static mod_oidc_section_kind_t section_kind(const ap_directive_t *section)
 {
     const char *args = section ? section->args : "";
 
@@ -819,15 +837,15 @@ static oidc_section_kind_t section_kind(const ap_directive_t *section)
         args++;
     }
     if (section == NULL || *args == '~') {
-        return OIDC_SECTION_OTHER;
+        return MOD_OIDC_SECTION_OTHER;
     }
     if (strcasecmp(section->directive, "<Location") == 0) {
-        return OIDC_SECTION_LOCATION;
+        return MOD_OIDC_SECTION_LOCATION;
     }
     if (strcasecmp(section->directive, "<Directory") == 0) {
-        return OIDC_SECTION_DIRECTORY;
+        return MOD_OIDC_SECTION_DIRECTORY;
     }
-    return OIDC_SECTION_OTHER;
+    return MOD_OIDC_SECTION_OTHER;
 }
 
 /* mod_authn_core owns AuthType. This handler notes where `AuthType oidc`
@@ -839,14 +857,14 @@ static oidc_section_kind_t section_kind(const ap_directive_t *section)
 static const char *note_auth_type(cmd_parms *cmd, void *dc, const char *arg)
 {
     int state = ap_state_query(AP_SQ_MAIN_STATE);
-    oidc_server_config_t *c = server_conf(cmd);
-    oidc_auth_type_use_t *u;
+    mod_oidc_server_config_t *c = server_conf(cmd);
+    mod_oidc_auth_type_use_t *u;
 
     if (ap_find_linked_module("mod_authn_core.c") == NULL) {
         return "AuthType needs mod_authn_core, which is not loaded: load it "
                "with LoadModule authn_core_module (a2enmod authn_core)";
     }
-    if (strcasecmp(arg, OIDC_AUTH_TYPE) != 0 || cmd->directive == NULL
+    if (strcasecmp(arg, MOD_OIDC_AUTH_TYPE) != 0 || cmd->directive == NULL
         || (state != AP_SQ_MS_CREATE_PRE_CONFIG
             && state != AP_SQ_MS_CREATE_CONFIG)) {
         return DECLINE_CMD;
@@ -864,11 +882,11 @@ static const char *note_auth_type(cmd_parms *cmd, void *dc, const char *arg)
 
 /* Per-directory directives: also in <Directory>, <Location> and, with
  * AllowOverride AuthConfig, .htaccess. The others are per server. */
-#define OIDC_DIR_SCOPE (RSRC_CONF | ACCESS_CONF | OR_AUTHCFG)
-#define SRV_SLOT(f) (void *)APR_OFFSETOF(oidc_server_config_t, f)
-#define DIR_SLOT(f) (void *)APR_OFFSETOF(oidc_dir_config_t, f)
+#define MOD_OIDC_DIR_SCOPE (RSRC_CONF | ACCESS_CONF | OR_AUTHCFG)
+#define SRV_SLOT(f) (void *)APR_OFFSETOF(mod_oidc_server_config_t, f)
+#define DIR_SLOT(f) (void *)APR_OFFSETOF(mod_oidc_dir_config_t, f)
 
-const command_rec oidc_directives[] = {
+const command_rec mod_oidc_directives[] = {
     /* mod_authn_core's directive, its help text: see note_auth_type. */
     AP_INIT_TAKE1("AuthType", note_auth_type, NULL, OR_AUTHCFG,
         "an HTTP authorization type (e.g., \"Basic\")"),
@@ -882,9 +900,10 @@ const command_rec oidc_directives[] = {
         "client_secret_basic (default), client_secret_post or none"),
     AP_INIT_TAKE1("AuthOIDCRedirectURI", set_redirect_uri, NULL, RSRC_CONF,
         "The path (or absolute URL) the OP returns browsers to"),
-    AP_INIT_TAKE1("AuthOIDCScope", set_scope, NULL, OIDC_DIR_SCOPE,
+    AP_INIT_TAKE1("AuthOIDCScope", set_scope, NULL, MOD_OIDC_DIR_SCOPE,
         "Space-separated scopes to request; must include openid"),
-    AP_INIT_TAKE1("AuthOIDCAuthParams", set_auth_params, NULL, OIDC_DIR_SCOPE,
+    AP_INIT_TAKE1("AuthOIDCAuthParams", set_auth_params, NULL,
+        MOD_OIDC_DIR_SCOPE,
         "Extra authorization request parameters, as name=value&name=value"),
     AP_INIT_TAKE1("AuthOIDCSessionKey", set_session_key, NULL, RSRC_CONF,
         "Session encryption key material (>= 32 chars): file:, env: or literal"),
@@ -906,22 +925,22 @@ const command_rec oidc_directives[] = {
     AP_INIT_TAKE1("AuthOIDCCookieName", set_cookie_name, NULL, RSRC_CONF,
         "Name of the session cookie"),
     AP_INIT_TAKE1("AuthOIDCRemoteUserClaim", set_remote_user_claim, NULL,
-        OIDC_DIR_SCOPE, "The claim that becomes REMOTE_USER (default sub)"),
+        MOD_OIDC_DIR_SCOPE, "The claim that becomes REMOTE_USER (default sub)"),
     AP_INIT_TAKE1("AuthOIDCClaimPrefix", set_claim_prefix, NULL, RSRC_CONF,
         "Prefix of claim variables and headers (default OIDC_CLAIM_)"),
     AP_INIT_TAKE1("AuthOIDCPassClaimsAs", set_pass_claims_as, NULL,
-        OIDC_DIR_SCOPE, "environment (default), headers, both or none"),
+        MOD_OIDC_DIR_SCOPE, "environment (default), headers, both or none"),
     AP_INIT_TAKE1("AuthOIDCPassAccessToken", set_pass_access_token, NULL,
-        OIDC_DIR_SCOPE,
+        MOD_OIDC_DIR_SCOPE,
         "off (default), on (OIDC_ACCESS_TOKEN), or bearer (also Authorization)"),
     AP_INIT_FLAG("AuthOIDCPassIDToken", ap_set_flag_slot,
-        DIR_SLOT(pass_id_token), OIDC_DIR_SCOPE,
+        DIR_SLOT(pass_id_token), MOD_OIDC_DIR_SCOPE,
         "Pass the ID token as OIDC_ID_TOKEN (default Off)"),
     AP_INIT_FLAG("AuthOIDCPassRefreshToken", ap_set_flag_slot,
-        DIR_SLOT(pass_refresh_token), OIDC_DIR_SCOPE,
+        DIR_SLOT(pass_refresh_token), MOD_OIDC_DIR_SCOPE,
         "Pass the refresh token as OIDC_REFRESH_TOKEN (default Off)"),
     AP_INIT_TAKE1("AuthOIDCCacheControl", set_cache_control, NULL,
-        OIDC_DIR_SCOPE,
+        MOD_OIDC_DIR_SCOPE,
         "Cache-Control of protected responses whose application sets none "
         "(default \"private, no-cache\"); off: only private is added"),
     AP_INIT_FLAG("AuthOIDCUserInfo", set_server_flag_slot,
@@ -968,14 +987,14 @@ static const char *server_name(server_rec *s)
 /* The default store is checked here, as AuthOIDCSessionStore is when it is
  * read: post_config, which opens the stores, does not run at configtest. */
 static const char *default_store_problem(apr_pool_t *p,
-                                         const oidc_server_config_t *c)
+                                         const mod_oidc_server_config_t *c)
 {
     const char *err;
 
     if (c->store_spec != NULL) {
         return NULL;
     }
-    err = oidc_store_check_spec(p, server_defaults.store_spec);
+    err = mod_oidc_store_check_spec(p, server_defaults.store_spec);
     if (err == NULL) {
         return NULL;
     }
@@ -985,7 +1004,7 @@ static const char *default_store_problem(apr_pool_t *p,
 }
 
 static const char *missing_directive(apr_pool_t *p,
-                                     const oidc_server_config_t *c)
+                                     const mod_oidc_server_config_t *c)
 {
     if (c->client_id == NULL) {
         return "AuthOIDCClientID is not set: add the client_id registered "
@@ -996,7 +1015,7 @@ static const char *missing_directive(apr_pool_t *p,
                "/oidc/callback and register it at the OP";
     }
     if (c->client_secret == NULL
-        && oidc_cfg_client_auth(c) != OIDC_CLIENT_AUTH_NONE) {
+        && mod_oidc_cfg_client_auth(c) != OIDC_CLIENT_AUTH_NONE) {
         return "AuthOIDCClientSecret is not set: add it, or use "
                "AuthOIDCClientAuth none for a public client";
     }
@@ -1024,7 +1043,7 @@ typedef struct {
  * (endpoint_of in mod_authnz_oidc.c): one that shares an earlier one's
  * path is dead. */
 static const char *endpoint_clash(apr_pool_t *p,
-                                  const oidc_server_config_t *c)
+                                  const mod_oidc_server_config_t *c)
 {
     const endpoint_path_t e[] = {
         { "AuthOIDCRedirectURI", redirect_path(p, c->redirect_uri), NULL },
@@ -1051,7 +1070,7 @@ static const char *endpoint_clash(apr_pool_t *p,
     return NULL;
 }
 
-static void warn_transport(server_rec *s, const oidc_server_config_t *c)
+static void warn_transport(server_rec *s, const mod_oidc_server_config_t *c)
 {
     if (strncmp(c->issuer, "http://", 7) == 0
         && strncmp(c->issuer, "http://127.", 11) != 0
@@ -1062,7 +1081,7 @@ static void warn_transport(server_rec *s, const oidc_server_config_t *c)
                      "OP's https:// issuer (server %s)", c->issuer,
                      server_name(s));
     }
-    if (!oidc_cfg_ssl_verify(c)) {
+    if (!mod_oidc_cfg_ssl_verify(c)) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
                      "[oidc-config] AuthOIDCSSLVerify Off: the OP's "
                      "identity is not checked; remove it, and name a "
@@ -1098,7 +1117,7 @@ static int same_url_path(const char *a, const char *b)
 /* The URL path a section covers in server t, when it is one literal path
  * (a <Directory> only below t's DocumentRoot). */
 static const char *section_url_path(server_rec *t,
-                                    const oidc_auth_type_use_t *u)
+                                    const mod_oidc_auth_type_use_t *u)
 {
     const core_server_config *core;
     apr_size_t n;
@@ -1106,10 +1125,10 @@ static const char *section_url_path(server_rec *t,
     if (u->path == NULL || apr_fnmatch_test(u->path)) {
         return NULL;
     }
-    if (u->kind == OIDC_SECTION_LOCATION) {
+    if (u->kind == MOD_OIDC_SECTION_LOCATION) {
         return u->path;
     }
-    if (u->kind != OIDC_SECTION_DIRECTORY) {
+    if (u->kind != MOD_OIDC_SECTION_DIRECTORY) {
         return NULL;
     }
     core = ap_get_core_module_config(t->module_config);
@@ -1129,10 +1148,10 @@ static const char *section_url_path(server_rec *t,
 
 /* What is wrong with `AuthType oidc` (u) as server t sees it. */
 static const char *auth_type_problem(apr_pool_t *p, server_rec *t,
-                                     const oidc_auth_type_use_t *u)
+                                     const mod_oidc_auth_type_use_t *u)
 {
-    const oidc_server_config_t *c = ap_get_module_config(t->module_config,
-                                                         &authnz_oidc_module);
+    const mod_oidc_server_config_t *c = ap_get_module_config(
+        t->module_config, &authnz_oidc_module);
     const char *section, *callback;
 
     if (c->issuer == NULL) {
@@ -1163,15 +1182,15 @@ static const char *auth_type_problem(apr_pool_t *p, server_rec *t,
 static const char *auth_types_problem(apr_pool_t *p, server_rec *main_s,
                                       server_rec *owner)
 {
-    const oidc_server_config_t *c = ap_get_module_config(
+    const mod_oidc_server_config_t *c = ap_get_module_config(
         owner->module_config, &authnz_oidc_module);
     server_rec *t;
     int i;
 
     for (i = 0; c->auth_type_uses != NULL && i < c->auth_type_uses->nelts;
          i++) {
-        const oidc_auth_type_use_t *u = &APR_ARRAY_IDX(
-            c->auth_type_uses, i, oidc_auth_type_use_t);
+        const mod_oidc_auth_type_use_t *u = &APR_ARRAY_IDX(
+            c->auth_type_uses, i, mod_oidc_auth_type_use_t);
 
         for (t = main_s; t != NULL; t = t->next) {
             const char *err = section_reaches(main_s, owner, t)
@@ -1210,7 +1229,7 @@ static int answers_for_host(const server_rec *s, const char *host)
  * flow's cookie set on this server's host is missing. Only a warning: a
  * proxy in front may map that host here. */
 static void warn_redirect_host(apr_pool_t *p, server_rec *s,
-                               const oidc_server_config_t *c)
+                               const mod_oidc_server_config_t *c)
 {
     apr_uri_t uri;
 
@@ -1229,21 +1248,21 @@ static void warn_redirect_host(apr_pool_t *p, server_rec *s,
 
 /* The problems of a server with AuthOIDCProvider, NULL when none. */
 static const char *provider_problem(apr_pool_t *p,
-                                    const oidc_server_config_t *c)
+                                    const mod_oidc_server_config_t *c)
 {
     const char *err = missing_directive(p, c);
 
     return err != NULL ? err : endpoint_clash(p, c);
 }
 
-int oidc_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
-                      server_rec *main_s)
+int mod_oidc_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                          apr_pool_t *ptemp, server_rec *main_s)
 {
     server_rec *s;
 
     for (s = main_s; s != NULL; s = s->next) {
-        oidc_server_config_t *c = ap_get_module_config(s->module_config,
-                                                       &authnz_oidc_module);
+        mod_oidc_server_config_t *c = ap_get_module_config(s->module_config,
+                                                           &authnz_oidc_module);
         const char *err;
 
         if (c->issuer != NULL) {
@@ -1280,7 +1299,7 @@ typedef struct {
     const char *random_key;
 } build_t;
 
-static void warn_removed_lag(server_rec *s, const oidc_server_config_t *c)
+static void warn_removed_lag(server_rec *s, const mod_oidc_server_config_t *c)
 {
     if (c->removed_lag_at != NULL) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
@@ -1294,7 +1313,7 @@ static void warn_removed_lag(server_rec *s, const oidc_server_config_t *c)
 
 /* AuthOIDCSessionKey's material, or else the random key of this
  * configuration, made (and warned about) once. */
-static const char *key_material(build_t *b, const oidc_server_config_t *c,
+static const char *key_material(build_t *b, const mod_oidc_server_config_t *c,
                                 apr_size_t *len)
 {
     unsigned char random_key[32];
@@ -1317,7 +1336,7 @@ static const char *key_material(build_t *b, const oidc_server_config_t *c,
     return b->random_key;
 }
 
-static int derive_keys(build_t *b, const oidc_server_config_t *c,
+static int derive_keys(build_t *b, const mod_oidc_server_config_t *c,
                        oidc_rp_config_t *rp)
 {
     apr_size_t len;
@@ -1337,27 +1356,27 @@ static int derive_keys(build_t *b, const oidc_server_config_t *c,
 
 /* The core's settings that come straight from directives. */
 static void rp_from_directives(oidc_rp_config_t *rp,
-                               const oidc_server_config_t *c)
+                               const mod_oidc_server_config_t *c)
 {
     rp->issuer = c->issuer;
     rp->client.id = c->client_id;
     rp->client.secret = c->client_secret;
-    rp->client.auth = oidc_cfg_client_auth(c);
+    rp->client.auth = mod_oidc_cfg_client_auth(c);
     rp->redirect_uri = c->redirect_uri;
-    rp->cookie_name = oidc_cfg_cookie_name(c);
-    rp->inactivity = oidc_cfg_inactivity(c);
-    rp->max_age = oidc_cfg_max_age(c);
+    rp->cookie_name = mod_oidc_cfg_cookie_name(c);
+    rp->inactivity = mod_oidc_cfg_inactivity(c);
+    rp->max_age = mod_oidc_cfg_max_age(c);
     rp->skew = CLOCK_SKEW;
-    rp->max_record = oidc_cfg_max_session_size(c);
-    rp->claim_prefix = oidc_cfg_claim_prefix(c);
-    rp->userinfo = oidc_cfg_userinfo(c);
-    rp->userinfo_interval = oidc_cfg_userinfo_interval(c);
-    rp->refresh_before = oidc_cfg_refresh_before(c);
-    rp->refresh_failure = oidc_cfg_refresh_failure(c);
+    rp->max_record = mod_oidc_cfg_max_session_size(c);
+    rp->claim_prefix = mod_oidc_cfg_claim_prefix(c);
+    rp->userinfo = mod_oidc_cfg_userinfo(c);
+    rp->userinfo_interval = mod_oidc_cfg_userinfo_interval(c);
+    rp->refresh_before = mod_oidc_cfg_refresh_before(c);
+    rp->refresh_failure = mod_oidc_cfg_refresh_failure(c);
     /* A refresh may have to fetch metadata, the token and keys. */
-    rp->refresh_hold = 3 * oidc_cfg_http_timeout(c) + apr_time_from_sec(5);
+    rp->refresh_hold = 3 * mod_oidc_cfg_http_timeout(c) + apr_time_from_sec(5);
     rp->post_logout_uri = c->post_logout_uri;
-    rp->idp_logout = oidc_cfg_idp_logout(c);
+    rp->idp_logout = mod_oidc_cfg_idp_logout(c);
 }
 
 static oidc_provider_t *shared_provider(build_t *b, const char *issuer)
@@ -1373,27 +1392,27 @@ static oidc_provider_t *shared_provider(build_t *b, const char *issuer)
 }
 
 static oidc_http_t *http_client(apr_pool_t *pconf,
-                                const oidc_server_config_t *c)
+                                const mod_oidc_server_config_t *c)
 {
     oidc_http_curl_opts_t http;
 
-    http.ssl_verify = oidc_cfg_ssl_verify(c);
+    http.ssl_verify = mod_oidc_cfg_ssl_verify(c);
     http.ca_bundle = c->ca_bundle;
-    http.timeout = oidc_cfg_http_timeout(c);
+    http.timeout = mod_oidc_cfg_http_timeout(c);
     return oidc_http_curl_make(pconf, &http);
 }
 
 /* NULL, logged, when the store cannot be opened. */
-static oidc_glue_store_t *shared_store(build_t *b, server_rec *s,
-                                       const char *spec,
-                                       apr_size_t max_record)
+static mod_oidc_store_t *shared_store(build_t *b, server_rec *s,
+                                      const char *spec,
+                                      apr_size_t max_record)
 {
-    oidc_glue_store_t *st = apr_hash_get(b->stores, spec,
-                                         APR_HASH_KEY_STRING);
+    mod_oidc_store_t *st = apr_hash_get(b->stores, spec,
+                                        APR_HASH_KEY_STRING);
     const char *err;
 
     if (st == NULL) {
-        st = oidc_store_open(b->pconf, b->ptemp, s, spec, max_record, &err);
+        st = mod_oidc_store_open(b->pconf, b->ptemp, s, spec, max_record, &err);
         if (st == NULL) {
             ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
                          "[oidc-config] AuthOIDCSessionStore %s: %s",
@@ -1407,7 +1426,7 @@ static oidc_glue_store_t *shared_store(build_t *b, server_rec *s,
 
 /* The runtime configuration of a server with AuthOIDCProvider; 0, logged,
  * when it cannot be made. */
-static int build_server(build_t *b, server_rec *s, oidc_server_config_t *c)
+static int build_server(build_t *b, server_rec *s, mod_oidc_server_config_t *c)
 {
     oidc_rp_config_t *rp = apr_pcalloc(b->pconf, sizeof(*rp));
 
@@ -1417,13 +1436,13 @@ static int build_server(build_t *b, server_rec *s, oidc_server_config_t *c)
     rp_from_directives(rp, c);
     rp->provider = shared_provider(b, c->issuer);
     c->http = http_client(b->pconf, c);
-    c->store = shared_store(b, s, oidc_cfg_store_spec(c), rp->max_record);
+    c->store = shared_store(b, s, mod_oidc_cfg_store_spec(c), rp->max_record);
     if (c->store == NULL) {
         return 0;
     }
     /* Sessions are kept per process only where the store can tell when a
      * kept one went stale. */
-    if (c->store->store.generation != NULL && oidc_cfg_session_cache(c)) {
+    if (c->store->store.generation != NULL && mod_oidc_cfg_session_cache(c)) {
         rp->cache = oidc_session_cache_create(b->pconf, SESSION_CACHE_SLOTS,
                                               SESSION_CACHE_RECORD);
         c->store->keep_records = 1;
@@ -1433,8 +1452,8 @@ static int build_server(build_t *b, server_rec *s, oidc_server_config_t *c)
     return 1;
 }
 
-int oidc_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
-                     server_rec *s)
+int mod_oidc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                         apr_pool_t *ptemp, server_rec *s)
 {
     build_t b = { pconf, ptemp, s, NULL, NULL, NULL };
     server_rec *sv;
@@ -1450,8 +1469,8 @@ int oidc_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
     b.providers = apr_hash_make(ptemp);
     b.stores = apr_hash_make(ptemp);
     for (sv = s; sv != NULL; sv = sv->next) {
-        oidc_server_config_t *c = ap_get_module_config(sv->module_config,
-                                                       &authnz_oidc_module);
+        mod_oidc_server_config_t *c = ap_get_module_config(sv->module_config,
+                                                           &authnz_oidc_module);
 
         warn_removed_lag(sv, c);
         if (c->issuer != NULL && !build_server(&b, sv, c)) {

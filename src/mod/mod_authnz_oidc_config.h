@@ -10,26 +10,26 @@
 #include "core/rp/oidc_rp.h"
 
 typedef enum {
-    OIDC_PASS_NONE = 0,
-    OIDC_PASS_ENV = 1,
-    OIDC_PASS_HEADERS = 2,
-    OIDC_PASS_BOTH = 3
-} oidc_pass_as_t;
+    MOD_OIDC_PASS_NONE = 0,
+    MOD_OIDC_PASS_ENV = 1,
+    MOD_OIDC_PASS_HEADERS = 2,
+    MOD_OIDC_PASS_BOTH = 3
+} mod_oidc_pass_as_t;
 
 /* Where `AuthType oidc` is written in the configuration files, noted as
  * they are read (never from .htaccess), for check_config. */
 typedef enum {
-    OIDC_SECTION_OTHER = 0,       /* <Files>, <If>, a regex, ... */
-    OIDC_SECTION_LOCATION,        /* <Location PATH> */
-    OIDC_SECTION_DIRECTORY        /* <Directory PATH> */
-} oidc_section_kind_t;
+    MOD_OIDC_SECTION_OTHER = 0,       /* <Files>, <If>, a regex, ... */
+    MOD_OIDC_SECTION_LOCATION,        /* <Location PATH> */
+    MOD_OIDC_SECTION_DIRECTORY        /* <Directory PATH> */
+} mod_oidc_section_kind_t;
 
 typedef struct {
     const char *file;
     unsigned line;
     const char *path;             /* the section's (cmd->path) */
-    oidc_section_kind_t kind;
-} oidc_auth_type_use_t;
+    mod_oidc_section_kind_t kind;
+} mod_oidc_auth_type_use_t;
 
 /* Per virtual host. What no directive set is NULL or -1, so that merging
  * can tell it from a value written; read the members that have a default
@@ -63,75 +63,80 @@ typedef struct {
     const char *frontchannel_uri;
     const char *post_logout_uri;
     int idp_logout;
-    /* oidc_auth_type_use_t written in this server's own sections; a
+    /* mod_oidc_auth_type_use_t written in this server's own sections; a
      * virtual host does not inherit the main server's. */
     apr_array_header_t *auth_type_uses;
 
     /* Built in post_config from the merged values above. */
     oidc_rp_config_t *rp;
     oidc_http_t *http;
-    struct oidc_glue_store_t *store;  /* mod_authnz_oidc_store.h */
+    struct mod_oidc_store_t *store;   /* mod_authnz_oidc_store.h */
     const char *redirect_path;        /* what the callback handler matches */
-} oidc_server_config_t;
+} mod_oidc_server_config_t;
 
 typedef enum {
-    OIDC_PASS_TOKEN_OFF = 0,
-    OIDC_PASS_TOKEN_ENV = 1,       /* OIDC_ACCESS_TOKEN in the environment */
-    OIDC_PASS_TOKEN_BEARER = 2     /* and Authorization: Bearer upstream */
-} oidc_pass_token_t;
+    MOD_OIDC_PASS_TOKEN_OFF = 0,
+    MOD_OIDC_PASS_TOKEN_ENV = 1,    /* OIDC_ACCESS_TOKEN in the environment */
+    MOD_OIDC_PASS_TOKEN_BEARER = 2  /* and Authorization: Bearer upstream */
+} mod_oidc_pass_token_t;
 
 /* Per directory; unset as above. */
 typedef struct {
     const char *scope;
     const char *auth_params;          /* encoded, "&a=b..." */
     const char *remote_user_claim;
-    int pass_claims_as;               /* oidc_pass_as_t */
-    int pass_access_token;            /* oidc_pass_token_t */
+    int pass_claims_as;               /* mod_oidc_pass_as_t */
+    int pass_access_token;            /* mod_oidc_pass_token_t */
     int pass_id_token;
     int pass_refresh_token;
     const char *cache_control;        /* "" off */
-} oidc_dir_config_t;
+} mod_oidc_dir_config_t;
 
-extern const command_rec oidc_directives[];
-void *oidc_create_server_config(apr_pool_t *p, server_rec *s);
-void *oidc_merge_server_config(apr_pool_t *p, void *base, void *add);
-void *oidc_create_dir_config(apr_pool_t *p, char *dir);
-void *oidc_merge_dir_config(apr_pool_t *p, void *base, void *add);
-int oidc_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
-                      server_rec *s);
-int oidc_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
-                     server_rec *s);
+extern const command_rec mod_oidc_directives[];
+void *mod_oidc_create_server_config(apr_pool_t *p, server_rec *s);
+void *mod_oidc_merge_server_config(apr_pool_t *p, void *base, void *add);
+void *mod_oidc_create_dir_config(apr_pool_t *p, char *dir);
+void *mod_oidc_merge_dir_config(apr_pool_t *p, void *base, void *add);
+int mod_oidc_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                          apr_pool_t *ptemp, server_rec *s);
+int mod_oidc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                         apr_pool_t *ptemp, server_rec *s);
 
 /* The typed getters: the value in force, its default when unset. */
-oidc_client_auth_t oidc_cfg_client_auth(const oidc_server_config_t *c);
-const char *oidc_cfg_store_spec(const oidc_server_config_t *c);
-apr_interval_time_t oidc_cfg_inactivity(const oidc_server_config_t *c);
-apr_interval_time_t oidc_cfg_max_age(const oidc_server_config_t *c);
-apr_size_t oidc_cfg_max_session_size(const oidc_server_config_t *c);
-int oidc_cfg_session_cache(const oidc_server_config_t *c);
-const char *oidc_cfg_cookie_name(const oidc_server_config_t *c);
-const char *oidc_cfg_claim_prefix(const oidc_server_config_t *c);
-int oidc_cfg_ssl_verify(const oidc_server_config_t *c);
-apr_interval_time_t oidc_cfg_http_timeout(const oidc_server_config_t *c);
-int oidc_cfg_userinfo(const oidc_server_config_t *c);
-apr_interval_time_t oidc_cfg_userinfo_interval(const oidc_server_config_t *c);
-apr_interval_time_t oidc_cfg_refresh_before(const oidc_server_config_t *c);
-oidc_refresh_failure_t oidc_cfg_refresh_failure(const oidc_server_config_t *c);
+oidc_client_auth_t mod_oidc_cfg_client_auth(const mod_oidc_server_config_t *c);
+const char *mod_oidc_cfg_store_spec(const mod_oidc_server_config_t *c);
+apr_interval_time_t mod_oidc_cfg_inactivity(const mod_oidc_server_config_t *c);
+apr_interval_time_t mod_oidc_cfg_max_age(const mod_oidc_server_config_t *c);
+apr_size_t mod_oidc_cfg_max_session_size(const mod_oidc_server_config_t *c);
+int mod_oidc_cfg_session_cache(const mod_oidc_server_config_t *c);
+const char *mod_oidc_cfg_cookie_name(const mod_oidc_server_config_t *c);
+const char *mod_oidc_cfg_claim_prefix(const mod_oidc_server_config_t *c);
+int mod_oidc_cfg_ssl_verify(const mod_oidc_server_config_t *c);
+apr_interval_time_t mod_oidc_cfg_http_timeout(
+    const mod_oidc_server_config_t *c);
+int mod_oidc_cfg_userinfo(const mod_oidc_server_config_t *c);
+apr_interval_time_t mod_oidc_cfg_userinfo_interval(
+    const mod_oidc_server_config_t *c);
+apr_interval_time_t mod_oidc_cfg_refresh_before(
+    const mod_oidc_server_config_t *c);
+oidc_refresh_failure_t mod_oidc_cfg_refresh_failure(
+    const mod_oidc_server_config_t *c);
 /* -1: when the OP has an end_session_endpoint */
-int oidc_cfg_idp_logout(const oidc_server_config_t *c);
+int mod_oidc_cfg_idp_logout(const mod_oidc_server_config_t *c);
 
-const char *oidc_cfg_scope(const oidc_dir_config_t *d);
-const char *oidc_cfg_auth_params(const oidc_dir_config_t *d);
-const char *oidc_cfg_remote_user_claim(const oidc_dir_config_t *d);
-oidc_pass_as_t oidc_cfg_pass_claims_as(const oidc_dir_config_t *d);
-oidc_pass_token_t oidc_cfg_pass_access_token(const oidc_dir_config_t *d);
-int oidc_cfg_pass_id_token(const oidc_dir_config_t *d);
-int oidc_cfg_pass_refresh_token(const oidc_dir_config_t *d);
+const char *mod_oidc_cfg_scope(const mod_oidc_dir_config_t *d);
+const char *mod_oidc_cfg_auth_params(const mod_oidc_dir_config_t *d);
+const char *mod_oidc_cfg_remote_user_claim(const mod_oidc_dir_config_t *d);
+mod_oidc_pass_as_t mod_oidc_cfg_pass_claims_as(const mod_oidc_dir_config_t *d);
+mod_oidc_pass_token_t mod_oidc_cfg_pass_access_token(
+    const mod_oidc_dir_config_t *d);
+int mod_oidc_cfg_pass_id_token(const mod_oidc_dir_config_t *d);
+int mod_oidc_cfg_pass_refresh_token(const mod_oidc_dir_config_t *d);
 /* The Cache-Control of a protected response whose application sets none,
  * "private" among its tokens; NULL: leave it alone (only "private" is
  * added). */
-const char *oidc_cfg_cache_control(const oidc_dir_config_t *d);
+const char *mod_oidc_cfg_cache_control(const mod_oidc_dir_config_t *d);
 /* What the core's flows take from the directory config. */
-oidc_rp_dir_t oidc_dir_view(const oidc_dir_config_t *d);
+oidc_rp_dir_t mod_oidc_dir_view(const mod_oidc_dir_config_t *d);
 
 #endif

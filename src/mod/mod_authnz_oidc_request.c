@@ -6,12 +6,12 @@
 #include "mod/mod_authnz_oidc_request.h"
 #include "core/util/oidc_json.h"
 
-oidc_request_state_t *oidc_request_state(request_rec *r)
+mod_oidc_request_state_t *mod_oidc_request_state(request_rec *r)
 {
     /* Subrequests and internal redirects reuse the initial request's. */
     for (; r != NULL; r = r->main ? r->main : r->prev) {
-        oidc_request_state_t *st = ap_get_module_config(r->request_config,
-                                                        &authnz_oidc_module);
+        mod_oidc_request_state_t *st = ap_get_module_config(
+            r->request_config, &authnz_oidc_module);
         if (st != NULL) {
             return st;
         }
@@ -19,22 +19,22 @@ oidc_request_state_t *oidc_request_state(request_rec *r)
     return NULL;
 }
 
-oidc_request_state_t *oidc_request_state_make(request_rec *r,
-                                              const oidc_session_t *session)
+mod_oidc_request_state_t *mod_oidc_request_state_make(
+    request_rec *r, const oidc_session_t *session)
 {
-    oidc_request_state_t *st = apr_pcalloc(r->pool, sizeof(*st));
+    mod_oidc_request_state_t *st = apr_pcalloc(r->pool, sizeof(*st));
 
     st->pool = r->pool;
     st->session = session;
     return st;
 }
 
-void oidc_request_state_set(request_rec *r, oidc_request_state_t *st)
+void mod_oidc_request_state_set(request_rec *r, mod_oidc_request_state_t *st)
 {
     ap_set_module_config(r->request_config, &authnz_oidc_module, st);
 }
 
-const json_t *oidc_request_claims(oidc_request_state_t *st)
+const json_t *mod_oidc_request_claims(mod_oidc_request_state_t *st)
 {
     if (st->claims == NULL && st->session != NULL) {
         const char *text = oidc_session_claims(st->pool, st->session);

@@ -13,17 +13,17 @@ typedef struct {
     json_t *claims;                 /* parsed only when needed */
     const char *user;
     const oidc_session_t *session;
-} oidc_request_state_t;
+} mod_oidc_request_state_t;
 
 /* The state of r's initial request, or NULL before it is authenticated. */
-oidc_request_state_t *oidc_request_state(request_rec *r);
+mod_oidc_request_state_t *mod_oidc_request_state(request_rec *r);
 /* A new state for r and its subrequests, holding session. */
-oidc_request_state_t *oidc_request_state_make(request_rec *r,
-                                              const oidc_session_t *session);
-/* Makes st what oidc_request_state(r) finds. */
-void oidc_request_state_set(request_rec *r, oidc_request_state_t *st);
+mod_oidc_request_state_t *mod_oidc_request_state_make(
+    request_rec *r, const oidc_session_t *session);
+/* Makes st what mod_oidc_request_state(r) finds. */
+void mod_oidc_request_state_set(request_rec *r, mod_oidc_request_state_t *st);
 /* The claims as JSON, for `Require oidc-claim` and dotted claim names:
  * parsed once per request, and only by requests that need it. */
-const json_t *oidc_request_claims(oidc_request_state_t *st);
+const json_t *mod_oidc_request_claims(mod_oidc_request_state_t *st);
 
 #endif

@@ -60,8 +60,8 @@ static apr_time_t now_fn(void)
     return apr_time_now();
 }
 
-void oidc_glue_request_init(oidc_glue_request_t *g, request_rec *r,
-                            const oidc_server_config_t *c)
+void mod_oidc_request_init(mod_oidc_request_t *g, request_rec *r,
+                           const mod_oidc_server_config_t *c)
 {
     memset(g, 0, sizeof(*g));
     g->view.method = r->method;
@@ -109,7 +109,7 @@ static const char *page_title(const oidc_rp_result_t *res, int signed_in)
 /* The ways on from an error page: try again (where the core offers a
  * target), sign out (a signed-in user, where there is a logout URI), and
  * the site's home page. */
-static const char *page_links(request_rec *r, const oidc_server_config_t *c,
+static const char *page_links(request_rec *r, const mod_oidc_server_config_t *c,
                               const oidc_rp_result_t *res)
 {
     apr_pool_t *p = r->pool;
@@ -129,7 +129,7 @@ static const char *page_links(request_rec *r, const oidc_server_config_t *c,
 }
 
 /* A short page in UTF-8 (the error filter says so in Content-Type). */
-static const char *html_page(request_rec *r, const oidc_server_config_t *c,
+static const char *html_page(request_rec *r, const mod_oidc_server_config_t *c,
                              const oidc_rp_result_t *res)
 {
     apr_pool_t *p = r->pool;
@@ -164,7 +164,7 @@ static const char *json_body(apr_pool_t *p, const char *error,
 }
 
 /* The body of an error response: JSON for API clients, else a page. */
-static const char *error_text(request_rec *r, const oidc_glue_request_t *g,
+static const char *error_text(request_rec *r, const mod_oidc_request_t *g,
                               const oidc_rp_result_t *res)
 {
     if (oidc_rp_is_api_request(&g->view)) {
@@ -194,8 +194,8 @@ static void note_reason(request_rec *r, const oidc_rp_result_t *res)
                    res->message ? res->message : "");
 }
 
-int oidc_respond(request_rec *r, const oidc_glue_request_t *g,
-                 const oidc_rp_result_t *res)
+int mod_oidc_respond(request_rec *r, const mod_oidc_request_t *g,
+                     const oidc_rp_result_t *res)
 {
     int i;
 
@@ -243,12 +243,12 @@ int oidc_respond(request_rec *r, const oidc_glue_request_t *g,
  * change nothing, so for AuthType oidc it becomes a 403 page. */
 static int note_auth_failure(request_rec *r, const char *auth_type)
 {
-    oidc_glue_request_t g;
+    mod_oidc_request_t g;
     oidc_rp_result_t res;
-    oidc_server_config_t *c = ap_get_module_config(r->server->module_config,
-                                                   &authnz_oidc_module);
+    mod_oidc_server_config_t *c = ap_get_module_config(r->server->module_config,
+                                                       &authnz_oidc_module);
 
-    if (strcasecmp(auth_type, OIDC_AUTH_TYPE) != 0) {
+    if (strcasecmp(auth_type, MOD_OIDC_AUTH_TYPE) != 0) {
         return DECLINED;
     }
     if (r->user == NULL || c->rp == NULL) {
@@ -259,7 +259,7 @@ static int note_auth_failure(request_rec *r, const char *auth_type)
     res.status = HTTP_FORBIDDEN;
     res.error = "access_denied";
     res.message = "You are signed in, but not allowed to see this page.";
-    oidc_glue_request_init(&g, r, c);
+    mod_oidc_request_init(&g, r, c);
     apr_table_setn(r->notes, NOTE_FORBIDDEN, "1");
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
     note_reason(r, &res);
@@ -345,7 +345,7 @@ static void merge_private(request_rec *r)
     }
 }
 
-void oidc_protect_from_caches(request_rec *r, const char *policy)
+void mod_oidc_protect_from_caches(request_rec *r, const char *policy)
 {
     if (policy == NULL) {
         merge_private(r);
@@ -412,7 +412,7 @@ static void insert_filter(request_rec *r)
     }
 }
 
-void oidc_register_response_hooks(apr_pool_t *p)
+void mod_oidc_register_response_hooks(apr_pool_t *p)
 {
     /* After mod_headers and mod_expires (AP_FTYPE_CONTENT_SET), before the
      * headers are sent (AP_FTYPE_PROTOCOL). */
@@ -432,7 +432,7 @@ void oidc_register_response_hooks(apr_pool_t *p)
 typedef struct {
     request_rec *r;
     const char *prefix;
-    oidc_pass_as_t how;
+    mod_oidc_pass_as_t how;
     int add_env;          /* no variable to replace: add without a search */
 } export_ctx_t;
 
@@ -456,10 +456,10 @@ static void export_one(void *baton, const char *key, const char *value)
     if (x->add_env) {
         apr_table_addn(x->r->subprocess_env, key, value);
     }
-    else if (x->how & OIDC_PASS_ENV) {
+    else if (x->how & MOD_OIDC_PASS_ENV) {
         apr_table_setn(x->r->subprocess_env, key, value);
     }
-    if (x->how & OIDC_PASS_HEADERS) {
+    if (x->how & MOD_OIDC_PASS_HEADERS) {
         apr_table_setn(x->r->headers_in, header_name(x->r->pool, key), value);
     }
 }
@@ -487,20 +487,20 @@ static int env_has_prefix(const apr_table_t *env, const char *prefix)
     return 0;
 }
 
-void oidc_export_claims(request_rec *r, const oidc_server_config_t *c,
-                        oidc_pass_as_t how, const oidc_session_t *s)
+void mod_oidc_export_claims(request_rec *r, const mod_oidc_server_config_t *c,
+                            mod_oidc_pass_as_t how, const oidc_session_t *s)
 {
     const oidc_claims_names_t *names = s->export_names;
-    export_ctx_t x = { r, oidc_cfg_claim_prefix(c), how, 0 };
+    export_ctx_t x = { r, mod_oidc_cfg_claim_prefix(c), how, 0 };
 
-    if (how == OIDC_PASS_NONE) {
+    if (how == MOD_OIDC_PASS_NONE) {
         return;
     }
     /* A kept session brings the names, made when it was kept. */
     if (names == NULL || strcmp(names->prefix, x.prefix) != 0) {
         names = oidc_claims_names_make(r->pool, s->flat, x.prefix);
     }
-    x.add_env = (how & OIDC_PASS_ENV) && names->plain
+    x.add_env = (how & MOD_OIDC_PASS_ENV) && names->plain
                 && !env_has_prefix(r->subprocess_env, x.prefix);
 #if !APR_POOL_DEBUG
     /* A kept session brings its variables as a table: one copy appends
@@ -511,9 +511,9 @@ void oidc_export_claims(request_rec *r, const oidc_server_config_t *c,
         && !apr_is_empty_table(s->export_env)) {
         r->subprocess_env = apr_table_overlay(r->pool, r->subprocess_env,
                                               s->export_env);
-        x.how = (oidc_pass_as_t)(x.how & ~OIDC_PASS_ENV);
+        x.how = (mod_oidc_pass_as_t)(x.how & ~MOD_OIDC_PASS_ENV);
         x.add_env = 0;
-        if (x.how == OIDC_PASS_NONE) {
+        if (x.how == MOD_OIDC_PASS_NONE) {
             return;
         }
     }
@@ -522,31 +522,31 @@ void oidc_export_claims(request_rec *r, const oidc_server_config_t *c,
 }
 
 /* Tokens reach the application only where the admin asked for them. */
-void oidc_export_tokens(request_rec *r, const oidc_dir_config_t *d,
-                        const oidc_session_t *s)
+void mod_oidc_export_tokens(request_rec *r, const mod_oidc_dir_config_t *d,
+                            const oidc_session_t *s)
 {
-    oidc_pass_token_t at = oidc_cfg_pass_access_token(d);
+    mod_oidc_pass_token_t at = mod_oidc_cfg_pass_access_token(d);
 
-    if (at != OIDC_PASS_TOKEN_OFF && s->access_token != NULL) {
+    if (at != MOD_OIDC_PASS_TOKEN_OFF && s->access_token != NULL) {
         apr_table_setn(r->subprocess_env, "OIDC_ACCESS_TOKEN", s->access_token);
         if (s->access_expires != 0) {
             apr_table_setn(r->subprocess_env, "OIDC_ACCESS_TOKEN_EXPIRES",
                            apr_psprintf(r->pool, "%" APR_TIME_T_FMT,
                                         apr_time_sec(s->access_expires)));
         }
-        if (at == OIDC_PASS_TOKEN_BEARER) {
+        if (at == MOD_OIDC_PASS_TOKEN_BEARER) {
             apr_table_setn(r->headers_in, "Authorization",
                            apr_pstrcat(r->pool, "Bearer ", s->access_token,
                                        NULL));
         }
     }
-    if (oidc_cfg_pass_id_token(d)) {
+    if (mod_oidc_cfg_pass_id_token(d)) {
         const char *id_token = oidc_session_id_token(r->pool, s);
         if (id_token != NULL) {
             apr_table_setn(r->subprocess_env, "OIDC_ID_TOKEN", id_token);
         }
     }
-    if (oidc_cfg_pass_refresh_token(d) && s->refresh_token != NULL) {
+    if (mod_oidc_cfg_pass_refresh_token(d) && s->refresh_token != NULL) {
         apr_table_setn(r->subprocess_env, "OIDC_REFRESH_TOKEN",
                        s->refresh_token);
     }
@@ -573,7 +573,7 @@ static int has_prefix(const char *name, const char *prefix)
     return 1;
 }
 
-void oidc_strip_spoofed_headers(request_rec *r, const char *claim_prefix)
+void mod_oidc_strip_spoofed_headers(request_rec *r, const char *claim_prefix)
 {
     const apr_array_header_t *arr = apr_table_elts(r->headers_in);
     const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;

@@ -13,20 +13,20 @@ typedef struct {
     oidc_request_t view;
     oidc_log_t log;
     oidc_rp_ctx_t ctx;
-} oidc_glue_request_t;
+} mod_oidc_request_t;
 
-void oidc_glue_request_init(oidc_glue_request_t *g, request_rec *r,
-                            const oidc_server_config_t *c);
-int oidc_respond(request_rec *r, const oidc_glue_request_t *g,
-                 const oidc_rp_result_t *res);
-void oidc_export_claims(request_rec *r, const oidc_server_config_t *c,
-                        oidc_pass_as_t how, const oidc_session_t *s);
-void oidc_export_tokens(request_rec *r, const oidc_dir_config_t *d,
-                        const oidc_session_t *s);
-void oidc_strip_spoofed_headers(request_rec *r, const char *claim_prefix);
+void mod_oidc_request_init(mod_oidc_request_t *g, request_rec *r,
+                           const mod_oidc_server_config_t *c);
+int mod_oidc_respond(request_rec *r, const mod_oidc_request_t *g,
+                     const oidc_rp_result_t *res);
+void mod_oidc_export_claims(request_rec *r, const mod_oidc_server_config_t *c,
+                            mod_oidc_pass_as_t how, const oidc_session_t *s);
+void mod_oidc_export_tokens(request_rec *r, const mod_oidc_dir_config_t *d,
+                            const oidc_session_t *s);
+void mod_oidc_strip_spoofed_headers(request_rec *r, const char *claim_prefix);
 /* A response made for one user: never stored by a shared cache, and with
  * policy (AuthOIDCCacheControl) unless the application sets its own. */
-void oidc_protect_from_caches(request_rec *r, const char *policy);
-void oidc_register_response_hooks(apr_pool_t *p);
+void mod_oidc_protect_from_caches(request_rec *r, const char *policy);
+void mod_oidc_register_response_hooks(apr_pool_t *p);
 
 #endif

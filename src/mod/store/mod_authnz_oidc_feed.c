@@ -34,7 +34,7 @@
 #include "core/util/oidc_encode.h"
 #include "core/cache/oidc_redis_reply.h"
 
-#define MAX_SERVERS OIDC_STORE_MAX_SERVERS
+#define MAX_SERVERS MOD_OIDC_STORE_MAX_SERVERS
 #define PING_EVERY apr_time_from_msec(500)
 #define LIVENESS apr_time_from_msec(1500)
 /* Retries back off from the first to the second while they keep failing. */
@@ -55,12 +55,12 @@ typedef struct {
     apr_time_t last_pong;
 } feed_conn_t;
 
-struct oidc_feed_t {
+struct mod_oidc_feed_t {
     server_rec *s;
     const char *servers;          /* as configured, for the log */
     const char *prefix;
     apr_size_t prefix_len;
-    oidc_feed_changed_fn changed;
+    mod_oidc_feed_changed_fn changed;
     void *baton;
     int n;
     feed_conn_t conn[MAX_SERVERS];
@@ -77,13 +77,13 @@ struct oidc_feed_t {
     apr_interval_time_t retry;    /* the thread's next wait after a failure */
 };
 
-oidc_feed_t *oidc_feed_make(apr_pool_t *pconf, server_rec *s,
-                              const apr_array_header_t *servers,
-                              const char *label, const char *prefix,
-                              oidc_feed_changed_fn changed, void *baton,
-                              const char **err)
+mod_oidc_feed_t *mod_oidc_feed_make(apr_pool_t *pconf, server_rec *s,
+                                    const apr_array_header_t *servers,
+                                    const char *label, const char *prefix,
+                                    mod_oidc_feed_changed_fn changed,
+                                    void *baton, const char **err)
 {
-    oidc_feed_t *w = apr_pcalloc(pconf, sizeof(*w));
+    mod_oidc_feed_t *w = apr_pcalloc(pconf, sizeof(*w));
 
     if (servers->nelts > MAX_SERVERS) {
         *err = "too many servers";
@@ -97,8 +97,8 @@ oidc_feed_t *oidc_feed_make(apr_pool_t *pconf, server_rec *s,
     w->epoch = 1;
     w->baton = baton;
     for (w->n = 0; w->n < servers->nelts; w->n++) {
-        const oidc_store_server_t *sv = &APR_ARRAY_IDX(servers, w->n,
-                                                       oidc_store_server_t);
+        const mod_oidc_store_server_t *sv = &APR_ARRAY_IDX(
+            servers, w->n, mod_oidc_store_server_t);
         w->conn[w->n].host = sv->host;
         w->conn[w->n].port = sv->port;
     }
@@ -109,7 +109,7 @@ oidc_feed_t *oidc_feed_make(apr_pool_t *pconf, server_rec *s,
 
 static void key_changed(void *data, const char *text, apr_size_t len)
 {
-    oidc_feed_t *w = data;
+    mod_oidc_feed_t *w = data;
     apr_size_t plen = w->prefix_len;
     unsigned char key[MAX_KEY_BYTES];
     apr_size_t key_len, hex_len;
@@ -128,7 +128,7 @@ static void key_changed(void *data, const char *text, apr_size_t len)
 
 /* Reads all that has arrived on c, and acts on every whole frame. 0 when
  * the connection is no longer to be trusted. Caller holds the mutex. */
-static int drain(oidc_feed_t *w, feed_conn_t *c, apr_time_t now)
+static int drain(mod_oidc_feed_t *w, feed_conn_t *c, apr_time_t now)
 {
     for (;;) {
         apr_size_t got = READ_BUFFER - c->len, used = 0, at = 0, text_len;
@@ -149,7 +149,7 @@ static int drain(oidc_feed_t *w, feed_conn_t *c, apr_time_t now)
         c->len += got;
         for (;;) {
             f = oidc_redis_read(c->buf + at, c->len - at, &used, &text,
-                               &text_len, key_changed, w);
+                                &text_len, key_changed, w);
             if (f == OIDC_REDIS_MORE) {
                 break;
             }
@@ -170,7 +170,7 @@ static int drain(oidc_feed_t *w, feed_conn_t *c, apr_time_t now)
     }
 }
 
-static int drain_all(oidc_feed_t *w, apr_time_t now)
+static int drain_all(mod_oidc_feed_t *w, apr_time_t now)
 {
     int i;
 
@@ -182,7 +182,7 @@ static int drain_all(oidc_feed_t *w, apr_time_t now)
     return 1;
 }
 
-apr_uint64_t oidc_feed_epoch(oidc_feed_t *w)
+apr_uint64_t mod_oidc_feed_epoch(mod_oidc_feed_t *w)
 {
     apr_time_t now = apr_time_now();
     int i, ok;
@@ -214,7 +214,7 @@ static apr_status_t send_all(apr_socket_t *sock, const char *data)
 
 /* Connects c and turns tracking on. Blocking, with SETUP_TIMEOUT; on
  * failure *why says what went wrong. */
-static apr_status_t set_up(oidc_feed_t *w, feed_conn_t *c,
+static apr_status_t set_up(mod_oidc_feed_t *w, feed_conn_t *c,
                            const char **why)
 {
     apr_sockaddr_t *sa;
@@ -258,7 +258,7 @@ static apr_status_t set_up(oidc_feed_t *w, feed_conn_t *c,
         }
         c->len += got;
         f = oidc_redis_read(c->buf, c->len, &used, &text, &text_len,
-                           key_changed, w);
+                            key_changed, w);
         while (f != OIDC_REDIS_MORE && replies < 2) {
             if (f == OIDC_REDIS_BAD || f == OIDC_REDIS_ERROR
                 || (replies == 1 && f != OIDC_REDIS_STATUS)) {
@@ -275,7 +275,7 @@ static apr_status_t set_up(oidc_feed_t *w, feed_conn_t *c,
             memmove(c->buf, c->buf + used, c->len - used);
             c->len -= used;
             f = oidc_redis_read(c->buf, c->len, &used, &text, &text_len,
-                               key_changed, w);
+                                key_changed, w);
         }
     }
     apr_socket_timeout_set(sock, 0);
@@ -295,7 +295,7 @@ static apr_pollfd_t readable(apr_socket_t *sock)
 }
 
 /* Closes every connection; the kept records stop being trusted at once. */
-static void tear_down(oidc_feed_t *w)
+static void tear_down(mod_oidc_feed_t *w)
 {
     int i;
 
@@ -314,7 +314,7 @@ static void tear_down(oidc_feed_t *w)
     apr_pool_clear(w->sockets);
 }
 
-static int connect_all(oidc_feed_t *w)
+static int connect_all(mod_oidc_feed_t *w)
 {
     const char *why = NULL;
     apr_status_t rv = APR_SUCCESS;
@@ -357,7 +357,7 @@ static int connect_all(oidc_feed_t *w)
 
 static void *APR_THREAD_FUNC feed_thread(apr_thread_t *t, void *data)
 {
-    oidc_feed_t *w = data;
+    mod_oidc_feed_t *w = data;
     apr_time_t last_ping = 0;
 
     w->retry = RETRY_FIRST;
@@ -417,7 +417,7 @@ static void *APR_THREAD_FUNC feed_thread(apr_thread_t *t, void *data)
 
 static apr_status_t feed_stop(void *data)
 {
-    oidc_feed_t *w = data;
+    mod_oidc_feed_t *w = data;
     apr_status_t rv;
 
     w->stopping = 1;
@@ -449,7 +449,7 @@ static apr_status_t thread_start(apr_pool_t *pchild, apr_pool_t *tpool,
     return rv;
 }
 
-void oidc_feed_child_init(oidc_feed_t *w, apr_pool_t *pchild)
+void mod_oidc_feed_child_init(mod_oidc_feed_t *w, apr_pool_t *pchild)
 {
     apr_pool_t *tpool;
     apr_status_t rv;

@@ -28,7 +28,7 @@
 #define CONN_TTL apr_time_from_sec(15)
 #define REDIS_RW_TIMEOUT_SEC 5
 
-struct oidc_lock_client_t {
+struct mod_oidc_lock_client_t {
     apr_memcache_t *mc;
     apr_redis_t *rc;
 };
@@ -46,28 +46,27 @@ static apr_uint32_t hold_seconds(apr_interval_time_t hold)
     return s < 1 ? 1 : (apr_uint32_t)s;
 }
 
-oidc_lock_client_t *oidc_lock_client_make(apr_pool_t *pconf,
-                                            oidc_lock_protocol_t protocol,
-                                            const apr_array_header_t *servers,
-                                            const char **err)
+mod_oidc_lock_client_t *mod_oidc_lock_client_make(
+    apr_pool_t *pconf, mod_oidc_lock_protocol_t protocol,
+    const apr_array_header_t *servers, const char **err)
 {
-    oidc_lock_client_t *c = apr_pcalloc(pconf, sizeof(*c));
-    int redis = protocol == OIDC_LOCK_REDIS;
+    mod_oidc_lock_client_t *c = apr_pcalloc(pconf, sizeof(*c));
+    int redis = protocol == MOD_OIDC_LOCK_REDIS;
     int threads = 1, i;
     apr_status_t rv;
 
     ap_mpm_query(AP_MPMQ_HARD_LIMIT_THREADS, &threads);
     threads = threads < 1 ? 1 : threads;
-    rv = redis ? apr_redis_create(pconf, OIDC_STORE_MAX_SERVERS, 0, &c->rc)
-               : apr_memcache_create(pconf, OIDC_STORE_MAX_SERVERS, 0,
+    rv = redis ? apr_redis_create(pconf, MOD_OIDC_STORE_MAX_SERVERS, 0, &c->rc)
+               : apr_memcache_create(pconf, MOD_OIDC_STORE_MAX_SERVERS, 0,
                                      &c->mc);
     if (rv != APR_SUCCESS) {
         *err = "cannot create a client for atomic locks";
         return NULL;
     }
     for (i = 0; i < servers->nelts; i++) {
-        const oidc_store_server_t *sv = &APR_ARRAY_IDX(servers, i,
-                                                       oidc_store_server_t);
+        const mod_oidc_store_server_t *sv = &APR_ARRAY_IDX(
+            servers, i, mod_oidc_store_server_t);
         if (redis) {
             apr_redis_server_t *rs;
             rv = apr_redis_server_create(pconf, sv->host, sv->port, 0,
@@ -103,8 +102,8 @@ static const char *bucket_key(apr_pool_t *p, const char *base,
     return apr_psprintf(p, "%s:%u:%" APR_INT64_T_FMT, base, len, bucket);
 }
 
-static apr_status_t redis_lock(oidc_lock_client_t *c, apr_pool_t *p,
-                                const char *base, apr_uint32_t len)
+static apr_status_t redis_lock(mod_oidc_lock_client_t *c, apr_pool_t *p,
+                               const char *base, apr_uint32_t len)
 {
     apr_int64_t bucket = apr_time_sec(apr_time_now()) / len;
     const char *key = bucket_key(p, base, len, bucket);
@@ -137,8 +136,8 @@ static apr_status_t redis_lock(oidc_lock_client_t *c, apr_pool_t *p,
     return rv;
 }
 
-static apr_status_t redis_unlock(oidc_lock_client_t *c, apr_pool_t *p,
-                                  const char *base, apr_uint32_t len)
+static apr_status_t redis_unlock(mod_oidc_lock_client_t *c, apr_pool_t *p,
+                                 const char *base, apr_uint32_t len)
 {
     apr_int64_t bucket = apr_time_sec(apr_time_now()) / len;
     apr_status_t rv, worst = APR_SUCCESS;
@@ -156,9 +155,9 @@ static apr_status_t redis_unlock(oidc_lock_client_t *c, apr_pool_t *p,
     return worst;
 }
 
-apr_status_t oidc_lock_take(oidc_lock_client_t *c, apr_pool_t *p,
-                             const unsigned char *key, apr_size_t key_len,
-                             apr_interval_time_t hold)
+apr_status_t mod_oidc_lock_take(mod_oidc_lock_client_t *c, apr_pool_t *p,
+                                const unsigned char *key, apr_size_t key_len,
+                                apr_interval_time_t hold)
 {
     const char *name = key_text(p, key, key_len);
     char one[] = "1";
@@ -169,10 +168,10 @@ apr_status_t oidc_lock_take(oidc_lock_client_t *c, apr_pool_t *p,
     return apr_memcache_add(c->mc, name, one, 1, hold_seconds(hold), 0);
 }
 
-apr_status_t oidc_lock_give_back(oidc_lock_client_t *c, apr_pool_t *p,
-                                  const unsigned char *key,
-                                  apr_size_t key_len,
-                                  apr_interval_time_t hold)
+apr_status_t mod_oidc_lock_give_back(mod_oidc_lock_client_t *c, apr_pool_t *p,
+                                     const unsigned char *key,
+                                     apr_size_t key_len,
+                                     apr_interval_time_t hold)
 {
     const char *name = key_text(p, key, key_len);
     apr_status_t rv;
@@ -184,9 +183,9 @@ apr_status_t oidc_lock_give_back(oidc_lock_client_t *c, apr_pool_t *p,
     return rv == APR_NOTFOUND ? APR_SUCCESS : rv;
 }
 
-apr_status_t oidc_lock_client_get(oidc_lock_client_t *c, apr_pool_t *p,
-                                   const char *key_text, char **val,
-                                   apr_size_t *len)
+apr_status_t mod_oidc_lock_client_get(mod_oidc_lock_client_t *c, apr_pool_t *p,
+                                      const char *key_text, char **val,
+                                      apr_size_t *len)
 {
     apr_size_t n = strlen(key_text);
     apr_uint16_t flags;

@@ -4,26 +4,26 @@
 
 #include "mod/store/mod_authnz_oidc_servers.h"
 
-apr_array_header_t *oidc_store_servers(apr_pool_t *p, const char *list,
-                                       apr_port_t default_port,
-                                       const char **err)
+apr_array_header_t *mod_oidc_store_servers(apr_pool_t *p, const char *list,
+                                           apr_port_t default_port,
+                                           const char **err)
 {
     apr_array_header_t *out = apr_array_make(p, 2,
-                                             sizeof(oidc_store_server_t));
+                                             sizeof(mod_oidc_store_server_t));
     char *copy = apr_pstrdup(p, list ? list : ""), *last, *item;
 
     for (item = apr_strtok(copy, ",", &last); item != NULL;
          item = apr_strtok(NULL, ",", &last)) {
-        oidc_store_server_t *sv;
+        mod_oidc_store_server_t *sv;
         char *host, *scope;
         apr_port_t port;
 
-        if (out->nelts == OIDC_STORE_MAX_SERVERS
+        if (out->nelts == MOD_OIDC_STORE_MAX_SERVERS
             || apr_parse_addr_port(&host, &scope, &port, item, p)
                    != APR_SUCCESS
             || host == NULL) {
             *err = apr_psprintf(p, "'%s' is not host:port (at most %d "
-                                "servers)", item, OIDC_STORE_MAX_SERVERS);
+                                "servers)", item, MOD_OIDC_STORE_MAX_SERVERS);
             return NULL;
         }
         sv = apr_array_push(out);

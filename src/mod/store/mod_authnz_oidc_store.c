@@ -26,11 +26,11 @@
 static apr_array_header_t *all_stores;
 
 typedef struct {
-    oidc_glue_store_t *g;
+    mod_oidc_store_t *g;
     apr_size_t max_record;
 } store_baton_t;
 
-int oidc_store_pre_config(apr_pool_t *pconf)
+int mod_oidc_store_pre_config(apr_pool_t *pconf)
 {
     all_stores = NULL;
     return ap_mutex_register(pconf, STORE_MUTEX_TYPE, NULL,
@@ -57,23 +57,23 @@ typedef struct {
     const char *name;             /* NULL: one it does not know */
     /* The servers of the spec (host[:port],...) are reached for locks too
      * (0: none, the node's global mutex locks), on this port by default. */
-    oidc_lock_protocol_t locks;
+    mod_oidc_lock_protocol_t locks;
     apr_port_t default_port;
     /* What a spec without an argument means; NULL: it needs one. */
     const char *(*default_arg)(apr_pool_t *pconf);
     /* Set up what tells when a record kept per process went stale
      * (oidc_store_t's generation), once the instance is up; NULL: it
      * cannot tell, so every request reads the store. */
-    const char *(*track_writes)(oidc_glue_store_t *g, apr_pool_t *pconf,
+    const char *(*track_writes)(mod_oidc_store_t *g, apr_pool_t *pconf,
                                 const char *arg,
                                 const apr_array_header_t *servers);
 } store_kind_t;
 
 static const char *shmcb_default_arg(apr_pool_t *pconf);
-static const char *shmcb_track_writes(oidc_glue_store_t *g, apr_pool_t *pconf,
+static const char *shmcb_track_writes(mod_oidc_store_t *g, apr_pool_t *pconf,
                                       const char *arg,
                                       const apr_array_header_t *servers);
-static const char *redis_track_writes(oidc_glue_store_t *g, apr_pool_t *pconf,
+static const char *redis_track_writes(mod_oidc_store_t *g, apr_pool_t *pconf,
                                       const char *arg,
                                       const apr_array_header_t *servers);
 
@@ -82,9 +82,9 @@ static const char *redis_track_writes(oidc_glue_store_t *g, apr_pool_t *pconf,
 static const store_kind_t store_kinds[] = {
     { .name = "shmcb", .default_arg = shmcb_default_arg,
       .track_writes = shmcb_track_writes },
-    { .name = "memcache", .locks = OIDC_LOCK_MEMCACHE,
+    { .name = "memcache", .locks = MOD_OIDC_LOCK_MEMCACHE,
       .default_port = 11211 },
-    { .name = "redis", .locks = OIDC_LOCK_REDIS, .default_port = 6379,
+    { .name = "redis", .locks = MOD_OIDC_LOCK_REDIS, .default_port = 6379,
       .track_writes = redis_track_writes },
     { .name = "dbm" },
 };
@@ -103,7 +103,7 @@ static const store_kind_t *kind_of(const char *name)
     return &other_kind;
 }
 
-const char *oidc_store_check_spec(apr_pool_t *p, const char *spec)
+const char *mod_oidc_store_check_spec(apr_pool_t *p, const char *spec)
 {
     const store_kind_t *kind;
     const char *name, *arg;
@@ -135,7 +135,7 @@ const char *oidc_store_check_spec(apr_pool_t *p, const char *spec)
  * the server for dead (for seconds after a restart), and a session the
  * module believes gone loses its cookie. So "not found" is checked with the
  * module's own client, on the key those providers use. */
-static apr_status_t second_opinion(oidc_glue_store_t *g, apr_pool_t *p,
+static apr_status_t second_opinion(mod_oidc_store_t *g, apr_pool_t *p,
                                    const unsigned char *key,
                                    apr_size_t key_len, unsigned char *buf,
                                    unsigned int *len, apr_size_t max)
@@ -144,7 +144,7 @@ static apr_status_t second_opinion(oidc_glue_store_t *g, apr_pool_t *p,
                                    oidc_hex_encode(p, key, key_len), NULL);
     char *val;
     apr_size_t n;
-    apr_status_t rv = oidc_lock_client_get(g->locks, p, text, &val, &n);
+    apr_status_t rv = mod_oidc_lock_client_get(g->locks, p, text, &val, &n);
 
     if (rv != APR_SUCCESS) {
         return rv;
@@ -162,7 +162,7 @@ static apr_status_t store_get(const oidc_store_t *st, apr_pool_t *p,
                               unsigned char **val, apr_size_t *val_len)
 {
     const store_baton_t *b = st->baton;
-    oidc_glue_store_t *g = b->g;
+    mod_oidc_store_t *g = b->g;
     unsigned int len = (unsigned int)b->max_record;
     unsigned char *buf = apr_palloc(p, b->max_record + 1);
     apr_status_t rv;
@@ -186,7 +186,7 @@ static apr_status_t store_get(const oidc_store_t *st, apr_pool_t *p,
     return rv;
 }
 
-static volatile apr_uint64_t *generation_of(const oidc_glue_store_t *g,
+static volatile apr_uint64_t *generation_of(const mod_oidc_store_t *g,
                                             const unsigned char *key,
                                             apr_size_t key_len)
 {
@@ -200,12 +200,12 @@ static volatile apr_uint64_t *generation_of(const oidc_glue_store_t *g,
     return &g->generations[h % GENERATION_SLOTS];
 }
 
-/* The epoch of the store's change feed (oidc_feed_changed_fn): 0 while
+/* The epoch of the store's change feed (mod_oidc_feed_changed_fn): 0 while
  * it cannot vouch. shmcb's counters are the whole truth: one epoch. */
-static apr_uint64_t feed_epoch(const oidc_glue_store_t *g)
+static apr_uint64_t feed_epoch(const mod_oidc_store_t *g)
 {
     if (g->feed != NULL) {
-        return oidc_feed_epoch(g->feed);
+        return mod_oidc_feed_epoch(g->feed);
     }
     return 1;
 }
@@ -217,7 +217,7 @@ static apr_uint64_t store_generation(const oidc_store_t *st,
                                      const unsigned char *key,
                                      apr_size_t key_len)
 {
-    const oidc_glue_store_t *g = ((const store_baton_t *)st->baton)->g;
+    const mod_oidc_store_t *g = ((const store_baton_t *)st->baton)->g;
     apr_uint64_t epoch = feed_epoch(g);
 
     if (epoch == 0) {
@@ -229,7 +229,7 @@ static apr_uint64_t store_generation(const oidc_store_t *st,
 
 /* After the write: a reader that took the old number may have read either
  * record, and will not trust it again. Steps of 2 keep the numbers odd. */
-static void written(const oidc_glue_store_t *g, const unsigned char *key,
+static void written(const mod_oidc_store_t *g, const unsigned char *key,
                     apr_size_t key_len)
 {
     if (g->generations != NULL) {
@@ -249,7 +249,7 @@ static apr_status_t store_put(const oidc_store_t *st, apr_pool_t *p,
                               apr_time_t expiry, const unsigned char *val,
                               apr_size_t val_len)
 {
-    oidc_glue_store_t *g = ((const store_baton_t *)st->baton)->g;
+    mod_oidc_store_t *g = ((const store_baton_t *)st->baton)->g;
     apr_status_t rv;
 
     if (g->mutex && apr_global_mutex_lock(g->mutex) != APR_SUCCESS) {
@@ -268,7 +268,7 @@ static apr_status_t store_put(const oidc_store_t *st, apr_pool_t *p,
 static apr_status_t store_del(const oidc_store_t *st, apr_pool_t *p,
                               const unsigned char *key, apr_size_t key_len)
 {
-    oidc_glue_store_t *g = ((const store_baton_t *)st->baton)->g;
+    mod_oidc_store_t *g = ((const store_baton_t *)st->baton)->g;
     apr_status_t rv;
 
     if (g->mutex && apr_global_mutex_lock(g->mutex) != APR_SUCCESS) {
@@ -288,9 +288,9 @@ static apr_status_t store_del(const oidc_store_t *st, apr_pool_t *p,
 #define LOCK_PREFIX "claim:"
 #define LOCK_KEY_MAX 64
 
-static apr_status_t local_lock(oidc_glue_store_t *g, apr_pool_t *p,
-                                const unsigned char *key, apr_size_t key_len,
-                                apr_interval_time_t hold, int take)
+static apr_status_t local_lock(mod_oidc_store_t *g, apr_pool_t *p,
+                               const unsigned char *key, apr_size_t key_len,
+                               apr_interval_time_t hold, int take)
 {
     unsigned char name[sizeof(LOCK_PREFIX) - 1 + LOCK_KEY_MAX];
     unsigned char buf[16], one[] = "1";
@@ -326,29 +326,29 @@ static apr_status_t local_lock(oidc_glue_store_t *g, apr_pool_t *p,
 }
 
 static apr_status_t store_lock(const oidc_store_t *st, apr_pool_t *p,
-                                const unsigned char *key, apr_size_t key_len,
-                                apr_interval_time_t hold)
+                               const unsigned char *key, apr_size_t key_len,
+                               apr_interval_time_t hold)
 {
-    oidc_glue_store_t *g = ((const store_baton_t *)st->baton)->g;
+    mod_oidc_store_t *g = ((const store_baton_t *)st->baton)->g;
 
-    return g->locks ? oidc_lock_take(g->locks, p, key, key_len, hold)
+    return g->locks ? mod_oidc_lock_take(g->locks, p, key, key_len, hold)
                      : local_lock(g, p, key, key_len, hold, 1);
 }
 
 static apr_status_t store_unlock(const oidc_store_t *st, apr_pool_t *p,
-                                  const unsigned char *key,
-                                  apr_size_t key_len,
-                                  apr_interval_time_t hold)
+                                 const unsigned char *key,
+                                 apr_size_t key_len,
+                                 apr_interval_time_t hold)
 {
-    oidc_glue_store_t *g = ((const store_baton_t *)st->baton)->g;
+    mod_oidc_store_t *g = ((const store_baton_t *)st->baton)->g;
 
-    return g->locks ? oidc_lock_give_back(g->locks, p, key, key_len, hold)
+    return g->locks ? mod_oidc_lock_give_back(g->locks, p, key, key_len, hold)
                      : local_lock(g, p, key, key_len, hold, 0);
 }
 
 static apr_status_t store_destroy(void *data)
 {
-    oidc_glue_store_t *g = data;
+    mod_oidc_store_t *g = data;
     g->provider->destroy(g->instance, g->server);
     return APR_SUCCESS;
 }
@@ -362,7 +362,7 @@ static const char *shmcb_default_arg(apr_pool_t *pconf)
 }
 
 /* The node's every write bumps the counters, in shared memory. */
-static const char *shmcb_track_writes(oidc_glue_store_t *g, apr_pool_t *pconf,
+static const char *shmcb_track_writes(mod_oidc_store_t *g, apr_pool_t *pconf,
                                       const char *arg,
                                       const apr_array_header_t *servers)
 {
@@ -380,7 +380,7 @@ static const char *shmcb_track_writes(oidc_glue_store_t *g, apr_pool_t *pconf,
 
 /* Each child changes its own copy of the counters, as its connection
  * reports. */
-static const char *redis_track_writes(oidc_glue_store_t *g, apr_pool_t *pconf,
+static const char *redis_track_writes(mod_oidc_store_t *g, apr_pool_t *pconf,
                                       const char *arg,
                                       const apr_array_header_t *servers)
 {
@@ -388,14 +388,14 @@ static const char *redis_track_writes(oidc_glue_store_t *g, apr_pool_t *pconf,
 
     g->generations = apr_pcalloc(pconf, GENERATION_SLOTS
                                         * sizeof(apr_uint64_t));
-    g->feed = oidc_feed_make(pconf, g->server, servers, arg,
-                             STORE_NAMESPACE ":", changed_elsewhere, g,
-                             &err);
+    g->feed = mod_oidc_feed_make(pconf, g->server, servers, arg,
+                                 STORE_NAMESPACE ":", changed_elsewhere, g,
+                                 &err);
     return g->feed != NULL ? NULL : err;
 }
 
 /* The lock client on the spec's servers, for the kinds that have them. */
-static const char *make_locks(oidc_glue_store_t *g, apr_pool_t *pconf,
+static const char *make_locks(mod_oidc_store_t *g, apr_pool_t *pconf,
                               const store_kind_t *kind, const char *arg,
                               apr_array_header_t **servers)
 {
@@ -404,17 +404,17 @@ static const char *make_locks(oidc_glue_store_t *g, apr_pool_t *pconf,
     if (kind->locks == 0) {
         return NULL;
     }
-    *servers = oidc_store_servers(pconf, arg, kind->default_port, &err);
+    *servers = mod_oidc_store_servers(pconf, arg, kind->default_port, &err);
     if (*servers == NULL) {
         return err;
     }
-    g->locks = oidc_lock_client_make(pconf, kind->locks, *servers, &err);
+    g->locks = mod_oidc_lock_client_make(pconf, kind->locks, *servers, &err);
     return g->locks != NULL ? NULL : err;
 }
 
 /* A mutex where the provider is not multi-process safe, and where locks
  * are taken in the socache itself (local_lock). */
-static const char *make_mutex(oidc_glue_store_t *g, apr_pool_t *pconf)
+static const char *make_mutex(mod_oidc_store_t *g, apr_pool_t *pconf)
 {
     const char *id;
 
@@ -430,7 +430,7 @@ static const char *make_mutex(oidc_glue_store_t *g, apr_pool_t *pconf)
     return NULL;
 }
 
-static const char *init_instance(oidc_glue_store_t *g, apr_pool_t *pconf)
+static const char *init_instance(mod_oidc_store_t *g, apr_pool_t *pconf)
 {
     struct ap_socache_hints hints;
 
@@ -447,7 +447,7 @@ static const char *init_instance(oidc_glue_store_t *g, apr_pool_t *pconf)
 }
 
 /* The core's view of g, and g among the stores child_init visits. */
-static void publish(oidc_glue_store_t *g, apr_pool_t *pconf,
+static void publish(mod_oidc_store_t *g, apr_pool_t *pconf,
                     apr_size_t max_record)
 {
     store_baton_t *b = apr_pcalloc(pconf, sizeof(*b));
@@ -462,16 +462,16 @@ static void publish(oidc_glue_store_t *g, apr_pool_t *pconf,
     g->store.generation = g->generations ? store_generation : NULL;
     g->store.baton = b;
     if (all_stores == NULL) {
-        all_stores = apr_array_make(pconf, 2, sizeof(oidc_glue_store_t *));
+        all_stores = apr_array_make(pconf, 2, sizeof(mod_oidc_store_t *));
     }
-    APR_ARRAY_PUSH(all_stores, oidc_glue_store_t *) = g;
+    APR_ARRAY_PUSH(all_stores, mod_oidc_store_t *) = g;
 }
 
-oidc_glue_store_t *oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,
-                                   server_rec *s, const char *spec,
-                                   apr_size_t max_record, const char **err)
+mod_oidc_store_t *mod_oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,
+                                      server_rec *s, const char *spec,
+                                      apr_size_t max_record, const char **err)
 {
-    oidc_glue_store_t *g = apr_pcalloc(pconf, sizeof(*g));
+    mod_oidc_store_t *g = apr_pcalloc(pconf, sizeof(*g));
     const store_kind_t *kind;
     apr_array_header_t *servers = NULL;
     const char *name, *arg;
@@ -482,7 +482,7 @@ oidc_glue_store_t *oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,
     g->server = s;
     g->provider = lookup(name);
     if (g->provider == NULL) {
-        *err = oidc_store_check_spec(ptemp, spec);
+        *err = mod_oidc_store_check_spec(ptemp, spec);
         return NULL;
     }
     if ((arg == NULL || *arg == '\0') && kind->default_arg != NULL) {
@@ -508,19 +508,19 @@ oidc_glue_store_t *oidc_store_open(apr_pool_t *pconf, apr_pool_t *ptemp,
     return g;
 }
 
-void oidc_store_child_init(apr_pool_t *p, server_rec *s)
+void mod_oidc_store_child_init(apr_pool_t *p, server_rec *s)
 {
     int i;
 
     for (i = 0; all_stores != NULL && i < all_stores->nelts; i++) {
-        oidc_glue_store_t *g = APR_ARRAY_IDX(all_stores, i,
-                                             oidc_glue_store_t *);
+        mod_oidc_store_t *g = APR_ARRAY_IDX(all_stores, i,
+                                            mod_oidc_store_t *);
         if (g->mutex != NULL) {
             apr_global_mutex_child_init(&g->mutex,
                 apr_global_mutex_lockfile(g->mutex), p);
         }
         if (g->feed != NULL && g->keep_records) {
-            oidc_feed_child_init(g->feed, p);
+            mod_oidc_feed_child_init(g->feed, p);
         }
     }
 }
