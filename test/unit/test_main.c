@@ -66,7 +66,9 @@ int main(void)
     srunner_add_suite(sr, session_suite());
     srunner_add_suite(sr, claims_suite());
     srunner_add_suite(sr, rp_suite());
-    srunner_add_suite(sr, resp_suite());
+    srunner_add_suite(sr, redis_reply_suite());
+    srunner_add_suite(sr, change_feed_suite());
+    srunner_add_suite(sr, lock_buckets_suite());
 
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);

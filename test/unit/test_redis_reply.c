@@ -1,4 +1,4 @@
-/* test_resp.c: the RESP3 frames a redis connection that follows session
+/* test_redis_reply.c: the RESP3 frames a redis connection that follows session
  * key changes reads (oidc_redis_reply.c), as redis 7 sends them. */
 #include "unit.h"
 #include "core/cache/oidc_redis_reply.h"
@@ -154,9 +154,9 @@ START_TEST(bounds_and_garbage)
 }
 END_TEST
 
-Suite *resp_suite(void)
+Suite *redis_reply_suite(void)
 {
-    Suite *s = suite_create("resp");
+    Suite *s = suite_create("redis_reply");
     TCase *tc = unit_tcase("frames");
 
     tcase_add_test(tc, invalidation_keys);

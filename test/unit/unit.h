@@ -33,7 +33,9 @@ Suite *idtoken_suite(void);
 Suite *session_suite(void);
 Suite *claims_suite(void);
 Suite *rp_suite(void);
-Suite *resp_suite(void);
+Suite *redis_reply_suite(void);
+Suite *change_feed_suite(void);
+Suite *lock_buckets_suite(void);
 
 /* The per-test pool: made by unit_setup, destroyed by unit_teardown. */
 extern apr_pool_t *unit_pool;

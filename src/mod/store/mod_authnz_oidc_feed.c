@@ -31,8 +31,7 @@
 #include "mod/mod_authnz_oidc.h"
 #include "mod/store/mod_authnz_oidc_feed.h"
 #include "mod/store/mod_authnz_oidc_servers.h"
-#include "core/util/oidc_encode.h"
-#include "core/cache/oidc_redis_reply.h"
+#include "core/cache/oidc_change_feed.h"
 
 #define MAX_SERVERS MOD_OIDC_STORE_MAX_SERVERS
 #define PING_EVERY apr_time_from_msec(500)
@@ -44,7 +43,6 @@
 /* Redis sends every key written in one turn of its loop in one message; a
  * message larger than this costs a reconnect (and the kept records). */
 #define READ_BUFFER (256 * 1024)
-#define MAX_KEY_BYTES 64
 
 typedef struct {
     const char *host;
@@ -59,7 +57,6 @@ struct mod_oidc_feed_t {
     server_rec *s;
     const char *servers;          /* as configured, for the log */
     const char *prefix;
-    apr_size_t prefix_len;
     mod_oidc_feed_changed_fn changed;
     void *baton;
     int n;
@@ -92,7 +89,6 @@ mod_oidc_feed_t *mod_oidc_feed_make(apr_pool_t *pconf, server_rec *s,
     w->s = s;
     w->servers = label;
     w->prefix = prefix;
-    w->prefix_len = strlen(prefix);
     w->changed = changed;
     w->epoch = 1;
     w->baton = baton;
@@ -107,34 +103,54 @@ mod_oidc_feed_t *mod_oidc_feed_make(apr_pool_t *pconf, server_rec *s,
 
 /* ---- reading what redis sends --------------------------------------- */
 
-static void key_changed(void *data, const char *text, apr_size_t len)
-{
-    mod_oidc_feed_t *w = data;
-    apr_size_t plen = w->prefix_len;
-    unsigned char key[MAX_KEY_BYTES];
-    apr_size_t key_len, hex_len;
+/* What the protocol reader reports, for one connection at one time. */
+typedef struct {
+    mod_oidc_feed_t *w;
+    feed_conn_t *c;
+    apr_time_t now;
+} feed_read_t;
 
-    if (len <= plen || memcmp(text, w->prefix, plen) != 0) {
-        return;
-    }
-    /* Counters go by the first bytes of a key: a longer key is cut. Other
-     * names under the prefix (claims) are not hex and not records. */
-    hex_len = len - plen < 2 * sizeof(key) ? len - plen : 2 * sizeof(key);
-    if (oidc_hex_decode(text + plen, hex_len, key, &key_len) != APR_SUCCESS) {
-        return;
-    }
-    w->changed(w->baton, key, key_len);
+static void on_changed(void *baton, const unsigned char *key, apr_size_t len)
+{
+    feed_read_t *r = baton;
+    r->w->changed(r->w->baton, key, len);
+}
+
+static void on_flushed(void *baton)
+{
+    feed_read_t *r = baton;
+    apr_atomic_inc64(&r->w->epoch);
+}
+
+static void on_ponged(void *baton)
+{
+    feed_read_t *r = baton;
+    r->c->last_pong = r->now;
+}
+
+static oidc_change_feed_t protocol_of(feed_read_t *r)
+{
+    oidc_change_feed_t f;
+
+    f.prefix = r->w->prefix;
+    f.changed = on_changed;
+    f.flushed = on_flushed;
+    f.ponged = on_ponged;
+    f.baton = r;
+    return f;
 }
 
 /* Reads all that has arrived on c, and acts on every whole frame. 0 when
  * the connection is no longer to be trusted. Caller holds the mutex. */
 static int drain(mod_oidc_feed_t *w, feed_conn_t *c, apr_time_t now)
 {
+    feed_read_t r = { w, c, now };
+    oidc_change_feed_t f = protocol_of(&r);
+
     for (;;) {
-        apr_size_t got = READ_BUFFER - c->len, used = 0, at = 0, text_len;
+        apr_size_t got = READ_BUFFER - c->len, used = 0;
         apr_status_t rv;
-        const char *text;
-        oidc_redis_frame_t f;
+        int ok;
 
         if (got == 0) {
             return 0;                 /* one frame larger than the buffer */
@@ -147,26 +163,12 @@ static int drain(mod_oidc_feed_t *w, feed_conn_t *c, apr_time_t now)
             return 0;                 /* closed, or broken */
         }
         c->len += got;
-        for (;;) {
-            f = oidc_redis_read(c->buf + at, c->len - at, &used, &text,
-                                &text_len, key_changed, w);
-            if (f == OIDC_REDIS_MORE) {
-                break;
-            }
-            if (f == OIDC_REDIS_BAD || f == OIDC_REDIS_ERROR) {
-                return 0;
-            }
-            if (f == OIDC_REDIS_FLUSH) {
-                apr_atomic_inc64(&w->epoch);
-            }
-            else if (f == OIDC_REDIS_STATUS && text_len == 4
-                     && memcmp(text, "PONG", 4) == 0) {
-                c->last_pong = now;
-            }
-            at += used;
+        ok = oidc_change_feed_read(&f, c->buf, c->len, &used);
+        memmove(c->buf, c->buf + used, c->len - used);
+        c->len -= used;
+        if (!ok) {
+            return 0;
         }
-        memmove(c->buf, c->buf + at, c->len - at);
-        c->len -= at;
     }
 }
 
@@ -219,11 +221,9 @@ static apr_status_t set_up(mod_oidc_feed_t *w, feed_conn_t *c,
 {
     apr_sockaddr_t *sa;
     apr_socket_t *sock;
-    const char *hello = apr_psprintf(w->sockets,
-        "*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n"
-        "*6\r\n$6\r\nCLIENT\r\n$8\r\nTRACKING\r\n$2\r\nON\r\n$5\r\nBCAST\r\n"
-        "$6\r\nPREFIX\r\n$%" APR_SIZE_T_FMT "\r\n%s\r\n",
-        strlen(w->prefix), w->prefix);
+    feed_read_t r = { w, c, 0 };
+    oidc_change_feed_t f = protocol_of(&r);
+    const char *hello = oidc_change_feed_hello(w->sockets, &f);
     int replies = 0;
     apr_status_t rv;
 
@@ -245,11 +245,9 @@ static apr_status_t set_up(mod_oidc_feed_t *w, feed_conn_t *c,
         *why = "cannot connect";
         return rv;
     }
-    /* HELLO's map, then CLIENT TRACKING's OK. */
-    while (replies < 2) {
-        apr_size_t got = READ_BUFFER - c->len, used, text_len;
-        const char *text;
-        oidc_redis_frame_t f;
+    for (;;) {
+        apr_size_t got = READ_BUFFER - c->len, used = 0;
+        oidc_feed_setup_t st;
 
         rv = apr_socket_recv(sock, c->buf + c->len, &got);
         if (rv != APR_SUCCESS || got == 0) {
@@ -257,25 +255,15 @@ static apr_status_t set_up(mod_oidc_feed_t *w, feed_conn_t *c,
             return rv != APR_SUCCESS ? rv : APR_EOF;
         }
         c->len += got;
-        f = oidc_redis_read(c->buf, c->len, &used, &text, &text_len,
-                            key_changed, w);
-        while (f != OIDC_REDIS_MORE && replies < 2) {
-            if (f == OIDC_REDIS_BAD || f == OIDC_REDIS_ERROR
-                || (replies == 1 && f != OIDC_REDIS_STATUS)) {
-                *why = f == OIDC_REDIS_ERROR
-                       ? apr_psprintf(w->sockets, "it answered: %.*s (redis "
-                                      "6 or later is needed, with the "
-                                      "CLIENT command allowed)",
-                                      (int)(text_len > 200 ? 200 : text_len),
-                                      text)
-                       : "it does not speak RESP3";
-                return APR_EGENERAL;
-            }
-            replies++;
-            memmove(c->buf, c->buf + used, c->len - used);
-            c->len -= used;
-            f = oidc_redis_read(c->buf, c->len, &used, &text, &text_len,
-                                key_changed, w);
+        st = oidc_change_feed_setup(w->sockets, &f, c->buf, c->len, &used,
+                                    &replies, why);
+        if (st == OIDC_FEED_REFUSED) {
+            return APR_EGENERAL;
+        }
+        memmove(c->buf, c->buf + used, c->len - used);
+        c->len -= used;
+        if (st == OIDC_FEED_READY) {
+            break;
         }
     }
     apr_socket_timeout_set(sock, 0);

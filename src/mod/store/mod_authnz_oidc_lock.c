@@ -5,13 +5,8 @@
  * ap_socache has no atomic operation, so locks talk to the same servers
  * through APR-util's own memcache and redis clients:
  *  - memcache: "add" stores a key only when it is absent, which is a lock.
- *  - redis: APR-util has no SET NX, but INCR is atomic: whoever turns a key
- *    from nothing into 1 has it, and SETEX then gives it a lifetime. A
- *    process dying between the two would leave a key that never expires, so
- *    the key name carries a time bucket as long as the hold: a stray key
- *    stops mattering after three buckets. A lock taken late in one bucket is
- *    still live early in the next (or, with clock skew, the previous), so a
- *    new lock also requires both neighbouring buckets to be free.
+ *  - redis: APR-util has no SET NX, but INCR is atomic: a lock in time
+ *    buckets (core/cache/oidc_lock_buckets.h) over INCR, SETEX, GET, DEL.
  */
 #include <string.h>
 #include <apr_memcache.h>
@@ -22,6 +17,7 @@
 #include "mod/store/mod_authnz_oidc_lock.h"
 #include "mod/store/mod_authnz_oidc_servers.h"
 #include "core/util/oidc_encode.h"
+#include "core/cache/oidc_lock_buckets.h"
 
 /* The key prefix of earlier releases: mixed-version nodes share locks. */
 #define KEY_PREFIX "authnz_oidc:claim:"
@@ -38,12 +34,6 @@ static const char *key_text(apr_pool_t *p, const unsigned char *key,
                             apr_size_t len)
 {
     return apr_pstrcat(p, KEY_PREFIX, oidc_hex_encode(p, key, len), NULL);
-}
-
-static apr_uint32_t hold_seconds(apr_interval_time_t hold)
-{
-    apr_int64_t s = (hold + APR_USEC_PER_SEC - 1) / APR_USEC_PER_SEC;
-    return s < 1 ? 1 : (apr_uint32_t)s;
 }
 
 mod_oidc_lock_client_t *mod_oidc_lock_client_make(
@@ -96,63 +86,44 @@ mod_oidc_lock_client_t *mod_oidc_lock_client_make(
     return c;
 }
 
-static const char *bucket_key(apr_pool_t *p, const char *base,
-                              apr_uint32_t len, apr_int64_t bucket)
+/* ---- the redis operations the bucket lock needs ------------------- */
+
+static apr_status_t redis_incr(void *baton, const char *key,
+                               apr_uint32_t *count)
 {
-    return apr_psprintf(p, "%s:%u:%" APR_INT64_T_FMT, base, len, bucket);
+    mod_oidc_lock_client_t *c = baton;
+    return apr_redis_incr(c->rc, key, 1, count);
 }
 
-static apr_status_t redis_lock(mod_oidc_lock_client_t *c, apr_pool_t *p,
-                               const char *base, apr_uint32_t len)
+static apr_status_t redis_set_ttl(void *baton, const char *key,
+                                  apr_uint32_t seconds)
 {
-    apr_int64_t bucket = apr_time_sec(apr_time_now()) / len;
-    const char *key = bucket_key(p, base, len, bucket);
-    apr_uint32_t count = 0;
+    mod_oidc_lock_client_t *c = baton;
     char one[] = "1";
-    apr_status_t rv;
-    int side;
-
-    rv = apr_redis_incr(c->rc, key, 1, &count);
-    if (rv != APR_SUCCESS) {
-        return rv;
-    }
-    if (count != 1) {
-        return APR_EEXIST;
-    }
-    /* Live through the next bucket, where neighbours still look at it. */
-    rv = apr_redis_setex(c->rc, key, one, 1, 2 * len + 1, 0);
-    for (side = -1; rv == APR_SUCCESS && side <= 1; side += 2) {
-        char *val;
-        apr_size_t vlen;
-        apr_uint16_t flags;
-        rv = apr_redis_getp(c->rc, p, bucket_key(p, base, len, bucket + side),
-                            &val, &vlen, &flags);
-        rv = rv == APR_SUCCESS ? APR_EEXIST
-           : rv == APR_NOTFOUND ? APR_SUCCESS : rv;
-    }
-    if (rv != APR_SUCCESS) {
-        apr_redis_delete(c->rc, key, 0);
-    }
-    return rv;
+    return apr_redis_setex(c->rc, key, one, 1, seconds, 0);
 }
 
-static apr_status_t redis_unlock(mod_oidc_lock_client_t *c, apr_pool_t *p,
-                                 const char *base, apr_uint32_t len)
+static apr_status_t redis_exists(void *baton, apr_pool_t *p, const char *key)
 {
-    apr_int64_t bucket = apr_time_sec(apr_time_now()) / len;
-    apr_status_t rv, worst = APR_SUCCESS;
-    int side;
+    mod_oidc_lock_client_t *c = baton;
+    char *val;
+    apr_size_t vlen;
+    apr_uint16_t flags;
+    return apr_redis_getp(c->rc, p, key, &val, &vlen, &flags);
+}
 
-    /* Only the holder unlocks, so any live key of these buckets is its own
-     * or a contender's that is about to give way. */
-    for (side = -1; side <= 1; side++) {
-        rv = apr_redis_delete(c->rc, bucket_key(p, base, len, bucket + side),
-                              0);
-        if (rv != APR_SUCCESS && rv != APR_NOTFOUND) {
-            worst = rv;
-        }
-    }
-    return worst;
+static apr_status_t redis_del(void *baton, const char *key)
+{
+    mod_oidc_lock_client_t *c = baton;
+    return apr_redis_delete(c->rc, key, 0);
+}
+
+static oidc_bucket_store_t redis_buckets(mod_oidc_lock_client_t *c)
+{
+    oidc_bucket_store_t st = { redis_incr, redis_set_ttl, redis_exists,
+                               redis_del, NULL };
+    st.baton = c;
+    return st;
 }
 
 apr_status_t mod_oidc_lock_take(mod_oidc_lock_client_t *c, apr_pool_t *p,
@@ -163,9 +134,11 @@ apr_status_t mod_oidc_lock_take(mod_oidc_lock_client_t *c, apr_pool_t *p,
     char one[] = "1";
 
     if (c->rc != NULL) {
-        return redis_lock(c, p, name, hold_seconds(hold));
+        oidc_bucket_store_t st = redis_buckets(c);
+        return oidc_bucket_lock(&st, p, name, hold, apr_time_now());
     }
-    return apr_memcache_add(c->mc, name, one, 1, hold_seconds(hold), 0);
+    return apr_memcache_add(c->mc, name, one, 1, oidc_lock_hold_seconds(hold),
+                            0);
 }
 
 apr_status_t mod_oidc_lock_give_back(mod_oidc_lock_client_t *c, apr_pool_t *p,
@@ -177,7 +150,8 @@ apr_status_t mod_oidc_lock_give_back(mod_oidc_lock_client_t *c, apr_pool_t *p,
     apr_status_t rv;
 
     if (c->rc != NULL) {
-        return redis_unlock(c, p, name, hold_seconds(hold));
+        oidc_bucket_store_t st = redis_buckets(c);
+        return oidc_bucket_unlock(&st, p, name, hold, apr_time_now());
     }
     rv = apr_memcache_delete(c->mc, name, 0);
     return rv == APR_NOTFOUND ? APR_SUCCESS : rv;
