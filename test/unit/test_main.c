@@ -65,7 +65,12 @@ int main(void)
     srunner_add_suite(sr, idtoken_suite());
     srunner_add_suite(sr, session_suite());
     srunner_add_suite(sr, claims_suite());
-    srunner_add_suite(sr, rp_suite());
+    srunner_add_suite(sr, rp_login_suite());
+    srunner_add_suite(sr, rp_callback_suite());
+    srunner_add_suite(sr, rp_session_suite());
+    srunner_add_suite(sr, rp_userinfo_suite());
+    srunner_add_suite(sr, rp_refresh_suite());
+    srunner_add_suite(sr, rp_logout_suite());
     srunner_add_suite(sr, redis_reply_suite());
     srunner_add_suite(sr, change_feed_suite());
     srunner_add_suite(sr, lock_buckets_suite());

@@ -32,7 +32,13 @@ Suite *jwks_suite(void);
 Suite *idtoken_suite(void);
 Suite *session_suite(void);
 Suite *claims_suite(void);
-Suite *rp_suite(void);
+/* The Relying Party, one file a flow (test_rp_*.c, rp_fixture.h). */
+Suite *rp_login_suite(void);
+Suite *rp_callback_suite(void);
+Suite *rp_session_suite(void);
+Suite *rp_userinfo_suite(void);
+Suite *rp_refresh_suite(void);
+Suite *rp_logout_suite(void);
 Suite *redis_reply_suite(void);
 Suite *change_feed_suite(void);
 Suite *lock_buckets_suite(void);
