@@ -32,7 +32,19 @@ static apr_status_t fake_send(const oidc_http_t *client, apr_pool_t *p,
     }
     else if (strcmp(req->url, ISSUER "/jwks") == 0) {
         o->jwks_calls++;
+        if (o->jwks_delay > 0) {
+            apr_sleep(o->jwks_delay);
+        }
+        resp->status = o->jwks_status ? o->jwks_status : 200;
         body = o->jwks;
+    }
+    else if (strcmp(req->url, ISSUER "/revoke") == 0) {
+        o->revoke_calls++;
+        ck_assert_str_eq(req->method, "POST");
+        o->revoke_forms = o->revoke_forms
+            ? apr_pstrcat(unit_pool, o->revoke_forms, "|", req->form, NULL)
+            : apr_pstrdup(unit_pool, req->form);
+        body = "";
     }
     else if (strcmp(req->url, ISSUER "/token") == 0) {
         o->token_calls++;
@@ -410,6 +422,22 @@ apr_time_t stored_expiry(const char *id)
     return e->expiry;
 }
 
+int stored(const char *id)
+{
+    unsigned char key[OIDC_SESSION_STORE_KEY_LEN];
+
+    oidc_session_store_key(id, key);
+    return apr_hash_get(fs.h, key, sizeof(key)) != NULL;
+}
+
+int ended(const char *id)
+{
+    unsigned char key[OIDC_SESSION_STORE_KEY_LEN];
+
+    oidc_session_store_key(id, key);
+    return oidc_session_was_ended(&store, unit_pool, key);
+}
+
 /* The OP's redirect back to us, for the flow st started. */
 void run_callback(const started_t *st, oidc_rp_result_t *res)
 {
@@ -449,6 +477,44 @@ const char *sign_in(void)
     op_issues(id_token_with(st.nonce, CLIENT_ID));
     run_callback(&st, &res);
     ck_assert_int_eq(res.kind, OIDC_RP_REDIRECT);
+    return res.session_id;
+}
+
+/* The claims of an ID token of sub for nonce, with sid when not NULL. */
+static const char *id_token_of(const char *nonce, const char *sub,
+                               const char *sid)
+{
+    json_t *c = json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}",
+                          "iss", ISSUER, "sub", sub, "aud", CLIENT_ID,
+                          "exp", (json_int_t)(NOW_SEC + 300),
+                          "iat", (json_int_t)NOW_SEC, "nonce", nonce);
+    char *text;
+    const char *tok;
+
+    if (sid != NULL) {
+        json_object_set_new(c, "sid", json_string(sid));
+    }
+    text = json_dumps(c, JSON_COMPACT);
+    tok = unit_jws_sign(unit_pool, &unit_rsa1, "RS256", "rsa-1", text);
+    free(text);
+    json_decref(c);
+    return tok;
+}
+
+const char *sign_in_as(const char *sub, const char *sid,
+                       const char **id_token)
+{
+    started_t st = start("/", NULL);
+    const char *tok = id_token_of(st.nonce, sub, sid);
+    oidc_rp_result_t res;
+
+    op_issues(tok);
+    run_callback(&st, &res);
+    ck_assert_msg(res.kind == OIDC_RP_REDIRECT, "sign-in: status %d: %s",
+                  res.status, res.message);
+    if (id_token != NULL) {
+        *id_token = tok;
+    }
     return res.session_id;
 }
 

@@ -39,6 +39,10 @@ typedef struct {
     const char *userinfo_authorization;
     const char *token_form;
     const char *token_authorization;
+    int jwks_status;            /* the JWKS answer's status; 0: 200 */
+    apr_interval_time_t jwks_delay;   /* how long the JWKS answer takes */
+    int revoke_calls;
+    const char *revoke_forms;   /* the revocation requests' forms, by "|" */
 } fake_op_t;
 
 
@@ -119,11 +123,19 @@ void op_issues(const char *id_token);
 void run_callback(const started_t *st, oidc_rp_result_t *res);
 /* A whole login of SUB at NOW; its session id. */
 const char *sign_in(void);
+/* A whole login of sub, whose ID token (given back in *id_token when not
+ * NULL) names OP session sid (none: NULL); its session id. */
+const char *sign_in_as(const char *sub, const char *sid,
+                       const char **id_token);
 
 /* ---- the store and the log -------------------------------------------- */
 
 /* When the store may forget the session record of this id. */
 apr_time_t stored_expiry(const char *id);
+/* Whether the store holds the session record of this id. */
+int stored(const char *id);
+/* Whether the session of this id was ended (its "ended" mark is stored). */
+int ended(const char *id);
 /* A store that vouches for its records (a counter per key, as shmcb's),
  * and a cache of `slots` opened sessions of images up to max_record. */
 void keep_sessions(apr_size_t slots, apr_size_t max_record);
