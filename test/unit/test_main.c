@@ -74,6 +74,7 @@ int main(void)
     srunner_add_suite(sr, redis_reply_suite());
     srunner_add_suite(sr, change_feed_suite());
     srunner_add_suite(sr, lock_buckets_suite());
+    srunner_add_suite(sr, rp_op_logout_suite());
 
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);

@@ -42,6 +42,7 @@ Suite *rp_logout_suite(void);
 Suite *redis_reply_suite(void);
 Suite *change_feed_suite(void);
 Suite *lock_buckets_suite(void);
+Suite *rp_op_logout_suite(void);
 
 /* The per-test pool: made by unit_setup, destroyed by unit_teardown. */
 extern apr_pool_t *unit_pool;
