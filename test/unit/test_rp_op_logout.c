@@ -394,6 +394,139 @@ START_TEST(backchannel_bad_bodies_refused)
 }
 END_TEST
 
+/* ---- front-channel logout ---------------------------------------------- */
+
+/* The OP's iframe: GET with this query, and the session cookie of id (or,
+ * as a cross-site iframe usually is, none). */
+static oidc_rp_result_t frontchannel(const char *query, const char *id)
+{
+    oidc_rp_result_t res;
+
+    oidc_rp_frontchannel_logout(
+        &ctx, browser(apr_pstrcat(unit_pool, "/oidc/frontchannel-logout?",
+                                  query, NULL),
+                      id ? apr_pstrcat(unit_pool, COOKIE "=", id, NULL)
+                         : NULL), &res);
+    return res;
+}
+
+#define ISS_PARAM "iss=https%3A%2F%2Fop.example"
+
+static void assert_signed_out_page(const oidc_rp_result_t *res)
+{
+    ck_assert_msg(res->kind == OIDC_RP_PAGE, "kind %d status %d: %s",
+                  res->kind, res->status, res->message);
+    ck_assert_int_eq(res->status, 200);
+    ck_assert_str_eq(res->content_type, "text/html; charset=utf-8");
+    ck_assert(unit_contains(res->body, "Signed out"));
+    ck_assert(res->clear_site_data);
+}
+
+/* iss and sid of the OP: every session of that sid ends, no other. */
+START_TEST(frontchannel_sid_ends_its_sessions)
+{
+    const char *a = sign_in_as(SUB, "sid-1", NULL);
+    const char *b = sign_in_as(SUB, "sid-1", NULL);
+    const char *c = sign_in_as(SUB, "sid-2", NULL);
+    oidc_rp_result_t res;
+
+    res = frontchannel(ISS_PARAM "&sid=sid-1", NULL);
+    assert_signed_out_page(&res);
+    ck_assert_int_eq(res.set_cookies->nelts, 0);
+    ck_assert(!stored(a) && ended(a));
+    ck_assert(!stored(b) && ended(b));
+    ck_assert(stored(c));
+    ck_assert(logged("oidc-frontchannel: ended 2 session(s) for the sid"));
+}
+END_TEST
+
+/* Another issuer, or a sid without its issuer (§2: both or neither):
+ * 400, nothing ended, not even the cookie's own session. */
+START_TEST(frontchannel_other_issuer_refused)
+{
+    static const char *const queries[] = {
+        "iss=https%3A%2F%2Fevil.example&sid=sid-1",
+        "iss=https%3A%2F%2Fop.example%2F&sid=sid-1",
+        "iss=https%3A%2F%2Fevil.example",
+        "sid=sid-1", NULL
+    };
+    const char *a = sign_in_as(SUB, "sid-1", NULL);
+    oidc_rp_result_t res;
+    int i, puts = fs.puts, dels = fs.dels;
+
+    for (i = 0; queries[i] != NULL; i++) {
+        res = frontchannel(queries[i], a);
+        ck_assert_msg(res.kind == OIDC_RP_ERROR && res.status == 400, "%s",
+                      queries[i]);
+        ck_assert_str_eq(res.error, "invalid_request");
+        ck_assert_int_eq(res.set_cookies->nelts, 0);
+    }
+    ck_assert(logged("oidc-frontchannel: logout request with a sid but "
+                     "another or no issuer"));
+    ck_assert(stored(a) && !ended(a));
+    ck_assert_int_eq(fs.puts, puts);
+    ck_assert_int_eq(fs.dels, dels);
+}
+END_TEST
+
+/* A sid no session has: the page, and every session stays (the iframe
+ * brought no cookie). */
+START_TEST(frontchannel_other_sid_ends_nothing)
+{
+    const char *a = sign_in_as(SUB, "sid-1", NULL);
+    oidc_rp_result_t res;
+    int dels = fs.dels;
+
+    res = frontchannel(ISS_PARAM "&sid=sid-9", NULL);
+    assert_signed_out_page(&res);
+    ck_assert(stored(a) && !ended(a));
+    ck_assert_int_eq(fs.dels, dels);
+    ck_assert(logged("oidc-frontchannel: ended 0 session(s) for the sid"));
+}
+END_TEST
+
+/* When the browser's cookie comes along, its own session ends and the
+ * cookie is deleted, whatever the sid (as implemented: the request came
+ * from that browser); sessions of other browsers stay. */
+START_TEST(frontchannel_ends_the_browsers_own_session)
+{
+    const char *a = sign_in_as(SUB, "sid-1", NULL);
+    const char *b = sign_in_as(SUB, "sid-2", NULL);
+    const char *c = sign_in_as(SUB, "sid-3", NULL);
+    oidc_rp_result_t res;
+    const char *sc;
+
+    res = frontchannel(ISS_PARAM, a);
+    assert_signed_out_page(&res);
+    sc = set_cookie_for(&res, COOKIE);
+    ck_assert_ptr_nonnull(sc);
+    ck_assert_str_eq(pair_of(sc), COOKIE "=");
+    ck_assert(unit_contains(sc, "Max-Age=0"));
+    ck_assert(!stored(a) && ended(a));
+    ck_assert(stored(b) && stored(c));
+
+    res = frontchannel(ISS_PARAM "&sid=sid-9", b);
+    assert_signed_out_page(&res);
+    ck_assert(!stored(b));
+    ck_assert(stored(c));
+}
+END_TEST
+
+/* The store cannot say which sessions the sid has: 503. */
+START_TEST(frontchannel_store_down)
+{
+    const char *a = sign_in_as(SUB, "sid-1", NULL);
+    oidc_rp_result_t res;
+
+    fs.get_rv = APR_EGENERAL;
+    res = frontchannel(ISS_PARAM "&sid=sid-1", NULL);
+    ck_assert_int_eq(res.kind, OIDC_RP_ERROR);
+    ck_assert_int_eq(res.status, 503);
+    fs.get_rv = APR_SUCCESS;
+    ck_assert(stored(a));
+}
+END_TEST
+
 Suite *rp_op_logout_suite(void)
 {
     Suite *s = suite_create("rp_op_logout");
@@ -408,6 +541,11 @@ Suite *rp_op_logout_suite(void)
     tcase_add_test(tc, backchannel_unknown_kid_refetched_once);
     tcase_add_test(tc, backchannel_replayed_jti_refused);
     tcase_add_test(tc, backchannel_bad_bodies_refused);
+    tcase_add_test(tc, frontchannel_sid_ends_its_sessions);
+    tcase_add_test(tc, frontchannel_other_issuer_refused);
+    tcase_add_test(tc, frontchannel_other_sid_ends_nothing);
+    tcase_add_test(tc, frontchannel_ends_the_browsers_own_session);
+    tcase_add_test(tc, frontchannel_store_down);
     suite_add_tcase(s, tc);
     return s;
 }
