@@ -68,6 +68,7 @@ int main(void)
     srunner_add_suite(sr, idtoken_suite());
     srunner_add_suite(sr, session_suite());
     srunner_add_suite(sr, claims_suite());
+    srunner_add_suite(sr, provider_suite());
     srunner_add_suite(sr, rp_login_suite());
     srunner_add_suite(sr, rp_callback_suite());
     srunner_add_suite(sr, rp_session_suite());

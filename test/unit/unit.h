@@ -32,6 +32,7 @@ Suite *jwks_suite(void);
 Suite *idtoken_suite(void);
 Suite *session_suite(void);
 Suite *claims_suite(void);
+Suite *provider_suite(void);
 /* The Relying Party, one file a flow (test_rp_*.c, rp_fixture.h). */
 Suite *rp_login_suite(void);
 Suite *rp_callback_suite(void);
