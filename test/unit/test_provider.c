@@ -11,14 +11,14 @@
 #define THROTTLE OIDC_PROVIDER_KEY_REFETCH_THROTTLE
 #define BACKOFF OIDC_PROVIDER_FAILURE_BACKOFF
 
-static oidc_provider_status_t get_at(apr_interval_time_t after,
+static oidc_outcome_t get_at(apr_interval_time_t after,
                                      const oidc_provider_snapshot_t **snap)
 {
     return oidc_provider_get(cfg.provider, unit_pool, &http, &logger,
                              NOW + after, snap);
 }
 
-static oidc_provider_status_t refetch_at(apr_interval_time_t after,
+static oidc_outcome_t refetch_at(apr_interval_time_t after,
                                          const oidc_provider_snapshot_t **s)
 {
     return oidc_provider_refresh_keys(cfg.provider, unit_pool, &http,
@@ -50,21 +50,21 @@ START_TEST(key_refetch_throttled)
 {
     const oidc_provider_snapshot_t *snap;
 
-    ck_assert_int_eq(get_at(0, &snap), OIDC_PROVIDER_OK);
+    ck_assert_int_eq(get_at(0, &snap), OIDC_OUTCOME_OK);
     ck_assert_int_eq(op.discovery_calls, 1);
     ck_assert_int_eq(op.jwks_calls, 1);
-    ck_assert_int_eq(refetch_at(0, &snap), OIDC_PROVIDER_OK);
+    ck_assert_int_eq(refetch_at(0, &snap), OIDC_OUTCOME_OK);
     ck_assert_ptr_nonnull(snap);
     ck_assert_int_eq(op.jwks_calls, 2);
     ck_assert_int_eq(refetch_at(apr_time_from_sec(1), &snap),
-                     OIDC_PROVIDER_OK);
+                     OIDC_OUTCOME_OK);
     ck_assert_ptr_nonnull(snap);
-    ck_assert_int_eq(refetch_at(THROTTLE - 1, &snap), OIDC_PROVIDER_OK);
+    ck_assert_int_eq(refetch_at(THROTTLE - 1, &snap), OIDC_OUTCOME_OK);
     ck_assert_int_eq(op.jwks_calls, 2);
     /* The interval is over: once more, then throttled again. */
-    ck_assert_int_eq(refetch_at(THROTTLE, &snap), OIDC_PROVIDER_OK);
+    ck_assert_int_eq(refetch_at(THROTTLE, &snap), OIDC_OUTCOME_OK);
     ck_assert_int_eq(op.jwks_calls, 3);
-    ck_assert_int_eq(refetch_at(2 * THROTTLE - 1, &snap), OIDC_PROVIDER_OK);
+    ck_assert_int_eq(refetch_at(2 * THROTTLE - 1, &snap), OIDC_OUTCOME_OK);
     ck_assert_int_eq(op.jwks_calls, 3);
     ck_assert_int_eq(op.discovery_calls, 1);
 }
@@ -78,11 +78,11 @@ START_TEST(key_refetch_publishes_rotated_keys)
     const oidc_provider_snapshot_t *old, *fresh, *later;
     const oidc_jwk_t *k;
 
-    ck_assert_int_eq(get_at(0, &old), OIDC_PROVIDER_OK);
+    ck_assert_int_eq(get_at(0, &old), OIDC_OUTCOME_OK);
     ck_assert_int_eq(old->jwks->keys->nelts, 2);
     op.jwks = rotated_jwks();
     ck_assert_int_eq(refetch_at(apr_time_from_sec(5), &fresh),
-                     OIDC_PROVIDER_OK);
+                     OIDC_OUTCOME_OK);
     ck_assert_ptr_ne(fresh, old);
     ck_assert_int_eq(fresh->jwks->keys->nelts, 1);
     k = &APR_ARRAY_IDX(fresh->jwks->keys, 0, oidc_jwk_t);
@@ -92,12 +92,12 @@ START_TEST(key_refetch_publishes_rotated_keys)
     ck_assert_int_eq(old->jwks->keys->nelts, 2);          /* still whole */
     ck_assert_str_eq(old->meta->jwks_uri, ISSUER "/jwks");
 
-    ck_assert_int_eq(get_at(apr_time_from_sec(6), &later), OIDC_PROVIDER_OK);
+    ck_assert_int_eq(get_at(apr_time_from_sec(6), &later), OIDC_OUTCOME_OK);
     ck_assert_ptr_eq(later, fresh);
     ck_assert_int_eq(op.discovery_calls + op.jwks_calls, 3);
     /* An hour after the first fetch, not after the refetch: all again. */
     ck_assert_int_eq(get_at(apr_time_from_sec(3601), &later),
-                     OIDC_PROVIDER_OK);
+                     OIDC_OUTCOME_OK);
     ck_assert_int_eq(op.discovery_calls, 2);
     ck_assert_int_eq(op.jwks_calls, 3);
 }
@@ -111,24 +111,24 @@ START_TEST(failed_key_refetch_throttled)
     const oidc_provider_snapshot_t *snap, *kept;
     int i;
 
-    ck_assert_int_eq(get_at(0, &kept), OIDC_PROVIDER_OK);
+    ck_assert_int_eq(get_at(0, &kept), OIDC_OUTCOME_OK);
     op.jwks_status = 500;
-    ck_assert_int_eq(refetch_at(0, &snap), OIDC_PROVIDER_BAD_RESPONSE);
+    ck_assert_int_eq(refetch_at(0, &snap), OIDC_OUTCOME_BAD_RESPONSE);
     ck_assert_ptr_eq(snap, kept);
     ck_assert_int_eq(op.jwks_calls, 2);
     for (i = 1; i <= 50; i++) {
         ck_assert_int_eq(refetch_at(i * (THROTTLE / 100), &snap),
-                         OIDC_PROVIDER_OK);
+                         OIDC_OUTCOME_OK);
         ck_assert_ptr_eq(snap, kept);
     }
     ck_assert_int_eq(op.jwks_calls, 2);
     ck_assert_int_eq(times_logged("oidc-provider: fetching JWKS from "
                                   ISSUER "/jwks: HTTP status 500"), 1);
-    ck_assert_int_eq(get_at(apr_time_from_sec(1), &snap), OIDC_PROVIDER_OK);
+    ck_assert_int_eq(get_at(apr_time_from_sec(1), &snap), OIDC_OUTCOME_OK);
     ck_assert_ptr_eq(snap, kept);
     /* Unavailable (503) after the interval: asked once more. */
     op.jwks_status = 503;
-    ck_assert_int_eq(refetch_at(THROTTLE, &snap), OIDC_PROVIDER_UNREACHABLE);
+    ck_assert_int_eq(refetch_at(THROTTLE, &snap), OIDC_OUTCOME_UNREACHABLE);
     ck_assert_int_eq(op.jwks_calls, 3);
     ck_assert_ptr_eq(snap, kept);
 }
@@ -140,10 +140,10 @@ START_TEST(key_refetch_before_first_fetch)
 {
     const oidc_provider_snapshot_t *snap;
 
-    ck_assert_int_eq(refetch_at(0, &snap), OIDC_PROVIDER_UNREACHABLE);
+    ck_assert_int_eq(refetch_at(0, &snap), OIDC_OUTCOME_UNREACHABLE);
     ck_assert_ptr_null(snap);
     ck_assert_int_eq(op.discovery_calls + op.jwks_calls, 0);
-    ck_assert_int_eq(get_at(0, &snap), OIDC_PROVIDER_OK);
+    ck_assert_int_eq(get_at(0, &snap), OIDC_OUTCOME_OK);
     ck_assert_int_eq(op.jwks_calls, 1);
 }
 END_TEST
@@ -157,20 +157,20 @@ START_TEST(failure_backoff_then_retry)
     const apr_interval_time_t hour = apr_time_from_sec(3600);
 
     op.discovery_rv = APR_ECONNREFUSED;
-    ck_assert_int_eq(get_at(0, &snap), OIDC_PROVIDER_UNREACHABLE);
-    ck_assert_int_eq(get_at(BACKOFF - 1, &snap), OIDC_PROVIDER_UNREACHABLE);
+    ck_assert_int_eq(get_at(0, &snap), OIDC_OUTCOME_UNREACHABLE);
+    ck_assert_int_eq(get_at(BACKOFF - 1, &snap), OIDC_OUTCOME_UNREACHABLE);
     ck_assert_int_eq(op.discovery_calls, 1);
     op.discovery_rv = APR_SUCCESS;
-    ck_assert_int_eq(get_at(BACKOFF, &stale), OIDC_PROVIDER_OK);
+    ck_assert_int_eq(get_at(BACKOFF, &stale), OIDC_OUTCOME_OK);
     ck_assert_int_eq(op.discovery_calls, 2);
 
     op.discovery_rv = APR_ECONNREFUSED;
-    ck_assert_int_eq(get_at(BACKOFF + hour + 1, &snap), OIDC_PROVIDER_OK);
+    ck_assert_int_eq(get_at(BACKOFF + hour + 1, &snap), OIDC_OUTCOME_OK);
     ck_assert_ptr_eq(snap, stale);
     ck_assert_int_eq(op.discovery_calls, 3);
-    ck_assert_int_eq(get_at(2 * BACKOFF + hour, &snap), OIDC_PROVIDER_OK);
+    ck_assert_int_eq(get_at(2 * BACKOFF + hour, &snap), OIDC_OUTCOME_OK);
     ck_assert_int_eq(op.discovery_calls, 3);
-    ck_assert_int_eq(get_at(2 * BACKOFF + hour + 1, &snap), OIDC_PROVIDER_OK);
+    ck_assert_int_eq(get_at(2 * BACKOFF + hour + 1, &snap), OIDC_OUTCOME_OK);
     ck_assert_int_eq(op.discovery_calls, 4);
     ck_assert_ptr_eq(snap, stale);
 }
@@ -182,7 +182,7 @@ END_TEST
 
 typedef struct {
     apr_pool_t *pool;
-    oidc_provider_status_t st;
+    oidc_outcome_t st;
     const oidc_provider_snapshot_t *snap;
 } refetcher_t;
 
@@ -224,7 +224,7 @@ START_TEST(concurrent_key_refetches_ask_once)
 {
     const oidc_provider_snapshot_t *snap;
 
-    ck_assert_int_eq(get_at(0, &snap), OIDC_PROVIDER_OK);
+    ck_assert_int_eq(get_at(0, &snap), OIDC_OUTCOME_OK);
     op.jwks_delay = apr_time_from_msec(50);
     refetch_at_once();
     ck_assert_int_eq(op.jwks_calls, 2);
@@ -232,9 +232,9 @@ START_TEST(concurrent_key_refetches_ask_once)
     op.jwks_status = 500;
     cfg.provider = oidc_provider_create(unit_pool, ISSUER,
                                         apr_time_from_sec(3600));
-    ck_assert_int_eq(get_at(0, &snap), OIDC_PROVIDER_BAD_RESPONSE);
+    ck_assert_int_eq(get_at(0, &snap), OIDC_OUTCOME_BAD_RESPONSE);
     op.jwks_status = 0;
-    ck_assert_int_eq(get_at(BACKOFF, &snap), OIDC_PROVIDER_OK);
+    ck_assert_int_eq(get_at(BACKOFF, &snap), OIDC_OUTCOME_OK);
     op.jwks_status = 500;
     op.jwks_calls = 0;
     refetch_at_once();
