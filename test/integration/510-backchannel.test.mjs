@@ -59,7 +59,7 @@ function postToken(token, headers = { 'Content-Type': 'application/x-www-form-ur
 
 function claims(sid, extra = {}) {
   const now = Math.floor(Date.now() / 1000);
-  return { iss: op.issuer, aud: 'test-rp', iat: now, jti: crypto.randomUUID(),
+  return { iss: op.issuer, aud: 'test-rp', iat: now, exp: now + 120, jti: crypto.randomUUID(),
     events: { [EVENT]: {} }, sid, ...extra };
 }
 
@@ -109,6 +109,7 @@ test('invalid logout tokens are refused with 400 and end nothing', async () => {
     ['iat too old', claims(sid, { iat: now - 3600 })],
     ['iat in the future', claims(sid, { iat: now + 3600 })],
     ['expired', claims(sid, { exp: now - 600 })],
+    ['no exp', claims(sid, { exp: undefined })],
   ];
   for (const [name, payload] of cases) {
     const res = await postToken(await op.sign(JSON.parse(JSON.stringify(payload))));

@@ -3,9 +3,6 @@
  *   ./test/unit/test_core                 all suites, each test forked
  *   CK_FORK=no valgrind ./test/unit/test_core
  *   CK_RUN_SUITE=idtoken ./test/unit/test_core    one suite
- *   OIDC_UNIT_SPEC=1 ./test/unit/test_core   also the tests written to a
- *                     spec the code departs from (they fail until it no
- *                     longer does; each says where)
  */
 #include "unit.h"
 

@@ -99,7 +99,7 @@ oidc_idtoken_status_t oidc_idtoken_validate(apr_pool_t *p,
                                             const char **detail)
 {
     const oidc_signed_rules_t rules = {
-        prm->issuer, prm->client_id, prm->now, prm->skew, prm->iat_max_age, 0
+        prm->issuer, prm->client_id, prm->now, prm->skew, prm->iat_max_age
     };
     oidc_signed_token_t tok;
     oidc_idtoken_status_t st;

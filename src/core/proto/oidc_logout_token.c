@@ -86,7 +86,7 @@ oidc_logout_token_status_t oidc_logout_token_validate(
     oidc_logout_token_t **out, const char **detail)
 {
     const oidc_signed_rules_t rules = {
-        issuer, client_id, now, skew, max_age, 1
+        issuer, client_id, now, skew, max_age
     };
     oidc_signed_token_t tok;
     oidc_logout_token_status_t st;

@@ -29,16 +29,11 @@ static oidc_signed_status_t check_times(const json_t *claims,
                                         oidc_signed_token_t *out,
                                         const char **detail)
 {
-    int has_exp = json_object_get(claims, "exp") != NULL;
-
-    if (has_exp || !r->exp_optional) {
-        if (!oidc_jwt_numeric_date(claims, "exp", &out->exp)) {
-            return fail(detail, "exp is missing or not a date",
-                        OIDC_SIGNED_EXP);
-        }
-        if (out->exp + r->skew <= r->now) {
-            return fail(detail, "token has expired", OIDC_SIGNED_EXP);
-        }
+    if (!oidc_jwt_numeric_date(claims, "exp", &out->exp)) {
+        return fail(detail, "exp is missing or not a date", OIDC_SIGNED_EXP);
+    }
+    if (out->exp + r->skew <= r->now) {
+        return fail(detail, "token has expired", OIDC_SIGNED_EXP);
     }
     if (!oidc_jwt_numeric_date(claims, "iat", &out->iat)) {
         return fail(detail, "iat is missing", OIDC_SIGNED_IAT);

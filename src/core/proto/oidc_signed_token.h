@@ -30,13 +30,12 @@ typedef struct {
     apr_time_t now;
     apr_interval_time_t skew;         /* allowed clock difference */
     apr_interval_time_t iat_max_age;  /* 0: any age */
-    int exp_optional;                 /* logout tokens may omit exp */
 } oidc_signed_rules_t;
 
 typedef struct {
     oidc_jwt_t *jwt;      /* header and claims owned by the pool */
     apr_time_t iat;
-    apr_time_t exp;       /* 0 when absent (and optional) */
+    apr_time_t exp;
     int several_aud;      /* aud names more than this client */
 } oidc_signed_token_t;
 
