@@ -19,6 +19,9 @@
 
 #include "mod/mod_authnz_oidc.h"
 #include "mod/mod_authnz_oidc_config.h"
+#include "mod/mod_authnz_oidc_check.h"
+#include "mod/mod_authnz_oidc_directives.h"
+#include "mod/mod_authnz_oidc_startup.h"
 #include "mod/mod_authnz_oidc_request.h"
 #include "mod/mod_authnz_oidc_authz.h"
 #include "mod/mod_authnz_oidc_response.h"

@@ -1,6 +1,5 @@
 /* mod_authnz_oidc_config.h: the per-server and per-directory configuration,
- * the directive table and hooks that build it, and the typed getters that
- * read it. */
+ * how it is created and merged, and the typed getters that read it. */
 #ifndef MOD_AUTHNZ_OIDC_CONFIG_H
 #define MOD_AUTHNZ_OIDC_CONFIG_H
 
@@ -92,15 +91,10 @@ typedef struct {
     const char *cache_control;        /* "" off */
 } mod_oidc_dir_config_t;
 
-extern const command_rec mod_oidc_directives[];
 void *mod_oidc_create_server_config(apr_pool_t *p, server_rec *s);
 void *mod_oidc_merge_server_config(apr_pool_t *p, void *base, void *add);
 void *mod_oidc_create_dir_config(apr_pool_t *p, char *dir);
 void *mod_oidc_merge_dir_config(apr_pool_t *p, void *base, void *add);
-int mod_oidc_check_config(apr_pool_t *pconf, apr_pool_t *plog,
-                          apr_pool_t *ptemp, server_rec *s);
-int mod_oidc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
-                         apr_pool_t *ptemp, server_rec *s);
 
 /* The typed getters: the value in force, its default when unset. */
 oidc_client_auth_t mod_oidc_cfg_client_auth(const mod_oidc_server_config_t *c);
@@ -136,6 +130,8 @@ int mod_oidc_cfg_pass_refresh_token(const mod_oidc_dir_config_t *d);
  * "private" among its tokens; NULL: leave it alone (only "private" is
  * added). */
 const char *mod_oidc_cfg_cache_control(const mod_oidc_dir_config_t *d);
+/* The path of AuthOIDCRedirectURI, which may be written as a URL. */
+const char *mod_oidc_redirect_path(apr_pool_t *p, const char *redirect_uri);
 /* What the core's flows take from the directory config. */
 oidc_rp_dir_t mod_oidc_dir_view(const mod_oidc_dir_config_t *d);
 
