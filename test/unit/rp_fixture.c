@@ -387,12 +387,7 @@ const char *id_token_with(const char *nonce, const char *aud)
                           "iat", (json_int_t)NOW_SEC, "nonce", nonce,
                           "email", "alice@example.com",
                           "groups", "admins", "users");
-    char *text = json_dumps(c, JSON_COMPACT);
-    const char *tok = unit_jws_sign(unit_pool, &unit_rsa1, "RS256", "rsa-1",
-                                    text);
-    free(text);
-    json_decref(c);
-    return tok;
+    return unit_jws_sign_claims(unit_pool, &unit_rsa1, "rsa-1", c);
 }
 
 void op_issues(const char *id_token)
@@ -488,17 +483,11 @@ static const char *id_token_of(const char *nonce, const char *sub,
                           "iss", ISSUER, "sub", sub, "aud", CLIENT_ID,
                           "exp", (json_int_t)(NOW_SEC + 300),
                           "iat", (json_int_t)NOW_SEC, "nonce", nonce);
-    char *text;
-    const char *tok;
 
     if (sid != NULL) {
         json_object_set_new(c, "sid", json_string(sid));
     }
-    text = json_dumps(c, JSON_COMPACT);
-    tok = unit_jws_sign(unit_pool, &unit_rsa1, "RS256", "rsa-1", text);
-    free(text);
-    json_decref(c);
-    return tok;
+    return unit_jws_sign_claims(unit_pool, &unit_rsa1, "rsa-1", c);
 }
 
 const char *sign_in_as(const char *sub, const char *sid,

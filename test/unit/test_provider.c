@@ -252,12 +252,7 @@ static const char *id_token_signed_by(const unit_key_t *k, const char *kid,
                           "iss", ISSUER, "sub", SUB, "aud", CLIENT_ID,
                           "exp", (json_int_t)(NOW_SEC + 300),
                           "iat", (json_int_t)NOW_SEC, "nonce", nonce);
-    char *text = json_dumps(c, JSON_COMPACT);
-    const char *tok = unit_jws_sign(unit_pool, k, "RS256", kid, text);
-
-    free(text);
-    json_decref(c);
-    return tok;
+    return unit_jws_sign_claims(unit_pool, k, kid, c);
 }
 
 /* A login whose ID token is signed under kid rsa-2, at NOW + after. */

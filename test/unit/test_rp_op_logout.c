@@ -36,12 +36,7 @@ static json_t *logout_claims(const char *sub, const char *sid)
 /* The claims signed with k under kid (RS256); takes c. */
 static const char *signed_by(const unit_key_t *k, const char *kid, json_t *c)
 {
-    char *text = json_dumps(c, JSON_COMPACT);
-    const char *tok = unit_jws_sign(unit_pool, k, "RS256", kid, text);
-
-    free(text);
-    json_decref(c);
-    return tok;
+    return unit_jws_sign_claims(unit_pool, k, kid, c);
 }
 
 /* A valid logout token, signed by the OP's key rsa-1. */

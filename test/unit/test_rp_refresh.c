@@ -185,12 +185,7 @@ static const char *refreshed_id_token(const char *sub, const char *email)
                           "exp", (json_int_t)(NOW_SEC + 900),
                           "iat", (json_int_t)(NOW_SEC + 290),
                           "email", email);
-    char *text = json_dumps(c, JSON_COMPACT);
-    const char *tok = unit_jws_sign(unit_pool, &unit_rsa1, "RS256", "rsa-1",
-                                    text);
-    free(text);
-    json_decref(c);
-    return tok;
+    return unit_jws_sign_claims(unit_pool, &unit_rsa1, "rsa-1", c);
 }
 
 START_TEST(refreshed_id_token_validated)

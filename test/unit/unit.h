@@ -85,6 +85,9 @@ const char *unit_b64url(apr_pool_t *p, const char *s);
 const char *unit_jws_sign(apr_pool_t *p, const unit_key_t *k,
                           const char *alg, const char *kid,
                           const char *payload);
+/* claims signed RS256 by cjose with k under kid; takes the reference. */
+const char *unit_jws_sign_claims(apr_pool_t *p, const unit_key_t *k,
+                                 const char *kid, json_t *claims);
 /* A compact JWS assembled here from exact header and payload texts (which
  * cjose would re-serialize), RS256-signed with k through OpenSSL. */
 const char *unit_jws_rs256_raw(apr_pool_t *p, const unit_key_t *k,

@@ -142,6 +142,17 @@ const char *unit_jws_sign(apr_pool_t *p, const unit_key_t *k,
     return out;
 }
 
+const char *unit_jws_sign_claims(apr_pool_t *p, const unit_key_t *k,
+                                 const char *kid, json_t *claims)
+{
+    char *text = json_dumps(claims, JSON_COMPACT);
+    const char *tok = unit_jws_sign(p, k, "RS256", kid, text);
+
+    free(text);
+    json_decref(claims);
+    return tok;
+}
+
 const char *unit_jws_rs256_raw(apr_pool_t *p, const unit_key_t *k,
                                const char *header, const char *payload)
 {
