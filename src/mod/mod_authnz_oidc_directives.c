@@ -693,7 +693,8 @@ const command_rec mod_oidc_directives[] = {
         RSRC_CONF, "Where users land after logout (default /)"),
     AP_INIT_FLAG("AuthOIDCIdPLogout", set_server_flag_slot,
         SRV_SLOT(idp_logout), RSRC_CONF,
-        "Also sign out at the OP's end_session_endpoint (default On)"),
+        "Also sign out at the OP's end_session_endpoint (default: when it has "
+        "one)"),
     AP_INIT_FLAG("AuthOIDCSSLVerify", set_server_flag_slot,
         SRV_SLOT(ssl_verify), RSRC_CONF,
         "Verify the OP's TLS certificate (default On)"),

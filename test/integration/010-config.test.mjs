@@ -94,6 +94,17 @@ test('a2enmod is suggested only for socache modules Debian has', () => {
   }
 });
 
+test('a store that needs an argument says which', () => {
+  const extra = ['socache_memcache', 'socache_redis', 'socache_dbm'];
+  for (const [spec, want] of [['memcache', /AuthOIDCSessionStore memcache: memcache needs its servers, as memcache:host:port/],
+    ['redis:', /AuthOIDCSessionStore redis:: redis needs its servers, as redis:host:port/],
+    ['dbm', /AuthOIDCSessionStore dbm: dbm needs a file, as dbm:\/path\/to\/file/]]) {
+    const r = configtest(`${good}\nAuthOIDCSessionStore ${spec}`, { extra });
+    assert.equal(r.ok, false, r.output);
+    assert.match(r.output, want);
+  }
+});
+
 // Refused where they are written: httpd names the file and line.
 const malformedUrls = [
   ['issuer with a space', 'AuthOIDCProvider "https://sso.example.com /realm"',

@@ -59,8 +59,10 @@ typedef struct {
      * (0: none, the node's global mutex locks), on this port by default. */
     mod_oidc_lock_protocol_t locks;
     apr_port_t default_port;
-    /* What a spec without an argument means; NULL: it needs one. */
+    /* What a spec without an argument means; NULL: it needs one, of the
+     * form arg_form. */
     const char *(*default_arg)(apr_pool_t *pconf);
+    const char *arg_form;
     /* Set up what tells when a record kept per process went stale
      * (oidc_store_t's generation), once the instance is up; NULL: it
      * cannot tell, so every request reads the store. */
@@ -83,10 +85,11 @@ static const store_kind_t store_kinds[] = {
     { .name = "shmcb", .default_arg = shmcb_default_arg,
       .track_writes = shmcb_track_writes },
     { .name = "memcache", .locks = MOD_OIDC_LOCK_MEMCACHE,
-      .default_port = 11211 },
+      .default_port = 11211, .arg_form = "its servers, as memcache:host:port" },
     { .name = "redis", .locks = MOD_OIDC_LOCK_REDIS, .default_port = 6379,
+      .arg_form = "its servers, as redis:host:port",
       .track_writes = redis_track_writes },
-    { .name = "dbm" },
+    { .name = "dbm", .arg_form = "a file, as dbm:/path/to/file" },
 };
 /* Any other provider: its argument as given, locks under the mutex. */
 static const store_kind_t other_kind = { .name = NULL };
@@ -124,9 +127,9 @@ const char *mod_oidc_store_check_spec(apr_pool_t *p, const char *spec)
                             "load the module that provides it, or use "
                             "shmcb, memcache, redis or dbm", name);
     }
-    if (kind->default_arg == NULL && (arg == NULL || *arg == '\0')) {
-        return apr_psprintf(p, "%s needs its servers, as %s:host:port", name,
-                            name);
+    if (kind->default_arg == NULL && kind->arg_form != NULL
+        && (arg == NULL || *arg == '\0')) {
+        return apr_psprintf(p, "%s needs %s", name, kind->arg_form);
     }
     return NULL;
 }

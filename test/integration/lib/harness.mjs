@@ -427,12 +427,13 @@ ScriptAlias /offline/ "\${HTDOCS}/cgi/"
 </Location>`;
 
 // Runs httpd -t on a configuration; returns { ok, output }. `without`:
-// modules of moduleLines not to load; `oidcFirst`: load the module before
-// the others (Debian's a2enmod loads it after mod_authn_core).
-export function configtest(conf, { without = [], oidcFirst = false } = {}) {
+// modules of moduleLines not to load; `extra`: more to load; `oidcFirst`:
+// load the module before the others (Debian's a2enmod loads it after
+// mod_authn_core).
+export function configtest(conf, { without = [], extra = [], oidcFirst = false } = {}) {
   const root = makeTempDir('configtest');
   const confPath = path.join(root, 'httpd.conf');
-  const others = moduleLines('event', []).split('\n')
+  const others = moduleLines('event', extra).split('\n')
     .filter((l) => !without.some((m) => l.startsWith(`LoadModule ${m}_module `)));
   const oidc = `LoadModule authnz_oidc_module "${MODULE_SO}"`;
   const modules = oidcFirst ? [oidc, ...others] : [...others, oidc];
