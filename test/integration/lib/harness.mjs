@@ -24,6 +24,12 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const TOP = process.env.TOP_SRCDIR || path.resolve(here, '../../..');
 export const MODULE_SO = process.env.MODULE_SO || path.join(TOP, '.libs/mod_authnz_oidc.so');
+// How startHttpd loads the module: a LoadModule line for MODULE_SO, or, with
+// MODULE_INCLUDE (files separated by spaces), Include lines for those files,
+// such as the .load and .conf that a2enmod enabled from the Debian package.
+const MODULE_LOAD = process.env.MODULE_INCLUDE
+  ? process.env.MODULE_INCLUDE.split(/\s+/).filter(Boolean).map((f) => `Include "${f}"`).join('\n')
+  : `LoadModule authnz_oidc_module "${MODULE_SO}"`;
 const HTTPD = process.env.HTTPD || '/usr/sbin/apache2';
 const MODDIR = process.env.HTTPD_MODULEDIR || '/usr/lib/apache2/modules';
 // run.sh names where the OP's npm packages are (TEST_OP_DIR): test/op, or
@@ -301,7 +307,7 @@ export async function startHttpd({
   port = port || await freePort();
   const { root, htdocs } = serverRoot(name);
   const conf = `${serverPreamble({ root, htdocs, port, logLevel: `warn ${logLevel}`,
-    modules: `${moduleLines(mpm, extraModules)}\nLoadModule authnz_oidc_module "${MODULE_SO}"` })}
+    modules: `${moduleLines(mpm, extraModules)}\n${MODULE_LOAD}` })}
 <IfModule mpm_prefork_module>
     StartServers 4
     MinSpareServers 4
