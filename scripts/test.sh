@@ -11,11 +11,16 @@
 #   scripts/test.sh valgrind     the unit tests under valgrind
 #   scripts/test.sh fuzz         `make fuzz` (installs clang and libFuzzer;
 #                                FUZZ_SECONDS, FUZZ_TARGETS, FUZZ_JOBS apply)
+#   scripts/test.sh package      builds the Debian package, runs lintian,
+#                                installs it and logs in through it, then
+#                                purges it: the one test that touches the
+#                                system's apache2 (scripts/test-package.sh)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 . "$top/scripts/deps.sh"
 mode=${1:-all}
+[ "$mode" = package ] && exec sh "$top/scripts/test-package.sh"
 case $mode in
 valgrind) DEBIAN_PACKAGES="$DEBIAN_PACKAGES valgrind" ;;
 esac
