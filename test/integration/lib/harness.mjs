@@ -432,11 +432,9 @@ ScriptAlias /offline/ "\${HTDOCS}/cgi/"
     Require valid-user
 </Location>`;
 
-// Runs httpd -t on a configuration; returns { ok, output }. `without`:
-// modules of moduleLines not to load; `extra`: more to load; `oidcFirst`:
-// load the module before the others (Debian's a2enmod loads it after
-// mod_authn_core).
-export function configtest(conf, { without = [], extra = [], oidcFirst = false } = {}) {
+// Writes a configuration for `httpd -t` or `-L` (no port is opened);
+// returns its server root and file. Options as for configtest.
+function checkConf(conf, { without = [], extra = [], oidcFirst = false } = {}) {
   const root = makeTempDir('configtest');
   const confPath = path.join(root, 'httpd.conf');
   const others = moduleLines('event', extra).split('\n')
@@ -446,9 +444,33 @@ export function configtest(conf, { without = [], extra = [], oidcFirst = false }
   fs.writeFileSync(confPath, `ServerRoot "${root}"\nListen 127.0.0.1:1\nServerName localhost\n`
     + `ErrorLog "${root}/error.log"\nPidFile "${root}/httpd.pid"\n${modules.join('\n')}\n`
     + `${conf}\n`);
+  return { root, confPath };
+}
+
+// Runs httpd -t on a configuration; returns { ok, output }. `without`:
+// modules of moduleLines not to load; `extra`: more to load; `oidcFirst`:
+// load the module before the others (Debian's a2enmod loads it after
+// mod_authn_core).
+export function configtest(conf, options) {
+  const { root, confPath } = checkConf(conf, options);
   const r = spawnSync(HTTPD, ['-d', root, '-f', confPath, '-t'],
     { encoding: 'utf8', env: httpdEnv(root) });
   return { ok: r.status === 0, output: `${r.stdout}${r.stderr}` };
+}
+
+// The module's directive table as httpd itself lists it (httpd -L):
+// [{ name, help, context }], context being httpd's "Allowed in ..." line.
+export function directiveTable() {
+  const { root, confPath } = checkConf('');
+  const out = execFileSync(HTTPD, ['-d', root, '-f', confPath, '-L'],
+    { encoding: 'utf8', env: httpdEnv(root) });
+  const table = [];
+  const lines = out.split('\n');
+  lines.forEach((line, i) => {
+    const m = /^(\S+) \(mod_authnz_oidc\.c\)$/.exec(line);
+    if (m) table.push({ name: m[1], help: lines[i + 1].trim(), context: lines[i + 2].trim() });
+  });
+  return table;
 }
 
 // ---- HTTP ------------------------------------------------------------------------
