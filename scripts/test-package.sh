@@ -21,6 +21,10 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 . "$top/scripts/deps.sh"
+if [ ! -d debian ] || ! git rev-parse --git-dir >/dev/null 2>&1; then
+    echo "test.sh package: builds from a git work tree with debian/ (a release tarball has neither)" >&2
+    exit 2
+fi
 
 PKG=libapache2-mod-authnz-oidc
 POLICY=/usr/sbin/policy-rc.d
