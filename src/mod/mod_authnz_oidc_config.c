@@ -1,6 +1,7 @@
 /* mod_authnz_oidc_config.c: the two config records: every default in one
  * place, the typed getters that apply them, creating and merging. */
 #include "mod/mod_authnz_oidc_config.h"
+#include "core/session/oidc_flow.h"
 
 /* A number no directive wrote (a pointer's is NULL). */
 #define UNSET (-1)
@@ -15,6 +16,7 @@ static const mod_oidc_server_config_t server_defaults = {
     .store_spec = "shmcb",
     .inactivity = apr_time_from_sec(3600),
     .max_age = apr_time_from_sec(8 * 3600),
+    .login_timeout = OIDC_FLOW_MAX_AGE,
     .max_session_size = 16384,
     .session_cache = 1,
     .cookie_name = "oidc_session",
@@ -107,6 +109,12 @@ apr_interval_time_t mod_oidc_cfg_userinfo_interval(
     return SRV_NUM(c, userinfo_interval);
 }
 
+apr_interval_time_t mod_oidc_cfg_login_timeout(
+    const mod_oidc_server_config_t *c)
+{
+    return SRV_NUM(c, login_timeout);
+}
+
 apr_interval_time_t mod_oidc_cfg_refresh_before(
     const mod_oidc_server_config_t *c)
 {
@@ -185,6 +193,7 @@ void *mod_oidc_create_server_config(apr_pool_t *p, server_rec *s)
     c->client_auth = UNSET;
     c->inactivity = UNSET;
     c->max_age = UNSET;
+    c->login_timeout = UNSET;
     c->max_session_size = UNSET;
     c->ssl_verify = UNSET;
     c->http_timeout = UNSET;
@@ -214,6 +223,7 @@ void *mod_oidc_merge_server_config(apr_pool_t *p, void *base_, void *add_)
     MERGE_PTR(store_spec);
     MERGE_NUM(inactivity);
     MERGE_NUM(max_age);
+    MERGE_NUM(login_timeout);
     MERGE_NUM(max_session_size);
     MERGE_PTR(cookie_name);
     MERGE_PTR(claim_prefix);

@@ -56,6 +56,7 @@ typedef struct {
     int userinfo;
     apr_interval_time_t userinfo_interval;
     apr_interval_time_t refresh_before;
+    apr_interval_time_t login_timeout;  /* how long a login flow lives */
     int refresh_failure;              /* oidc_refresh_failure_t */
     const char *logout_uri;
     const char *backchannel_uri;
@@ -112,6 +113,8 @@ int mod_oidc_cfg_userinfo(const mod_oidc_server_config_t *c);
 apr_interval_time_t mod_oidc_cfg_userinfo_interval(
     const mod_oidc_server_config_t *c);
 apr_interval_time_t mod_oidc_cfg_refresh_before(
+    const mod_oidc_server_config_t *c);
+apr_interval_time_t mod_oidc_cfg_login_timeout(
     const mod_oidc_server_config_t *c);
 oidc_refresh_failure_t mod_oidc_cfg_refresh_failure(
     const mod_oidc_server_config_t *c);

@@ -514,6 +514,13 @@ static const char *set_userinfo_interval(cmd_parms *cmd, void *dc,
                          86400, &server_conf(cmd)->userinfo_interval);
 }
 
+static const char *set_login_timeout(cmd_parms *cmd, void *dc,
+                                     const char *arg)
+{
+    return parse_seconds(cmd, "AuthOIDCLoginTimeout", arg, 5, 3600,
+                         &server_conf(cmd)->login_timeout);
+}
+
 static const char *set_refresh_before(cmd_parms *cmd, void *dc,
                                       const char *arg)
 {
@@ -640,6 +647,8 @@ const command_rec mod_oidc_directives[] = {
         RSRC_CONF, "Seconds without a request after which a session ends"),
     AP_INIT_TAKE1("AuthOIDCSessionMaxAge", set_max_age, NULL, RSRC_CONF,
         "Seconds after login at which a session ends regardless"),
+    AP_INIT_TAKE1("AuthOIDCLoginTimeout", set_login_timeout, NULL, RSRC_CONF,
+        "Seconds a user has to sign in at the OP (default 600)"),
     AP_INIT_TAKE1("AuthOIDCSessionMaxSize", set_max_session_size, NULL,
         RSRC_CONF, "Largest stored session record, in bytes"),
     AP_INIT_FLAG("AuthOIDCSessionCache", set_server_flag_slot,

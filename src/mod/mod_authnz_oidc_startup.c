@@ -99,6 +99,7 @@ static void rp_from_directives(oidc_rp_config_t *rp,
     rp->inactivity = mod_oidc_cfg_inactivity(c);
     rp->max_age = mod_oidc_cfg_max_age(c);
     rp->skew = CLOCK_SKEW;
+    rp->login_timeout = mod_oidc_cfg_login_timeout(c);
     rp->max_record = mod_oidc_cfg_max_session_size(c);
     rp->claim_prefix = mod_oidc_cfg_claim_prefix(c);
     rp->userinfo = mod_oidc_cfg_userinfo(c);

@@ -66,11 +66,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                              sealed_cookie(p, state, plain, plain_len), NULL);
     }
     cookies = oidc_cookies_parse(p, header);
-    (void)oidc_flow_evictions(p, cookies, FUZZ_COOKIE, FUZZ_NOW);
+    (void)oidc_flow_evictions(p, cookies, FUZZ_COOKIE, FUZZ_NOW,
+                              OIDC_FLOW_MAX_AGE);
     if (state != NULL) {
         st = oidc_flow_open(p, fuzz_flow_key, &fuzz_binding, cookies,
                             FUZZ_COOKIE, state,
-                            FUZZ_NOW, &flow);
+                            FUZZ_NOW, OIDC_FLOW_MAX_AGE, &flow);
         if (st != OIDC_FLOW_BAD_STATE) {
             /* The callback deletes the flow cookie whatever happens. */
             (void)oidc_cookie_make(p, oidc_flow_cookie_name(p, FUZZ_COOKIE,

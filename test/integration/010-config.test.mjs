@@ -38,6 +38,7 @@ const broken = [
   ['Require oidc-claim without value', good.replace('Require oidc-claim groups admins', 'Require oidc-claim groups'), /needs a claim name and at least one value/],
   ['unknown refresh failure', `${good}\nAuthOIDCRefreshFailure logout`, /AuthOIDCRefreshFailure must be reauthenticate, 401 or 502/],
   ['negative refresh lead', `${good}\nAuthOIDCRefreshBeforeExpiry -5`, /AuthOIDCRefreshBeforeExpiry must be a number of seconds from 0/],
+  ['login timeout too short', `${good}\nAuthOIDCLoginTimeout 2`, /AuthOIDCLoginTimeout must be a number of seconds from 5 to 3600/],
   ['redirect URI with query', good.replace('/oidc/callback', '/oidc/callback?x=1'), /AuthOIDCRedirectURI must be/],
 ];
 

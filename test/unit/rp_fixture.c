@@ -250,6 +250,7 @@ static void setup(void)
     cfg.inactivity = apr_time_from_sec(900);
     cfg.max_age = apr_time_from_sec(8 * 3600);
     cfg.skew = apr_time_from_sec(60);
+    cfg.login_timeout = OIDC_FLOW_MAX_AGE;
     cfg.max_record = 65536;
     cfg.provider = oidc_provider_create(unit_pool, ISSUER,
                                         apr_time_from_sec(3600));

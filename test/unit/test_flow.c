@@ -39,8 +39,8 @@ static oidc_flow_status_t open_(const apr_array_header_t *cookies,
                                 const char *state, apr_time_t now,
                                 oidc_flow_t **out)
 {
-    return oidc_flow_open(unit_pool, flow_key, &binding, cookies, BASE, state, now,
-                          out);
+    return oidc_flow_open(unit_pool, flow_key, &binding, cookies, BASE, state,
+                          now, OIDC_FLOW_MAX_AGE, out);
 }
 
 START_TEST(new_flow_fields)
@@ -156,7 +156,8 @@ START_TEST(missing_cookie)
     /* Another base name is not ours. */
     ck_assert_int_eq(oidc_flow_open(unit_pool, flow_key, &binding,
                                     jar("", f, flow_key), "other", f->state,
-                                    T0, &g), OIDC_FLOW_MISSING);
+                                    T0, OIDC_FLOW_MAX_AGE, &g),
+                     OIDC_FLOW_MISSING);
 }
 END_TEST
 
@@ -228,14 +229,15 @@ START_TEST(sealed_for_other_binding)
     const apr_array_header_t *cookies = jar("", f, flow_key);
 
     ck_assert_int_eq(oidc_flow_open(unit_pool, flow_key, &other_iss, cookies,
-                                    BASE, f->state, T0, &g),
+                                    BASE, f->state, T0, OIDC_FLOW_MAX_AGE, &g),
                      OIDC_FLOW_INVALID);
     ck_assert_ptr_null(g);
     ck_assert_int_eq(oidc_flow_open(unit_pool, flow_key, &other_client,
-                                    cookies, BASE, f->state, T0, &g),
+                                    cookies, BASE, f->state, T0,
+                                    OIDC_FLOW_MAX_AGE, &g),
                      OIDC_FLOW_INVALID);
     ck_assert_int_eq(oidc_flow_open(unit_pool, flow_key, &shifted, cookies,
-                                    BASE, f->state, T0, &g),
+                                    BASE, f->state, T0, OIDC_FLOW_MAX_AGE, &g),
                      OIDC_FLOW_INVALID);
     ck_assert_int_eq(open_(cookies, f->state, T0, &g), OIDC_FLOW_OK);
 }
@@ -264,6 +266,31 @@ START_TEST(expired)
                      OIDC_FLOW_OK);
     ck_assert_int_eq(open_(c, f->state, T0 + apr_time_from_sec(9 * 60), &g),
                      OIDC_FLOW_OK);
+}
+END_TEST
+
+/* AuthOIDCLoginTimeout: the lifetime is the caller's. */
+START_TEST(expired_configured_lifetime)
+{
+    oidc_flow_t *f = new_flow(T0), *g = NULL;
+    apr_array_header_t *c = jar("", f, flow_key);
+    apr_interval_time_t life = apr_time_from_sec(5);
+
+    ck_assert_int_eq(oidc_flow_open(unit_pool, flow_key, &binding, c, BASE,
+                                    f->state, T0 + apr_time_from_sec(6), life,
+                                    &g),
+                     OIDC_FLOW_EXPIRED);
+    ck_assert_int_eq(oidc_flow_open(unit_pool, flow_key, &binding, c, BASE,
+                                    f->state, T0 + apr_time_from_sec(4), life,
+                                    &g),
+                     OIDC_FLOW_OK);
+    /* Its cookie counts as dead for the evictions after the same time. */
+    ck_assert_int_eq(oidc_flow_evictions(unit_pool, c, BASE,
+                                         T0 + apr_time_from_sec(6),
+                                         life)->nelts, 1);
+    ck_assert_int_eq(oidc_flow_evictions(unit_pool, c, BASE,
+                                         T0 + apr_time_from_sec(4),
+                                         life)->nelts, 0);
 }
 END_TEST
 
@@ -317,7 +344,7 @@ START_TEST(evictions)
                          "; " BASE "_flow_junk=garbage; " BASE "_flow_=",
                          NULL);
     c = oidc_cookies_parse(unit_pool, header);
-    ev = oidc_flow_evictions(unit_pool, c, BASE, now);
+    ev = oidc_flow_evictions(unit_pool, c, BASE, now, OIDC_FLOW_MAX_AGE);
 
     /* 5 live - (MAX - 1) oldest + 3 dead. */
     ck_assert_int_eq(OIDC_FLOW_MAX_PER_BROWSER, 4);
@@ -359,7 +386,7 @@ START_TEST(evictions_bounded)
                              oidc_flow_seal(unit_pool, flow_key, &binding, f), NULL);
     }
     ev = oidc_flow_evictions(unit_pool, oidc_cookies_parse(unit_pool, header),
-                             BASE, now);
+                             BASE, now, OIDC_FLOW_MAX_AGE);
     ck_assert_int_eq(ev->nelts, OIDC_FLOW_MAX_EVICTIONS);
     ck_assert_str_eq(APR_ARRAY_IDX(ev, 0, const char *), oldest);
     ck_assert_str_eq(APR_ARRAY_IDX(ev, 1, const char *), BASE "_flow_junk0");
@@ -381,7 +408,7 @@ START_TEST(evictions_room_for_one_more)
                              oidc_flow_seal(unit_pool, flow_key, &binding, f), NULL);
         ev = oidc_flow_evictions(unit_pool,
                                  oidc_cookies_parse(unit_pool, header), BASE,
-                                 now);
+                                 now, OIDC_FLOW_MAX_AGE);
         if (i + 1 < OIDC_FLOW_MAX_PER_BROWSER) {
             ck_assert_int_eq(ev->nelts, 0);
         }
@@ -393,7 +420,8 @@ START_TEST(evictions_room_for_one_more)
     }
     ck_assert_int_eq(oidc_flow_evictions(unit_pool,
                                          oidc_cookies_parse(unit_pool, NULL),
-                                         BASE, now)->nelts, 0);
+                                         BASE, now,
+                                         OIDC_FLOW_MAX_AGE)->nelts, 0);
 }
 END_TEST
 
@@ -412,6 +440,7 @@ Suite *flow_suite(void)
     tcase_add_test(tc, sealed_under_other_key);
     tcase_add_test(tc, sealed_for_other_binding);
     tcase_add_test(tc, expired);
+    tcase_add_test(tc, expired_configured_lifetime);
     tcase_add_test(tc, future_dated);
     tcase_add_test(tc, evictions);
     tcase_add_test(tc, evictions_room_for_one_more);

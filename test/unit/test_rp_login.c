@@ -41,14 +41,15 @@ START_TEST(browser_redirected_to_op)
     name = oidc_flow_cookie_name(unit_pool, COOKIE, apr_table_get(q, "state"));
     sc = set_cookie_for(&res, name);
     ck_assert_ptr_nonnull(sc);
-    ck_assert(unit_contains(sc, "; Max-Age=600"));
+    ck_assert(unit_contains(sc, "; Max-Age=660"));
     ck_assert(unit_contains(sc, "; HttpOnly"));
     ck_assert(unit_contains(sc, "; SameSite=Lax"));
     ck_assert(unit_contains(sc, "; Secure"));
     /* It opens to the page asked for, with the verifier of the challenge. */
     jar = oidc_cookies_parse(unit_pool, pair_of(sc));
     ck_assert_int_eq(oidc_flow_open(unit_pool, cfg.flow_key, &rp_binding, jar, COOKIE,
-                                    apr_table_get(q, "state"), NOW, &flow),
+                                    apr_table_get(q, "state"), NOW,
+                                    OIDC_FLOW_MAX_AGE, &flow),
                      OIDC_FLOW_OK);
     ck_assert_str_eq(flow->return_to, ORIGIN "/app/page?x=1");
     ck_assert_str_eq(flow->nonce, apr_table_get(q, "nonce"));
@@ -71,7 +72,8 @@ START_TEST(unsafe_return_falls_back_to_root)
                          unit_pool, cfg.flow_key, &rp_binding,
                          oidc_cookies_parse(unit_pool, pair_of(APR_ARRAY_IDX(
                              res.set_cookies, 0, const char *))),
-                         COOKIE, apr_table_get(q, "state"), NOW, &flow),
+                         COOKIE, apr_table_get(q, "state"), NOW,
+                         OIDC_FLOW_MAX_AGE, &flow),
                      OIDC_FLOW_OK);
     ck_assert_str_eq(flow->return_to, ORIGIN "/");
 }
@@ -128,7 +130,7 @@ START_TEST(flow_cookie_eviction)
     ck_assert(unit_contains(APR_ARRAY_IDX(res.set_cookies, 0, const char *),
                             "Max-Age=0"));
     ck_assert(unit_contains(APR_ARRAY_IDX(res.set_cookies, 1, const char *),
-                            "Max-Age=600"));
+                            "Max-Age=660"));
 }
 END_TEST
 

@@ -35,6 +35,7 @@ typedef struct {
     apr_interval_time_t inactivity;
     apr_interval_time_t max_age;
     apr_interval_time_t skew;
+    apr_interval_time_t login_timeout;   /* how long a login flow lives */
     apr_size_t max_record;
     oidc_provider_t *provider;
     int userinfo;                  /* fetch UserInfo claims */

@@ -182,7 +182,8 @@ static oidc_flow_t *callback_flow(const oidc_rp_ctx_t *ctx,
         return NULL;
     }
     fst = oidc_flow_open(p, cfg->flow_key, &binding, cookies,
-                         cfg->cookie_name, state, ctx->now, &flow);
+                         cfg->cookie_name, state, ctx->now,
+                         cfg->login_timeout, &flow);
     if (fst != OIDC_FLOW_BAD_STATE) {
         /* Whatever happens next, this flow is over. */
         oidc_rp_add_cookie(res, oidc_cookie_make(p, oidc_flow_cookie_name(
@@ -311,7 +312,7 @@ static int state_first_use(const oidc_rp_ctx_t *ctx,
     int store_down;
 
     if (oidc_rp_seen_before(ctx, STATE_USED_LABEL, flow->state,
-                    OIDC_FLOW_MAX_AGE + apr_time_from_sec(60), &store_down)) {
+                    ctx->cfg->login_timeout + OIDC_FLOW_GRACE, &store_down)) {
         if (already_signed_in(ctx, req, cookies, flow, res)) {
             return 0;
         }

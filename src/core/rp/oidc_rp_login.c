@@ -46,7 +46,8 @@ static void start_login(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
         return;
     }
 
-    evict = oidc_flow_evictions(p, cookies, cfg->cookie_name, ctx->now);
+    evict = oidc_flow_evictions(p, cookies, cfg->cookie_name, ctx->now,
+                                cfg->login_timeout);
     for (i = 0; i < evict->nelts; i++) {
         oidc_rp_add_cookie(res, oidc_cookie_make(p, APR_ARRAY_IDX(evict, i,
                                                           const char *),
@@ -55,7 +56,7 @@ static void start_login(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
     oidc_rp_add_cookie(res, oidc_cookie_make(p, oidc_flow_cookie_name(
                                             p, cfg->cookie_name, flow->state),
                                      sealed, req->secure,
-                                     OIDC_FLOW_MAX_AGE));
+                                     cfg->login_timeout + OIDC_FLOW_GRACE));
 
     endpoint = op->meta->authorization_endpoint;
     res->kind = OIDC_RP_REDIRECT;

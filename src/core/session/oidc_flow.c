@@ -151,18 +151,20 @@ static int state_is_wellformed(const char *state)
         && oidc_is_b64url(state, OIDC_FLOW_STATE_LEN);
 }
 
-static int is_expired(const oidc_flow_t *f, apr_time_t now)
+static int is_expired(const oidc_flow_t *f, apr_time_t now,
+                      apr_interval_time_t lifetime)
 {
     /* A flow from the future (clock moved back) is as suspect as an old one. */
     return f->created > now + apr_time_from_sec(60)
-        || now - f->created > OIDC_FLOW_MAX_AGE;
+        || now - f->created > lifetime;
 }
 
 oidc_flow_status_t oidc_flow_open(apr_pool_t *p, const unsigned char *key,
                                   const oidc_binding_t *binding,
                                   const apr_array_header_t *cookies,
                                   const char *base, const char *state,
-                                  apr_time_t now, oidc_flow_t **flow)
+                                  apr_time_t now, apr_interval_time_t lifetime,
+                                  oidc_flow_t **flow)
 {
     const char *value;
     oidc_flow_status_t st;
@@ -181,7 +183,7 @@ oidc_flow_status_t oidc_flow_open(apr_pool_t *p, const unsigned char *key,
     if (st != OIDC_FLOW_OK) {
         return st;
     }
-    if (is_expired(*flow, now)) {
+    if (is_expired(*flow, now, lifetime)) {
         return OIDC_FLOW_EXPIRED;
     }
     return OIDC_FLOW_OK;
@@ -200,7 +202,8 @@ static int newest_first(const void *a, const void *b)
 
 apr_array_header_t *oidc_flow_evictions(apr_pool_t *p,
                                         const apr_array_header_t *cookies,
-                                        const char *base, apr_time_t now)
+                                        const char *base, apr_time_t now,
+                                        apr_interval_time_t lifetime)
 {
     apr_array_header_t *evict = apr_array_make(p, 4, sizeof(const char *));
     apr_array_header_t *dead = apr_array_make(p, 4, sizeof(const char *));
@@ -219,7 +222,7 @@ apr_array_header_t *oidc_flow_evictions(apr_pool_t *p,
             continue;
         }
         sec = value_created_sec(c->value, &rest);
-        if (sec < 0 || now_sec - sec > apr_time_sec(OIDC_FLOW_MAX_AGE)) {
+        if (sec < 0 || now_sec - sec > apr_time_sec(lifetime)) {
             APR_ARRAY_PUSH(dead, const char *) = c->name;
         }
         else {

@@ -20,7 +20,11 @@
  * browser stuffed with junk ones is cleaned over several logins rather than
  * answered with headers a proxy in front could not take. */
 #define OIDC_FLOW_MAX_EVICTIONS 16
+/* How long a login flow lives unless configured (AuthOIDCLoginTimeout). */
 #define OIDC_FLOW_MAX_AGE apr_time_from_sec(600)
+/* The login-state cookie outlives its flow by this much, so that a late
+ * callback is told it came too late rather than that it is unknown. */
+#define OIDC_FLOW_GRACE apr_time_from_sec(60)
 
 typedef struct {
     const char *state;
@@ -57,7 +61,8 @@ oidc_flow_status_t oidc_flow_open(apr_pool_t *p, const unsigned char *key,
                                   const oidc_binding_t *binding,
                                   const apr_array_header_t *cookies,
                                   const char *base, const char *state,
-                                  apr_time_t now, oidc_flow_t **flow);
+                                  apr_time_t now, apr_interval_time_t lifetime,
+                                  oidc_flow_t **flow);
 
 /* The associated data a flow record is sealed with: its state, its
  * creation second (in clear in the cookie) and its binding. Public for the
@@ -71,6 +76,7 @@ const char *oidc_flow_aad(apr_pool_t *p, const char *state,
  * ones; at most OIDC_FLOW_MAX_EVICTIONS. */
 apr_array_header_t *oidc_flow_evictions(apr_pool_t *p,
                                         const apr_array_header_t *cookies,
-                                        const char *base, apr_time_t now);
+                                        const char *base, apr_time_t now,
+                                        apr_interval_time_t lifetime);
 
 #endif
