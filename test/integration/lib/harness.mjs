@@ -16,6 +16,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -65,7 +66,7 @@ export async function freePort() {
   }
 }
 
-async function waitForPort(port, ms = 10000) {
+export async function waitForPort(port, ms = 10000) {
   const until = Date.now() + ms;
   while (Date.now() < until) {
     const ok = await new Promise((resolve) => {
@@ -91,23 +92,69 @@ export function makeTempDir(name) {
 
 // Child processes (the OP, memcached, redis-server) not yet stopped.
 const children = new Set();
-function track(child) {
+export function track(child) {
   children.add(child);
   child.once('exit', () => children.delete(child));
   return child;
 }
 // Ends a child; resolves once it has exited.
-function stopChild(child, signal = 'SIGTERM') {
+export function stopChild(child, signal = 'SIGTERM') {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   const gone = new Promise((r) => child.once('exit', r));
   child.kill(signal);
   return gone;
 }
 
+// ---- TLS -------------------------------------------------------------------------
+
+// A throwaway certificate authority and one server certificate it signed,
+// for 127.0.0.1 and localhost, made once per test process with openssl:
+// httpd (mod_ssl), the OPs and the browser use them; the module trusts the
+// CA through AuthOIDCCABundle, as an admin with a private CA does.
+let testCA = null;
+export function tls() {
+  if (testCA) return testCA;
+  const dir = makeTempDir('tls');
+  const f = (n) => path.join(dir, n);
+  const ssl = (...args) => execFileSync('openssl', args, { stdio: 'pipe' });
+  ssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+    '-keyout', f('ca.key'), '-out', f('ca.pem'), '-days', '2', '-subj', '/CN=authnz-oidc test CA',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+  ssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+    '-keyout', f('server.key'), '-out', f('server.csr'), '-subj', '/CN=127.0.0.1');
+  fs.writeFileSync(f('server.ext'), 'basicConstraints=CA:FALSE\n'
+    + 'subjectAltName=IP:127.0.0.1,DNS:localhost\n'
+    + 'keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n');
+  ssl('x509', '-req', '-in', f('server.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'),
+    '-CAcreateserial', '-days', '2', '-out', f('server.pem'), '-extfile', f('server.ext'));
+  // glewlwyd and httpd's children read the key as another user.
+  for (const n of ['server.key', 'server.pem', 'ca.pem']) fs.chmodSync(f(n), 0o644);
+  testCA = {
+    dir, caFile: f('ca.pem'), certFile: f('server.pem'), keyFile: f('server.key'),
+    ca: fs.readFileSync(f('ca.pem')),
+  };
+  return testCA;
+}
+
+// GET a JSON document over http or https (the test CA trusted).
+export function getJson(url, { method = 'GET', body } = {}) {
+  return rawRequest(url, { method, body }).then((r) => {
+    if (r.status !== 200) throw new Error(`${method} ${url}: ${r.status} ${r.body}`);
+    return r.json();
+  });
+}
+
 // ---- the OpenID Provider ---------------------------------------------------
 
+// The users of the OP's login form (startOP's loginForm) and their passwords.
+export const TEST_USERS = { alice: 'alice-password', bob: 'bob-password' };
+
+// The OP; `tls`: over https with the test CA's certificate; `loginForm`: a
+// login form that asks for a password instead of signing in as the
+// login_hint (or alice) at once.
 export async function startOP({
   redirectUris, accessTokenTTL, extraClients = [], port, rpClient = {},
+  tls: secure = false, loginForm = false,
 } = {}) {
   const fixedPort = Boolean(port);
   port = port || await freePort();
@@ -133,7 +180,10 @@ export async function startOP({
   // and started again.
   let child;
   for (let attempt = 1; ; attempt++) {
-    fs.writeFileSync(conf, JSON.stringify({ port, clients, accessTokenTTL }));
+    fs.writeFileSync(conf, JSON.stringify({
+      port, clients, accessTokenTTL, loginForm, passwords: TEST_USERS,
+      ...(secure ? { tls: { key: tls().keyFile, cert: tls().certFile } } : {}),
+    }));
     child = track(spawn(process.execPath, [OP_SCRIPT, conf], {
       stdio: ['ignore', log, log], env: { ...process.env, NODE_NO_WARNINGS: '1' },
     }));
@@ -147,15 +197,15 @@ export async function startOP({
     }
   }
   fs.closeSync(log);
-  const issuer = `http://127.0.0.1:${port}`;
+  const issuer = `${secure ? 'https' : 'http'}://127.0.0.1:${port}`;
   return {
     issuer, port, dir,
     get pid() { return child.pid; },
-    async stats() { return (await fetch(`${issuer}/__test/stats`)).json(); },
+    stats() { return getJson(`${issuer}/__test/stats`); },
     // A JWS signed with the OP's own key, header and payload as given.
     async sign(payload, header = {}) {
-      const r = await fetch(`${issuer}/__test/sign`, { method: 'POST', body: JSON.stringify({ header, payload }) });
-      return r.text();
+      const r = await rawRequest(`${issuer}/__test/sign`, { method: 'POST', body: JSON.stringify({ header, payload }) });
+      return r.body;
     },
     // Resolves once the OP has exited (callers need not wait).
     stop() { return stopChild(child); },
@@ -300,14 +350,19 @@ DirectoryIndex index.html
 const running = new Set();
 const httpdRoots = [];
 
+// `tls`: https (mod_ssl) with the test CA's server certificate.
 export async function startHttpd({
   name = 'httpd', port, mpm = 'event', oidc, locations = '', extraModules = [],
-  extraConf = '', logLevel = 'authnz_oidc:debug',
+  extraConf = '', logLevel = 'authnz_oidc:debug', tls: secure = false,
 } = {}) {
   port = port || await freePort();
   const { root, htdocs } = serverRoot(name);
+  const modules = secure ? [...extraModules, 'ssl'] : extraModules;
   const conf = `${serverPreamble({ root, htdocs, port, logLevel: `warn ${logLevel}`,
-    modules: `${moduleLines(mpm, extraModules)}\n${MODULE_LOAD}` })}
+    modules: `${moduleLines(mpm, modules)}\n${MODULE_LOAD}` })}
+${secure ? `SSLEngine on
+SSLCertificateFile "${tls().certFile}"
+SSLCertificateKeyFile "${tls().keyFile}"` : ''}
 <IfModule mpm_prefork_module>
     StartServers 4
     MinSpareServers 4
@@ -372,7 +427,7 @@ ${extraConf}
   for (const until = Date.now() + 10000; !httpdPid(root) && Date.now() < until;) {
     await new Promise((r) => setTimeout(r, 20));
   }
-  const origin = `http://127.0.0.1:${port}`;
+  const origin = `${secure ? 'https' : 'http'}://127.0.0.1:${port}`;
   return {
     origin, port, root, confPath,
     errorLog: () => readLog(root),
@@ -405,10 +460,12 @@ function readLog(root) {
   try { return fs.readFileSync(path.join(root, 'error.log'), 'utf8'); } catch { return ''; }
 }
 
-// A standard server-level configuration for the test OP.
+// A standard server-level configuration for the test OP (over https, the
+// test CA trusted).
 export function oidcConf(op, { clientId = 'test-rp', extra = '' } = {}) {
   return `
 AuthOIDCProvider ${op.issuer}
+${op.issuer.startsWith('https:') ? `AuthOIDCCABundle "${tls().caFile}"` : ''}
 AuthOIDCClientID ${clientId}
 AuthOIDCClientSecret file:client.secret
 AuthOIDCRedirectURI /oidc/callback
@@ -475,7 +532,7 @@ export function directiveTable() {
 
 // ---- HTTP ------------------------------------------------------------------------
 
-// One HTTP/1.1 request; headers given as an object (or an array of
+// One HTTP/1.1 request (https with the test CA trusted); headers given as an object (or an array of
 // [name, value] pairs, to send a name twice).
 export function rawRequest(url, { method = 'GET', headers = {}, body, agent = false } = {}) {
   const u = new URL(url);
@@ -485,9 +542,11 @@ export function rawRequest(url, { method = 'GET', headers = {}, body, agent = fa
     headers = { 'Content-Length': Buffer.byteLength(body), ...headers };
   }
   return new Promise((resolve, reject) => {
-    const req = http.request({
+    const secure = u.protocol === 'https:';
+    const req = (secure ? https : http).request({
       host: u.hostname, port: u.port, method, path: u.pathname + u.search,
       headers: Array.isArray(headers) ? headers.flat() : headers, agent,
+      ...(secure ? { ca: tls().ca } : {}),
     }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
