@@ -89,11 +89,13 @@ START_TEST(logout_ends_session_and_sends_to_op)
     ck_assert(strncmp(res.location, ISSUER "/end-session?",
                       strlen(ISSUER "/end-session?")) == 0);
     q = location_query(&res);
-    ck_assert_int_eq(apr_table_elts(q)->nelts, 3);
+    ck_assert_int_eq(apr_table_elts(q)->nelts, 4);
     ck_assert_str_eq(apr_table_get(q, "id_token_hint"), tok);
     ck_assert_str_eq(apr_table_get(q, "post_logout_redirect_uri"),
                      ORIGIN "/bye?x=1");
     ck_assert_str_eq(apr_table_get(q, "client_id"), CLIENT_ID);
+    /* A fresh random state (some OPs return only with one). */
+    ck_assert_int_eq(strlen(apr_table_get(q, "state")), 22);
     ck_assert(cookie_cleared(&res));
     ck_assert_int_eq(res.set_cookies->nelts, 1);
     ck_assert(res.clear_site_data);

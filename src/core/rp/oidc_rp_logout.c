@@ -6,6 +6,7 @@
 #include "core/rp/oidc_rp_internal.h"
 #include "core/http/oidc_cookie.h"
 #include "core/http/oidc_redirect.h"
+#include "core/util/oidc_crypto.h"
 #include "core/util/oidc_encode.h"
 #include "core/util/oidc_params.h"
 
@@ -122,11 +123,15 @@ void oidc_rp_logout(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
     if (op != NULL && op->meta->end_session_endpoint != NULL
         && hint != NULL && cfg->idp_logout != 0) {
         const char *endpoint = op->meta->end_session_endpoint;
+        /* A state, though the landing page needs none: some OPs (glewlwyd)
+         * send the browser back to post_logout_redirect_uri only with one. */
+        const char *state = oidc_random_token(p, 16);
         res->location = apr_pstrcat(p, endpoint,
             strchr(endpoint, '?') ? "&" : "?",
             "id_token_hint=", oidc_url_encode(p, hint),
             "&post_logout_redirect_uri=", oidc_url_encode(p, target),
-            "&client_id=", oidc_url_encode(p, cfg->client.id), NULL);
+            "&client_id=", oidc_url_encode(p, cfg->client.id),
+            state != NULL ? "&state=" : NULL, state, NULL);
     }
     oidc_log(ctx->log, OIDC_LOG_INFO, "oidc-logout",
              "signed out subject %s%s", s->sub,
