@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { startOP, startHttpd, oidcConf } from '../test/integration/lib/harness.mjs';
+import { startOP, startHttpd, oidcConf, TEST_USERS } from '../test/integration/lib/harness.mjs';
 
 const port = Number(process.env.DEMO_PORT || 8080);
 const opPort = Number(process.env.DEMO_OP_PORT || 9090);
@@ -31,7 +31,10 @@ await mustBeFree(opPort, 'DEMO_OP_PORT');
 
 // The OP sends the browser back to the redirect URI, which the module
 // answers itself (no content there), and after logout to /public/.
-const op = await startOP({ port: opPort, redirectUris: [`http://127.0.0.1:${port}/oidc/callback`] });
+// Its login is a real form that asks for a username and a password.
+const op = await startOP({
+  port: opPort, loginForm: true, redirectUris: [`http://127.0.0.1:${port}/oidc/callback`],
+});
 let httpd;
 try {
   httpd = await startHttpd({
@@ -57,7 +60,7 @@ fs.writeFileSync(path.join(httpd.root, 'htdocs/app/index.html'), page('Protected
 </ul>`));
 fs.writeFileSync(path.join(httpd.root, 'htdocs/public/index.html'), page('Public page', `
 <p>public page: no sign-in needed.</p>
-<p><a href="/app/">Sign in (protected page)</a> · <a href="/bob/">Sign in as bob</a></p>`));
+<p><a href="/app/">Sign in (protected page)</a></p>`));
 
 console.log(`
 mod_authnz_oidc demo
@@ -66,14 +69,14 @@ mod_authnz_oidc demo
   protected page   ${httpd.origin}/app/
   CGI (its env)    ${httpd.origin}/app/cgi/env.cgi
   admins only      ${httpd.origin}/app/admin/    (Require oidc-claim groups admins)
-  as user "bob"    ${httpd.origin}/bob/          (not an admin: /app/admin/ is 403)
   public page      ${httpd.origin}/public/
   sign out         ${httpd.origin}/app/logout    (AuthOIDCLogoutURI; then at the OP, back to /public/)
 
-The test OP signs you in without a form as "alice" (password-less test
-login); /bob/ asks it for "bob". Signing out ends the session here and
-asks you to confirm at the OP. httpd config and error log (removed when
-the demo stops):
+The OP's login form asks for a username and password; the demo users:
+${Object.entries(TEST_USERS).map(([u, pw]) => `  ${u.padEnd(6)} password ${pw}`).join('\n')}
+alice is an admin, bob is not (his /app/admin/ is a 403). Signing out ends
+the session here and asks you to confirm at the OP.
+httpd config and error log (removed when the demo stops):
   ${httpd.confPath}
   ${httpd.root}/error.log
 Ctrl-C stops the demo.

@@ -4,7 +4,8 @@
 DEBIAN_PACKAGES="build-essential autoconf automake libtool pkg-config
 apache2-bin media-types apache2-dev libapr1-dev libaprutil1-dev libssl-dev
 libcurl4-openssl-dev libjansson-dev libcjose-dev check
-memcached redis-server nodejs npm perl curl"
+memcached redis-server nodejs npm perl curl openssl
+chromium libnss3-tools glewlwyd sqlite3"
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -24,7 +25,33 @@ install_packages() {
     if [ -n "$missing" ]; then
         echo "installing Debian packages:$missing"
         as_root apt-get update -qq
+        case " $missing " in
+        *" glewlwyd "*) hold_services ;;
+        esac
         DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq $missing >/dev/null
+        release_services
+    fi
+}
+
+# glewlwyd comes for its binary: the tests run instances of their own. Its
+# package would also start (and enable) a system service on port 4593, so
+# while it is installed every service start is refused (policy-rc.d, which
+# invoke-rc.d and deb-systemd-invoke consult; an existing one is left as it
+# is), and its unit is disabled afterwards.
+held=""
+hold_services() {
+    [ -e /usr/sbin/policy-rc.d ] && return 0
+    printf '#!/bin/sh\n# scripts/deps.sh: no service starts while test tools install\nexit 101\n' \
+        | as_root tee /usr/sbin/policy-rc.d >/dev/null
+    as_root chmod 755 /usr/sbin/policy-rc.d
+    held=yes
+}
+release_services() {
+    [ -n "$held" ] || return 0
+    as_root rm -f /usr/sbin/policy-rc.d
+    held=""
+    if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+        as_root systemctl disable --quiet glewlwyd.service 2>/dev/null || :
     fi
 }
 
