@@ -11,17 +11,20 @@ import path from 'node:path';
 import { TOP } from './lib/harness.mjs';
 
 const harnessUrl = pathToFileURL(path.join(TOP, 'test/integration/lib/harness.mjs')).href;
+const browserUrl = pathToFileURL(path.join(TOP, 'test/integration/lib/browser.mjs')).href;
 
-// A process that starts an OP, a memcached and an httpd, prints what it
-// started, and dies of an uncaught error without stopping any of them.
+// A process that starts an OP, a memcached, an httpd and chromium, prints
+// what it started, and dies of an uncaught error without stopping any.
 const failing = `
 import { startOP, startHttpd, startStore, oidcConf, freePort } from ${JSON.stringify(harnessUrl)};
+import { launchBrowser } from ${JSON.stringify(browserUrl)};
 const port = await freePort();
 const op = await startOP({ redirectUris: [\`http://127.0.0.1:\${port}/oidc/callback\`] });
 const store = await startStore('memcache');
 const httpd = await startHttpd({ name: 'cleanup', port, oidc: oidcConf(op) });
 const httpdPid = Number((await import('node:fs')).readFileSync(\`\${httpd.root}/httpd.pid\`, 'utf8'));
-process.stdout.write(JSON.stringify({ dirs: [op.dir, store.dir, httpd.root], pids: [op.pid, store.pid, httpdPid] }) + '\\n');
+const browser = await launchBrowser();
+process.stdout.write(JSON.stringify({ dirs: [op.dir, store.dir, httpd.root], pids: [op.pid, store.pid, httpdPid, browser.pid] }) + '\\n');
 throw new Error('a test went wrong');
 `;
 
@@ -36,12 +39,25 @@ function run(env) {
   });
 }
 
-const alive = (pid) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+// A pid still running (not a zombie), or any process of its group (httpd's
+// and chromium's children), as the pids that remain.
+function leftOf(pid) {
+  const left = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat;
+    try { stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8'); } catch { continue; }
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (state !== 'Z' && (Number(entry) === pid || Number(pgrp) === pid)) left.push(Number(entry));
+  }
+  return left;
+}
+const alive = (pid) => leftOf(pid).length > 0;
 
 async function allGone(pids, ms = 10000) {
   const until = Date.now() + ms;
   while (pids.some(alive) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-  return pids.filter(alive);
+  return pids.flatMap(leftOf);
 }
 
 test('a failing test file leaves no process and no directory behind', async () => {

@@ -30,17 +30,36 @@ function homeTrustingTestCA() {
   return home;
 }
 
-// Starts chromium; close() it in after(). (Playwright also ends it when
-// this process exits.)
+// Starts chromium; close() it in after(). It runs in a process group of
+// its own (playwright's launchServer), killed when this process exits,
+// whether the tests passed or not (playwright ends it too; 020-cleanup
+// checks that nothing is left). `pid` is the group's leader.
+const launched = new Set();
+process.on('exit', () => {
+  for (const pid of launched) {
+    try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ }
+  }
+});
+
 export async function launchBrowser() {
   const home = homeTrustingTestCA();
   const args = ['--disable-dev-shm-usage', '--no-first-run', '--disable-background-networking'];
   // Chromium's sandbox needs user namespaces, which root in a container
   // seldom has.
   if (process.getuid && process.getuid() === 0) args.push('--no-sandbox');
-  return chromium.launch({
+  const server = await chromium.launchServer({
     executablePath: CHROMIUM, headless: true, args,
     env: { ...process.env, HOME: home },
+  });
+  const { pid } = server.process();
+  launched.add(pid);
+  const browser = await chromium.connect(server.wsEndpoint());
+  return Object.assign(browser, {
+    pid,
+    async close() {
+      await server.close();
+      launched.delete(pid);
+    },
   });
 }
 
