@@ -10,7 +10,7 @@ import {
 } from './lib/harness.mjs';
 import { launchBrowser, screenshot, signInAtTestOP } from './lib/browser.mjs';
 
-let op; let site; let other; let slow; let browser;
+let op; let site; let other; let slow; let untrusting; let browser;
 // The second site has a name of its own, as two sites of one OP have: on
 // one name, browsers share cookies across ports.
 let otherOrigin;
@@ -22,7 +22,7 @@ AuthOIDCFrontChannelLogoutURI /oidc/frontchannel-logout
 AuthOIDCPostLogoutRedirectURI /public/`;
 
 before(async () => {
-  const [p1, p2, p3] = [await freePort(), await freePort(), await freePort()];
+  const [p1, p2, p3, p4] = [await freePort(), await freePort(), await freePort(), await freePort()];
   otherOrigin = `https://localhost:${p2}`;
   const redirectUris = [p1, p3].map((p) => `https://127.0.0.1:${p}/oidc/callback`);
   op = await startOP({
@@ -37,21 +37,24 @@ before(async () => {
       frontchannel_logout_uri: `${otherOrigin}/oidc/frontchannel-logout`,
     }],
   });
-  [site, other, slow] = await Promise.all([
+  [site, other, slow, untrusting] = await Promise.all([
     startHttpd({ name: 'browser-site', port: p1, tls: true, oidc: oidcConf(op, { extra: logout }) }),
     startHttpd({ name: 'browser-other', port: p2, tls: true,
       oidc: oidcConf(op, { clientId: 'test-rp-other', extra: `${logout}\nAuthOIDCClientAuth client_secret_post` })
         .replace('AuthOIDCClientSecret file:client.secret', 'AuthOIDCClientSecret other-secret-0123456789abcdef') }),
     startHttpd({ name: 'browser-slow', port: p3, tls: true,
       oidc: oidcConf(op, { extra: 'AuthOIDCLoginTimeout 5' }) }),
+    // Without AuthOIDCCABundle: the system CAs, which do not know the test CA.
+    startHttpd({ name: 'browser-untrusting', port: p4, tls: true,
+      oidc: oidcConf(op).replace(/^AuthOIDCCABundle .*$/m, '') }),
   ]);
   browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
-  const allowed = [/\[oidc-state\]/, /AH01631: user bob: authorization failure/];
-  for (const h of [site, other, slow]) {
+  const allowed = [/\[oidc-state\]/, /AH01631: user bob: authorization failure/, /\[oidc-provider\]/];
+  for (const h of [site, other, slow, untrusting]) {
     if (!h) continue;
     assert.deepEqual(unexpectedErrors(h.errorLog(), allowed), []);
     await h.stop();
@@ -223,5 +226,16 @@ test('a tampered callback gets the 400 page', async () => {
   assert.equal(res.status(), 400);
   assert.match(await page.innerText('body'), /start again/i);
   await screenshot(page, 'error-400-callback');
+  await context.close();
+});
+
+test('an OP whose certificate the module does not trust: the error page, nothing protected', async () => {
+  const { context, page } = await freshTab();
+  const res = await page.goto(`${untrusting.origin}/app/`);
+  assert.ok([502, 503].includes(res.status()), `status ${res.status()}`);
+  assert.equal(page.url(), `${untrusting.origin}/app/`, 'sent to the OP all the same');
+  assert.doesNotMatch(await page.content(), /PROTECTED-CONTENT/);
+  await screenshot(page, `error-${res.status()}-op-untrusted`);
+  assert.match(untrusting.errorLog(), /\[oidc-provider\].*(certificate|SSL|TLS)/i);
   await context.close();
 });
