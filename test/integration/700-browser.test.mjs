@@ -213,9 +213,9 @@ test('a login that takes longer than AuthOIDCLoginTimeout gets the readable page
   assert.doesNotMatch(await page.content(), /PROTECTED-CONTENT/);
   await screenshot(page, 'error-login-timeout');
   assert.match(slow.errorLog(), /\[oidc-state\] callback for an expired login state/);
-  // Starting again works (the OP still knows the user).
-  await page.goto(`${slow.origin}/app/`);
-  assert.equal(page.url(), `${slow.origin}/app/`);
+  // Its "Try again" goes back to the page, and signing in then works (the
+  // OP still knows the user).
+  await Promise.all([page.waitForURL(`${slow.origin}/app/`), page.click('text=Try again')]);
   assert.match(await page.content(), /PROTECTED-CONTENT/);
   await context.close();
 });

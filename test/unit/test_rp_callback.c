@@ -242,8 +242,8 @@ START_TEST(callback_bad_requests)
                                             "&state=", st.state, NULL),
                                         st.flow_cookie), &res);
     ck_assert_int_eq(res.status, 400);
-    /* Too late. */
-    st = start("/", NULL);
+    /* Too late: the page offers to try the page again. */
+    st = start("/app/page?x=1", NULL);
     later = ctx;
     later.now = NOW + apr_time_from_sec(11 * 60);
     oidc_rp_callback(&later, callback_req(apr_pstrcat(unit_pool, "code=" CODE
@@ -252,6 +252,7 @@ START_TEST(callback_bad_requests)
                      &res);
     ck_assert_int_eq(res.status, 400);
     ck_assert(unit_contains(res.message, "too long"));
+    ck_assert_str_eq(res.location, ORIGIN "/app/page?x=1");
     ck_assert_int_eq(op.token_calls, 0);
 }
 END_TEST

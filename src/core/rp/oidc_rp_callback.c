@@ -198,6 +198,9 @@ static oidc_flow_t *callback_flow(const oidc_rp_ctx_t *ctx,
         return NULL;
     }
     flow_failed(ctx, fst, res);
+    if (fst == OIDC_FLOW_EXPIRED && flow != NULL) {
+        res->location = flow->return_to;   /* offered as a link to retry */
+    }
     return NULL;
 }
 
