@@ -7,7 +7,9 @@
 // glewlwyd has no server-side login page: its authorize endpoint sends the
 // browser to a JavaScript application (login.html) that talks to the REST
 // API. glewlwydLogin() and glewlwydLogout() below do what that application
-// does, for the harness's Browser.
+// does, for the harness's Browser. With `webapp: true`, glewlwyd serves
+// that application itself (a copy, with a config.json of this instance),
+// for a real browser.
 import { spawn, execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -17,6 +19,7 @@ import { makeTempDir, freePort, waitForPort, track, stopChild, tls, Browser } fr
 const SEED_SQL = '/usr/share/dbconfig-common/data/glewlwyd/install/sqlite3';
 const LIB = '/usr/lib/glewlwyd';
 const PLUGIN = 'oidc';          // the plugin instance's name: its endpoints are /api/oidc/...
+const WEBAPP = '/usr/share/glewlwyd/webapp';
 
 export const GLEWLWYD_USERS = {
   alice: { username: 'alice', password: 'alice-password-1', name: 'Alice Example',
@@ -38,7 +41,31 @@ async function api(b, method, url, body) {
   return res.body ? res.json() : null;
 }
 
-function config({ port, origin, dir, useTls }) {
+// A copy of the webapp (4.5 MB, its links to Debian's bootstrap, jquery and
+// fonts resolved) for the instance at `origin`, served from its root
+// (static_files_path). Debian's config.json is a link to
+// /etc/glewlwyd/config-2.7.json, which is a directory holding the real
+// config.json: the copy gets that file, with GlewlwydUrl (where the app
+// asks GET config/ for the API prefix) this origin.
+function webappCopy(origin) {
+  const dir = makeTempDir('glewlwyd-webapp');
+  const link = path.join(WEBAPP, 'config.json');
+  fs.cpSync(WEBAPP, dir, { recursive: true, dereference: true, filter: (src) => src !== link });
+  const stock = fs.statSync(link).isDirectory() ? path.join(link, 'config.json') : link;
+  const json = JSON.parse(fs.readFileSync(stock, 'utf8'));
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...json, GlewlwydUrl: `${origin}/` }));
+  return dir;
+}
+
+// What glewlwyd's file server sends as Content-Type, by extension.
+const MIME = {
+  '.html': 'text/html', '.css': 'text/css', '.js': 'application/javascript',
+  '.json': 'application/json', '.png': 'image/png', '.ico': 'image/x-icon',
+  '.svg': 'image/svg+xml', '.ttf': 'font/ttf', '.woff': 'font/woff', '.woff2': 'font/woff2',
+  '.eot': 'application/vnd.ms-fontobject', '.map': 'application/octet-stream',
+};
+
+function config({ port, origin, dir, useTls, webapp }) {
   // libconfig syntax. external_url has no trailing "/": glewlwyd appends
   // "/api/..." to it. Without TLS, use_secure_connection must be left out:
   // "false" without the key and certificate files makes glewlwyd exit
@@ -72,6 +99,9 @@ plugin_module_path="${LIB}/plugin"
 ${secure}
 hash_algorithm="SHA512"
 database = { type = "sqlite3"; path = "${dir}/glewlwyd.db"; };
+${webapp ? `static_files_path="${webapp}"
+static_files_mime_types = (${Object.entries(MIME)
+    .map(([ext, type]) => `{ extension = "${ext}"; mime_type = "${type}"; }`).join(',\n  ')});` : ''}
 `;
 }
 
@@ -146,9 +176,10 @@ function pluginParameters({ issuer, accessTokenTTL }) {
   };
 }
 
+// `webapp`: serve the login webapp too (login.html, for a real browser).
 export async function startGlewlwyd({
   redirectUris, backchannelLogoutUri, postLogoutRedirectUris = [], tls: useTls = true,
-  accessTokenTTL = 3600,
+  accessTokenTTL = 3600, webapp = false,
 } = {}) {
   const dir = makeTempDir('glewlwyd');
   const port = await freePort();
@@ -160,7 +191,7 @@ export async function startGlewlwyd({
   // and openid, the database user and client backends).
   execFileSync('sqlite3', [path.join(dir, 'glewlwyd.db')], { input: fs.readFileSync(SEED_SQL), stdio: ['pipe', 'pipe', 'pipe'] });
   const confPath = path.join(dir, 'glewlwyd.conf');
-  fs.writeFileSync(confPath, config({ port, origin, dir, useTls }));
+  fs.writeFileSync(confPath, config({ port, origin, dir, useTls, webapp: webapp && webappCopy(origin) }));
   const out = fs.openSync(path.join(dir, 'stdout.log'), 'a');
   const child = track(spawn('/usr/bin/glewlwyd', ['-c', confPath], { stdio: ['ignore', out, out] }));
   fs.closeSync(out);
