@@ -1,10 +1,15 @@
 // 8xx a second, independent OP: Debian's glewlwyd, set up from scratch
 // (lib/glewlwyd.mjs), over https with the test CA. Login with PKCE, a wrong
 // password, UserInfo, refresh, a public client, RP-initiated and
-// back-channel logout.
+// back-channel logout. The main site runs conf-examples/glewlwyd.conf
+// itself: a recipe that no longer works fails these tests.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHttpd, freePort, Browser, tls, unexpectedErrors } from './lib/harness.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  startHttpd, freePort, Browser, tls, unexpectedErrors, makeTempDir, TOP, SESSION_KEY,
+} from './lib/harness.mjs';
 import { startGlewlwyd, glewlwydLogin, glewlwydLogout } from './lib/glewlwyd.mjs';
 
 const TTL = 4;                 // access token lifetime at the refresh OP, seconds
@@ -29,6 +34,32 @@ ${extra}
 `;
 }
 
+// The directives of conf-examples/glewlwyd.conf for this glewlwyd: its
+// issuer and client, the files it names (client secret, session key) in a
+// directory of the test's own. Its <Location /> goes: it would protect the
+// harness's /public/ too, where the logout test lands; the harness's
+// <Location /app> has the same two lines. `extra`: what only the test needs.
+function recipe(op, extra) {
+  const client = op.clients.confidential;
+  const dir = makeTempDir('gw-recipe');
+  const text = fs.readFileSync(path.join(TOP, 'conf-examples/glewlwyd.conf'), 'utf8')
+    .replace(/^#.*\n/gm, '');
+  assert.match(text, /^AuthOIDCProvider\s+https:\/\/sso\.example\.com\/api\/oidc$/m);
+  assert.match(text, /^<Location \/>\n {4}AuthType oidc\n {4}Require valid-user\n<\/Location>$/m);
+  const conf = text.replace(/^(AuthOIDCProvider\s+)\S+$/m, `$1${op.issuer}`)
+    .replace(/^(AuthOIDCClientID\s+)\S+$/m, `$1${client.id}`)
+    .replaceAll('/etc/apache2/oidc/', `${dir}/`)
+    .replace(/^<Location \/>[^]*?^<\/Location>$/m, '');
+  const file = (directive) => new RegExp(`^${directive}\\s+file:(\\S+)$`, 'm').exec(conf)?.[1];
+  const secretFile = file('AuthOIDCClientSecret');
+  const keyFile = file('AuthOIDCSessionKey');
+  assert.ok(secretFile && keyFile, 'the recipe reads its secret and key from files');
+  fs.writeFileSync(secretFile, `${client.secret}\n`, { mode: 0o600 });
+  fs.writeFileSync(keyFile, `${SESSION_KEY}\n`, { mode: 0o600 });
+  assert.doesNotMatch(conf, /example\.com/, 'a name of the recipe left in');
+  return `${conf}\n${extra}\n`;
+}
+
 before(async () => {
   const ports = { main: await freePort(), userinfo: await freePort(), pub: await freePort(), refresh: await freePort() };
   const origin = (p) => `http://127.0.0.1:${p}`;
@@ -45,8 +76,8 @@ before(async () => {
   const claims = encodeURIComponent(JSON.stringify({ userinfo: { phone_number: null } }));
   const start = (h) => startHttpd(h).then((started) => { running.push(started); return started; });
   [main, userinfo, pub, refresh] = await Promise.all([
-    start({ name: 'gw-main', port: ports.main,
-      oidc: conf(gw, { extra: 'AuthOIDCBackChannelLogoutURI /oidc/backchannel-logout' }) }),
+    start({ name: 'gw-main', port: ports.main, oidc: recipe(gw, `AuthOIDCCABundle ${tls().caFile}
+AuthOIDCBackChannelLogoutURI /oidc/backchannel-logout`) }),
     start({ name: 'gw-userinfo', port: ports.userinfo,
       oidc: conf(gw, { extra: `AuthOIDCUserInfo On\nAuthOIDCPassIDToken On\nAuthOIDCAuthParams "claims=${claims}"` }) }),
     start({ name: 'gw-public', port: ports.pub, oidc: conf(gw, { client: gw.clients.public }) }),
