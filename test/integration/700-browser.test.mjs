@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import {
   startOP, startHttpd, oidcConf, freePort, unexpectedErrors, TEST_USERS,
 } from './lib/harness.mjs';
-import { launchBrowser, screenshot, signInAtTestOP } from './lib/browser.mjs';
+import { launchBrowser, screenshot, signInAtTestOP, cgiEnv } from './lib/browser.mjs';
 
 let op; let site; let other; let slow; let untrusting; let browser;
 // The second site has a name of its own, as two sites of one OP have: on
@@ -83,8 +83,7 @@ test('sign in on the OP\'s form: the page, the CGI environment, the cookie', asy
   assert.equal(page.url(), `${site.origin}/app/`);
   assert.match(await page.content(), /PROTECTED-CONTENT app/);
 
-  await page.goto(`${site.origin}/app/cgi/env.cgi`);
-  const env = JSON.parse(await page.innerText('body'));
+  const env = await cgiEnv(page, site.origin);
   assert.equal(env.REMOTE_USER, 'alice');
   assert.equal(env.OIDC_CLAIM_email, 'alice@example.com');
   assert.equal(env.AUTH_TYPE, 'oidc');

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHttpd, freePort, tls, unexpectedErrors } from './lib/harness.mjs';
 import { startGlewlwyd } from './lib/glewlwyd.mjs';
-import { launchBrowser, screenshot } from './lib/browser.mjs';
+import { launchBrowser, screenshot, cgiEnv } from './lib/browser.mjs';
 
 let gw; let site; let browser;
 
@@ -126,8 +126,7 @@ test('sign in on glewlwyd\'s own login page, consent, and back on /app/ with her
   assert.equal(page.url(), `${site.origin}/app/`);
   assert.match(await page.content(), /PROTECTED-CONTENT app/);
 
-  await page.goto(`${site.origin}/app/cgi/env.cgi`);
-  const env = JSON.parse(await page.innerText('body'));
+  const env = await cgiEnv(page, site.origin);
   assert.equal(env.REMOTE_USER, 'alice');
   assert.equal(env.OIDC_CLAIM_email, 'alice@example.com');
   assert.equal(env.OIDC_CLAIM_iss, gw.issuer);

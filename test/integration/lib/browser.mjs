@@ -79,3 +79,9 @@ export async function signInAtTestOP(page, username, password) {
   await page.fill('#password', password);
   await Promise.all([page.waitForNavigation(), page.click('#sign-in')]);
 }
+
+// What the test CGI script (/app/cgi/env.cgi) sees, loaded in the page.
+export async function cgiEnv(page, origin) {
+  await page.goto(`${origin}/app/cgi/env.cgi`);
+  return JSON.parse(await page.innerText('body'));
+}
