@@ -9,6 +9,7 @@
 #include "mod/mod_authnz_oidc_config.h"
 #include "mod/store/mod_authnz_oidc_store.h"
 #include "mod/mod_authnz_oidc_check.h"
+#include "mod/mod_authnz_oidc_check_op.h"
 
 static const char *server_name(server_rec *s)
 {
@@ -288,6 +289,9 @@ int mod_oidc_check_config(apr_pool_t *pconf, apr_pool_t *plog,
 
         if (c->issuer != NULL) {
             err = provider_problem(ptemp, c);
+            if (err == NULL) {
+                err = mod_oidc_check_op(ptemp, s, c);
+            }
             if (err != NULL) {
                 ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, "[oidc-config] "
                              "%s (server %s)", err, server_name(s));

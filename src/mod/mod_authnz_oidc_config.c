@@ -13,6 +13,7 @@
  * the getters below fall back to these when a member is still unset. */
 static const mod_oidc_server_config_t server_defaults = {
     .client_auth = OIDC_CLIENT_AUTH_BASIC,
+    .par = OIDC_PAR_AUTO,
     .store_spec = "shmcb",
     .inactivity = apr_time_from_sec(3600),
     .max_age = apr_time_from_sec(8 * 3600),
@@ -47,6 +48,11 @@ static const mod_oidc_dir_config_t dir_defaults = {
 #define SRV_NUM(c, f) ((c)->f != UNSET ? (c)->f : server_defaults.f)
 #define DIR_STR(d, f) ((d)->f != NULL ? (d)->f : dir_defaults.f)
 #define DIR_NUM(d, f) ((d)->f != UNSET ? (d)->f : dir_defaults.f)
+
+oidc_par_mode_t mod_oidc_cfg_par(const mod_oidc_server_config_t *c)
+{
+    return (oidc_par_mode_t)SRV_NUM(c, par);
+}
 
 oidc_client_auth_t mod_oidc_cfg_client_auth(const mod_oidc_server_config_t *c)
 {
@@ -191,6 +197,7 @@ void *mod_oidc_create_server_config(apr_pool_t *p, server_rec *s)
     mod_oidc_server_config_t *c = apr_pcalloc(p, sizeof(*c));
 
     c->client_auth = UNSET;
+    c->par = UNSET;
     c->inactivity = UNSET;
     c->max_age = UNSET;
     c->login_timeout = UNSET;
@@ -218,6 +225,7 @@ void *mod_oidc_merge_server_config(apr_pool_t *p, void *base_, void *add_)
     MERGE_PTR(client_id);
     MERGE_PTR(client_secret);
     MERGE_NUM(client_auth);
+    MERGE_NUM(par);
     MERGE_PTR(redirect_uri);
     MERGE_PTR(session_key);
     MERGE_PTR(store_spec);

@@ -145,6 +145,25 @@ static const char *set_client_secret(cmd_parms *cmd, void *dc,
                           &server_conf(cmd)->client_secret);
 }
 
+static const char *set_par(cmd_parms *cmd, void *dc, const char *arg)
+{
+    mod_oidc_server_config_t *c = server_conf(cmd);
+
+    if (strcasecmp(arg, "auto") == 0) {
+        c->par = OIDC_PAR_AUTO;
+    }
+    else if (strcasecmp(arg, "off") == 0) {
+        c->par = OIDC_PAR_OFF;
+    }
+    else if (strcasecmp(arg, "on") == 0) {
+        c->par = OIDC_PAR_ON;
+    }
+    else {
+        return "AuthOIDCPushedAuthorization must be auto, on or off";
+    }
+    return NULL;
+}
+
 static const char *set_client_auth(cmd_parms *cmd, void *dc, const char *arg)
 {
     mod_oidc_server_config_t *c = server_conf(cmd);
@@ -630,6 +649,9 @@ const command_rec mod_oidc_directives[] = {
         "The client_id registered at the OP"),
     AP_INIT_TAKE1("AuthOIDCClientSecret", set_client_secret, NULL, RSRC_CONF,
         "The client secret: file:PATH, env:NAME or the literal value"),
+    AP_INIT_TAKE1("AuthOIDCPushedAuthorization", set_par, NULL, RSRC_CONF,
+        "auto (default: when the OP requires it), on or off: push the "
+        "authorization request (RFC 9126)"),
     AP_INIT_TAKE1("AuthOIDCClientAuth", set_client_auth, NULL, RSRC_CONF,
         "client_secret_basic (default), client_secret_post or none"),
     AP_INIT_TAKE1("AuthOIDCRedirectURI", set_redirect_uri, NULL, RSRC_CONF,

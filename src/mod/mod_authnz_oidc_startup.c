@@ -94,6 +94,7 @@ static void rp_from_directives(oidc_rp_config_t *rp,
     rp->client.id = c->client_id;
     rp->client.secret = c->client_secret;
     rp->client.auth = mod_oidc_cfg_client_auth(c);
+    rp->par = mod_oidc_cfg_par(c);
     rp->redirect_uri = c->redirect_uri;
     rp->cookie_name = mod_oidc_cfg_cookie_name(c);
     rp->inactivity = mod_oidc_cfg_inactivity(c);
@@ -124,8 +125,8 @@ static oidc_provider_t *shared_provider(build_t *b, const char *issuer)
     return op;
 }
 
-static oidc_http_t *http_client(apr_pool_t *pconf,
-                                const mod_oidc_server_config_t *c)
+oidc_http_t *mod_oidc_http_client(apr_pool_t *pconf,
+                                  const mod_oidc_server_config_t *c)
 {
     oidc_http_curl_opts_t http;
 
@@ -168,7 +169,7 @@ static int build_server(build_t *b, server_rec *s, mod_oidc_server_config_t *c)
     }
     rp_from_directives(rp, c);
     rp->provider = shared_provider(b, c->issuer);
-    c->http = http_client(b->pconf, c);
+    c->http = mod_oidc_http_client(b->pconf, c);
     c->store = shared_store(b, s, mod_oidc_cfg_store_spec(c), rp->max_record);
     if (c->store == NULL) {
         return 0;

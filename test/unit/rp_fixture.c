@@ -62,6 +62,16 @@ static apr_status_t fake_send(const oidc_http_t *client, apr_pool_t *p,
         resp->status = o->token_status;
         body = o->token_body ? o->token_body : "{}";
     }
+    else if (strcmp(req->url, ISSUER "/par") == 0) {
+        o->par_calls++;
+        ck_assert_str_eq(req->method, "POST");
+        o->par_form = apr_pstrdup(unit_pool, req->form);
+        o->par_authorization = req->authorization
+            ? apr_pstrdup(unit_pool, req->authorization) : NULL;
+        resp->status = o->par_status ? o->par_status : 201;
+        body = o->par_body ? o->par_body
+             : "{\"request_uri\":\"" FAKE_REQUEST_URI "\",\"expires_in\":60}";
+    }
     else if (strcmp(req->url, ISSUER "/userinfo") == 0) {
         o->userinfo_calls++;
         ck_assert_str_eq(req->method, "GET");

@@ -26,6 +26,9 @@ extern const oidc_binding_t rp_binding;
 
 /* ---- the fake OP ------------------------------------------------------ */
 
+/* What the fake OP's PAR endpoint hands out. */
+#define FAKE_REQUEST_URI "urn:ietf:params:oauth:request_uri:abc-123"
+
 typedef struct {
     apr_status_t discovery_rv;
     apr_status_t token_rv;      /* a transport failure of the token call */
@@ -43,6 +46,10 @@ typedef struct {
     apr_interval_time_t jwks_delay;   /* how long the JWKS answer takes */
     int revoke_calls;
     const char *revoke_forms;   /* the revocation requests' forms, by "|" */
+    int par_calls;              /* pushed authorization requests (/par) */
+    const char *par_form, *par_authorization;
+    int par_status;             /* its answer; 0: 201 */
+    const char *par_body;       /* NULL: a request_uri */
 } fake_op_t;
 
 

@@ -67,6 +67,7 @@ int main(void)
     srunner_add_suite(sr, claims_suite());
     srunner_add_suite(sr, provider_suite());
     srunner_add_suite(sr, rp_login_suite());
+    srunner_add_suite(sr, rp_par_suite());
     srunner_add_suite(sr, rp_callback_suite());
     srunner_add_suite(sr, rp_session_suite());
     srunner_add_suite(sr, rp_userinfo_suite());

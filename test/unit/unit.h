@@ -35,6 +35,7 @@ Suite *claims_suite(void);
 Suite *provider_suite(void);
 /* The Relying Party, one file a flow (test_rp_*.c, rp_fixture.h). */
 Suite *rp_login_suite(void);
+Suite *rp_par_suite(void);
 Suite *rp_callback_suite(void);
 Suite *rp_session_suite(void);
 Suite *rp_userinfo_suite(void);

@@ -79,11 +79,15 @@ const char *oidc_metadata_parse(apr_pool_t *p, const char *text,
                                        https_only, &err);
     m->revocation_endpoint = endpoint(p, doc, "revocation_endpoint", 0,
                                       https_only, &err);
+    m->par_endpoint = endpoint(p, doc, "pushed_authorization_request_endpoint",
+                               0, https_only, &err);
     if (err != NULL) {
         return err;
     }
     m->iss_parameter_supported = json_is_true(
         json_object_get(doc, "authorization_response_iss_parameter_supported"));
+    m->require_par = json_is_true(
+        json_object_get(doc, "require_pushed_authorization_requests"));
     *out = m;
     return NULL;
 }

@@ -12,7 +12,9 @@ typedef struct {
     const char *userinfo_endpoint;        /* optional */
     const char *end_session_endpoint;     /* optional */
     const char *revocation_endpoint;      /* optional */
+    const char *par_endpoint;             /* optional (RFC 9126) */
     int iss_parameter_supported;          /* RFC 9207 */
+    int require_par;                      /* RFC 9126 §5 */
 } oidc_metadata_t;
 
 /* Parses and checks the document: `issuer` must equal expected_issuer

@@ -38,8 +38,7 @@ void oidc_token_client_auth(apr_pool_t *p, const oidc_client_t *client,
     }
 }
 
-/* OP-supplied text for a log line: bounded, printable ASCII only. */
-static const char *printable(apr_pool_t *p, const char *s)
+const char *oidc_token_printable(apr_pool_t *p, const char *s)
 {
     char *out;
     apr_size_t i, n;
@@ -73,8 +72,8 @@ static oidc_outcome_t parse_response(apr_pool_t *p,
         return OIDC_OUTCOME_BAD_RESPONSE;
     }
     if (resp->status != 200) {
-        out->error = printable(p, oidc_json_str(doc, "error"));
-        out->error_description = printable(p,
+        out->error = oidc_token_printable(p, oidc_json_str(doc, "error"));
+        out->error_description = oidc_token_printable(p,
             oidc_json_str(doc, "error_description"));
         *detail = apr_psprintf(p, "HTTP %d, error=%s%s%s", resp->status,
                                out->error ? out->error : "(none)",
@@ -106,13 +105,10 @@ static oidc_outcome_t parse_response(apr_pool_t *p,
     return OIDC_OUTCOME_OK;
 }
 
-/* A POST to the OP with client authentication added; the transport's
- * failure as a token status. */
-static oidc_outcome_t post_form(apr_pool_t *p, const oidc_http_t *http,
-                                const char *url,
-                                const oidc_client_t *client,
-                                const char *form, oidc_http_resp_t *resp,
-                                const char **detail)
+oidc_outcome_t oidc_token_post(apr_pool_t *p, const oidc_http_t *http,
+                               const char *url, const oidc_client_t *client,
+                               const char *form, oidc_http_resp_t *resp,
+                               const char **detail)
 {
     oidc_http_req_t req;
     const char *extra, *err;
@@ -143,7 +139,7 @@ static oidc_outcome_t token_request(apr_pool_t *p,
     oidc_outcome_t st;
 
     memset(out, 0, sizeof(*out));
-    st = post_form(p, http, token_endpoint, client, grant_form, &resp,
+    st = oidc_token_post(p, http, token_endpoint, client, grant_form, &resp,
                    detail);
     return st != OIDC_OUTCOME_OK ? st : parse_response(p, &resp, out, detail);
 }
@@ -186,7 +182,7 @@ oidc_outcome_t oidc_token_revoke(apr_pool_t *p, const oidc_http_t *http,
     oidc_http_resp_t resp;
     oidc_outcome_t st;
 
-    st = post_form(p, http, revocation_endpoint, client,
+    st = oidc_token_post(p, http, revocation_endpoint, client,
                    apr_pstrcat(p, "token=", oidc_url_encode(p, token),
                                "&token_type_hint=", hint, NULL),
                    &resp, detail);

@@ -50,6 +50,16 @@ oidc_outcome_t oidc_token_revoke(apr_pool_t *p, const oidc_http_t *http,
                                  const char *token, const char *hint,
                                  const char **detail);
 
+/* A POST to the OP with client authentication added (token, revocation,
+ * PAR); OK when any HTTP answer arrived, else the transport's failure. */
+oidc_outcome_t oidc_token_post(apr_pool_t *p, const oidc_http_t *http,
+                               const char *url, const oidc_client_t *client,
+                               const char *form, oidc_http_resp_t *resp,
+                               const char **detail);
+
+/* OP-supplied text for a log line: bounded, printable ASCII only. */
+const char *oidc_token_printable(apr_pool_t *p, const char *s);
+
 /* The client-authentication pieces of a token-endpoint request: extra form
  * fields (already encoded, starting with '&') and an Authorization value. */
 void oidc_token_client_auth(apr_pool_t *p, const oidc_client_t *client,

@@ -25,9 +25,17 @@ typedef enum {
     OIDC_REFRESH_FAILURE_502
 } oidc_refresh_failure_t;
 
+/* AuthOIDCPushedAuthorization: when logins push their request (RFC 9126). */
+typedef enum {
+    OIDC_PAR_AUTO = 0,    /* when discovery requires it */
+    OIDC_PAR_OFF,
+    OIDC_PAR_ON
+} oidc_par_mode_t;
+
 typedef struct {
     const char *issuer;
     oidc_client_t client;
+    oidc_par_mode_t par;
     const char *redirect_uri;      /* a path, or an absolute URL */
     const char *cookie_name;
     unsigned char session_key[OIDC_KEY_LEN];

@@ -7,8 +7,60 @@
 #include "core/http/oidc_cookie.h"
 #include "core/http/oidc_redirect.h"
 #include "core/session/oidc_flow.h"
+#include "core/proto/oidc_par.h"
 #include "core/proto/oidc_pkce.h"
 #include "core/util/oidc_encode.h"
+
+static int uses_par(const oidc_rp_config_t *cfg, const oidc_metadata_t *meta)
+{
+    return cfg->par == OIDC_PAR_ON
+        || (cfg->par == OIDC_PAR_AUTO && meta->require_par);
+}
+
+/* RFC 9126: the parameters go to the OP first; the browser is sent with
+ * only client_id and the request_uri the OP gave. An OP that refuses (or
+ * does not offer PAR) gets the user an error page, never a loop. */
+static void push_then_redirect(const oidc_rp_ctx_t *ctx,
+                               const oidc_metadata_t *meta,
+                               const char *params, oidc_rp_result_t *res)
+{
+    apr_pool_t *p = ctx->pool;
+    const oidc_rp_config_t *cfg = ctx->cfg;
+    const char *request_uri, *detail = NULL;
+    oidc_outcome_t st;
+
+    if (meta->par_endpoint == NULL) {
+        oidc_log(ctx->log, OIDC_LOG_ERR, "oidc-par",
+                 "AuthOIDCPushedAuthorization on, but the provider's "
+                 "discovery names no pushed_authorization_request_endpoint");
+        oidc_rp_fail(res, 502, "server_error",
+                     "Sign-in is misconfigured. Please tell the site's "
+                     "administrator.");
+        return;
+    }
+    st = oidc_par_push(p, ctx->http, meta->par_endpoint, &cfg->client, params,
+                       &request_uri, &detail);
+    if (st != OIDC_OUTCOME_OK) {
+        oidc_log(ctx->log, OIDC_LOG_ERR, "oidc-par",
+                 "pushing the authorization request to %s failed: %s",
+                 meta->par_endpoint, detail ? detail : "(no detail)");
+        oidc_rp_fail(res, st == OIDC_OUTCOME_UNREACHABLE ? 503 : 502,
+                     st == OIDC_OUTCOME_UNREACHABLE
+                         ? "temporarily_unavailable" : "server_error",
+                     st == OIDC_OUTCOME_UNREACHABLE
+                         ? "The identity provider cannot be reached. Please "
+                           "try again later."
+                         : "The identity provider refused the sign-in "
+                           "request. Please tell the site's administrator.");
+        return;
+    }
+    res->kind = OIDC_RP_REDIRECT;
+    res->status = 302;
+    res->location = oidc_par_authorize_url(p, meta->authorization_endpoint,
+                                           cfg->client.id, request_uri);
+    oidc_log(ctx->log, OIDC_LOG_INFO, "oidc-login",
+             "redirecting to the provider to sign in (pushed request)");
+}
 
 static void start_login(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
                         const oidc_rp_dir_t *dir,
@@ -18,7 +70,7 @@ static void start_login(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
     apr_pool_t *p = ctx->pool;
     const oidc_rp_config_t *cfg = ctx->cfg;
     const oidc_provider_snapshot_t *op;
-    const char *return_to, *redirect_uri, *sealed, *endpoint;
+    const char *return_to, *redirect_uri, *sealed, *endpoint, *params;
     apr_array_header_t *evict;
     oidc_flow_t *flow;
     oidc_binding_t binding;
@@ -58,19 +110,24 @@ static void start_login(const oidc_rp_ctx_t *ctx, const oidc_request_t *req,
                                      sealed, req->secure,
                                      cfg->login_timeout + OIDC_FLOW_GRACE));
 
-    endpoint = op->meta->authorization_endpoint;
-    res->kind = OIDC_RP_REDIRECT;
-    res->status = 302;
-    res->location = apr_pstrcat(p, endpoint,
-        strchr(endpoint, '?') ? "&" : "?",
-        "response_type=code&client_id=", oidc_url_encode(p, cfg->client.id),
-        "&redirect_uri=", oidc_url_encode(p, redirect_uri),
+    params = apr_pstrcat(p,
+        "response_type=code&redirect_uri=", oidc_url_encode(p, redirect_uri),
         "&scope=", oidc_url_encode(p, dir->scope),
         "&state=", flow->state,
         "&nonce=", flow->nonce,
         "&code_challenge=", oidc_pkce_challenge_s256(p, flow->verifier),
         "&code_challenge_method=S256",
         dir->auth_params, NULL);
+    if (uses_par(cfg, op->meta)) {
+        push_then_redirect(ctx, op->meta, params, res);
+        return;
+    }
+    endpoint = op->meta->authorization_endpoint;
+    res->kind = OIDC_RP_REDIRECT;
+    res->status = 302;
+    res->location = apr_pstrcat(p, endpoint,
+        strchr(endpoint, '?') ? "&" : "?",
+        "client_id=", oidc_url_encode(p, cfg->client.id), "&", params, NULL);
     oidc_log(ctx->log, OIDC_LOG_INFO, "oidc-login",
              "redirecting to the provider to sign in");
 }
