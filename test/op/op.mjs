@@ -2,7 +2,8 @@
 // demo. Usage: node op.mjs CONFIG.json
 //   { "port": 9000, "clients": [ ...oidc-provider client metadata... ],
 //     "tls": { "key": PATH, "cert": PATH },   (optional: https)
-//     "loginForm": true }                     (optional, see below)
+//     "loginForm": true,                      (optional, see below)
+//     "par": "required" | "off" }             (optional: PAR, RFC 9126; offered)
 // Without loginForm it logs users in without a form: the account is the
 // login_hint, or "alice" (the node-client tests). With it, the login is a
 // real form that asks for a username and a password (the browser tests and
@@ -132,6 +133,9 @@ const provider = new Provider(issuer, {
     revocation: { enabled: true },
     rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
     backchannelLogout: { enabled: true },
+    pushedAuthorizationRequests: {
+      enabled: config.par !== 'off', requirePushedAuthorizationRequests: config.par === 'required',
+    },
   },
   pkce: { required: () => true },
   ttl: {

@@ -107,7 +107,7 @@ static_files_mime_types = (${Object.entries(MIME)
 
 // The OIDC plugin instance's parameters (names as in the admin UI's
 // GlwdOIDCParams; what is left out is off, or the plugin's built-in value).
-function pluginParameters({ issuer, accessTokenTTL }) {
+function pluginParameters({ issuer, accessTokenTTL, parRequired }) {
   const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
   return {
     iss: issuer,
@@ -134,7 +134,7 @@ function pluginParameters({ issuer, accessTokenTTL }) {
     'pkce-required': false,
     'pkce-required-public-client': true,
     'oauth-par-allowed': true,
-    'oauth-par-required': false,
+    'oauth-par-required': parRequired,
     'oauth-par-duration': 90,
     'oauth-par-request_uri-prefix': 'urn:ietf:params:oauth:request_uri:',
     'request-parameter-allow': true,
@@ -176,10 +176,11 @@ function pluginParameters({ issuer, accessTokenTTL }) {
   };
 }
 
-// `webapp`: serve the login webapp too (login.html, for a real browser).
+// `webapp`: serve the login webapp too (login.html, for a real browser);
+// `parRequired`: pushed authorization requests required (RFC 9126).
 export async function startGlewlwyd({
   redirectUris, backchannelLogoutUri, postLogoutRedirectUris = [], tls: useTls = true,
-  accessTokenTTL = 3600, webapp = false,
+  accessTokenTTL = 3600, webapp = false, parRequired = false,
 } = {}) {
   const dir = makeTempDir('glewlwyd');
   const port = await freePort();
@@ -232,7 +233,7 @@ export async function startGlewlwyd({
   }
 
   await A('POST', '/mod/plugin/', { module: 'oidc', name: PLUGIN, display_name: 'OpenID Connect',
-    parameters: pluginParameters({ issuer, accessTokenTTL }) });
+    parameters: pluginParameters({ issuer, accessTokenTTL, parRequired }) });
 
   const users = {};
   for (const [key, u] of Object.entries(GLEWLWYD_USERS)) {

@@ -151,10 +151,11 @@ export const TEST_USERS = { alice: 'alice-password', bob: 'bob-password' };
 
 // The OP; `tls`: over https with the test CA's certificate; `loginForm`: a
 // login form that asks for a password instead of signing in as the
-// login_hint (or alice) at once.
+// login_hint (or alice) at once; `par`: pushed authorization requests
+// (RFC 9126) 'required' or 'off' (by default offered).
 export async function startOP({
   redirectUris, accessTokenTTL, extraClients = [], port, rpClient = {},
-  tls: secure = false, loginForm = false,
+  tls: secure = false, loginForm = false, par,
 } = {}) {
   const fixedPort = Boolean(port);
   port = port || await freePort();
@@ -181,7 +182,7 @@ export async function startOP({
   let child;
   for (let attempt = 1; ; attempt++) {
     fs.writeFileSync(conf, JSON.stringify({
-      port, clients, accessTokenTTL, loginForm, passwords: TEST_USERS,
+      port, clients, accessTokenTTL, loginForm, par, passwords: TEST_USERS,
       ...(secure ? { tls: { key: tls().keyFile, cert: tls().certFile } } : {}),
     }));
     child = track(spawn(process.execPath, [OP_SCRIPT, conf], {
