@@ -1,4 +1,6 @@
 /* oidc_json.c: jansson, with the pool owning what it returns. */
+#include <stdlib.h>
+
 #include "core/util/oidc_json.h"
 
 static apr_status_t json_release(void *data)
@@ -31,4 +33,17 @@ const char *oidc_json_str(const json_t *obj, const char *name)
 {
     const json_t *v = json_object_get(obj, name);
     return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+const char *oidc_json_dump(apr_pool_t *p, const json_t *json)
+{
+    char *text = json_dumps(json, JSON_COMPACT);
+    const char *copy;
+
+    if (text == NULL) {
+        return NULL;
+    }
+    copy = apr_pstrdup(p, text);
+    free(text);
+    return copy;
 }
