@@ -47,8 +47,14 @@ static const char *missing_directive(apr_pool_t *p,
         return "AuthOIDCRedirectURI is not set: add a path such as "
                "/oidc/callback and register it at the OP";
     }
-    if (c->client_secret == NULL
-        && mod_oidc_cfg_client_auth(c) != OIDC_CLIENT_AUTH_NONE) {
+    if (mod_oidc_cfg_client_auth(c) == OIDC_CLIENT_AUTH_PRIVATE_KEY_JWT) {
+        if (c->signing_key == NULL) {
+            return "AuthOIDCClientAuth private_key_jwt needs "
+                   "AuthOIDCClientSigningKey file:PATH (a PEM private key)";
+        }
+    }
+    else if (c->client_secret == NULL
+             && mod_oidc_cfg_client_auth(c) != OIDC_CLIENT_AUTH_NONE) {
         return "AuthOIDCClientSecret is not set: add it, or use "
                "AuthOIDCClientAuth none for a public client";
     }

@@ -237,6 +237,7 @@ void *mod_oidc_merge_server_config(apr_pool_t *p, void *base_, void *add_)
     MERGE_PTR(claim_prefix);
     MERGE_NUM(ssl_verify);
     MERGE_PTR(ca_bundle);
+    MERGE_PTR(signing_key);
     MERGE_NUM(http_timeout);
     MERGE_PTR(logout_uri);
     MERGE_PTR(backchannel_uri);

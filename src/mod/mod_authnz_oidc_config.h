@@ -7,6 +7,7 @@
 #include <http_config.h>
 
 #include "core/rp/oidc_rp.h"
+#include "core/jose/oidc_signing_key.h"
 
 typedef enum {
     MOD_OIDC_PASS_NONE = 0,
@@ -53,6 +54,7 @@ typedef struct {
     const char *claim_prefix;
     int ssl_verify;
     const char *ca_bundle;
+    const oidc_signing_key_t *signing_key;   /* AuthOIDCClientSigningKey */
     apr_interval_time_t http_timeout;
     int userinfo;
     apr_interval_time_t userinfo_interval;

@@ -7,6 +7,7 @@
 
 #include "mod/mod_authnz_oidc.h"
 #include "mod/mod_authnz_oidc_config.h"
+#include "mod/mod_authnz_oidc_keyfile.h"
 #include "mod/store/mod_authnz_oidc_store.h"
 #include "core/util/oidc_params.h"
 #include "core/util/oidc_secret.h"
@@ -177,9 +178,16 @@ static const char *set_client_auth(cmd_parms *cmd, void *dc, const char *arg)
     else if (strcasecmp(arg, "none") == 0) {
         c->client_auth = OIDC_CLIENT_AUTH_NONE;
     }
+    else if (strcasecmp(arg, "client_secret_jwt") == 0) {
+        c->client_auth = OIDC_CLIENT_AUTH_SECRET_JWT;
+    }
+    else if (strcasecmp(arg, "private_key_jwt") == 0) {
+        c->client_auth = OIDC_CLIENT_AUTH_PRIVATE_KEY_JWT;
+    }
     else {
         return "AuthOIDCClientAuth must be client_secret_basic, "
-               "client_secret_post or none";
+               "client_secret_post, client_secret_jwt, private_key_jwt or "
+               "none";
     }
     return NULL;
 }
@@ -567,6 +575,21 @@ static const char *set_refresh_failure(cmd_parms *cmd, void *dc,
     return NULL;
 }
 
+/* AuthOIDCClientSigningKey file:PATH [ALG [KID]] */
+static const char *set_signing_key(cmd_parms *cmd, void *dc, const char *spec,
+                                   const char *alg, const char *kid)
+{
+    oidc_signing_key_t *key;
+    const char *err = mod_oidc_load_signing_key(cmd->pool, spec, alg, kid,
+                                                &key);
+
+    if (err != NULL) {
+        return apr_pstrcat(cmd->pool, "AuthOIDCClientSigningKey: ", err, NULL);
+    }
+    server_conf(cmd)->signing_key = key;
+    return NULL;
+}
+
 static const char *set_ca_bundle(cmd_parms *cmd, void *dc, const char *arg)
 {
     const char *path = ap_server_root_relative(cmd->pool, arg);
@@ -729,6 +752,10 @@ const command_rec mod_oidc_directives[] = {
     AP_INIT_FLAG("AuthOIDCSSLVerify", set_server_flag_slot,
         SRV_SLOT(ssl_verify), RSRC_CONF,
         "Verify the OP's TLS certificate (default On)"),
+    AP_INIT_TAKE123("AuthOIDCClientSigningKey", set_signing_key, NULL,
+        RSRC_CONF, "file:PATH [RS256|PS256|ES256 [KID]]: the PEM private "
+        "key of private_key_jwt (alg by key type unless given, kid its JWK "
+        "thumbprint)"),
     AP_INIT_TAKE1("AuthOIDCCABundle", set_ca_bundle, NULL, RSRC_CONF,
         "CA certificates file to verify the OP with"),
     AP_INIT_TAKE1("AuthOIDCHTTPTimeout", set_http_timeout, NULL, RSRC_CONF,

@@ -94,6 +94,8 @@ static void rp_from_directives(oidc_rp_config_t *rp,
     rp->client.id = c->client_id;
     rp->client.secret = c->client_secret;
     rp->client.auth = mod_oidc_cfg_client_auth(c);
+    rp->client.key = c->signing_key;
+    rp->client.issuer = c->issuer;
     rp->par = mod_oidc_cfg_par(c);
     rp->redirect_uri = c->redirect_uri;
     rp->cookie_name = mod_oidc_cfg_cookie_name(c);

@@ -61,6 +61,7 @@ int main(void)
     srunner_add_suite(sr, flow_suite());
     srunner_add_suite(sr, json_suite());
     srunner_add_suite(sr, jwt_suite());
+    srunner_add_suite(sr, client_assertion_suite());
     srunner_add_suite(sr, jwks_suite());
     srunner_add_suite(sr, idtoken_suite());
     srunner_add_suite(sr, session_suite());

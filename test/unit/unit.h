@@ -28,6 +28,7 @@ Suite *redirect_suite(void);
 Suite *flow_suite(void);
 Suite *json_suite(void);
 Suite *jwt_suite(void);
+Suite *client_assertion_suite(void);
 Suite *jwks_suite(void);
 Suite *idtoken_suite(void);
 Suite *session_suite(void);

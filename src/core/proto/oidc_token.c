@@ -3,14 +3,38 @@
 #include <apr_base64.h>
 
 #include "core/proto/oidc_token.h"
+#include "core/jose/oidc_client_assertion.h"
 #include "core/util/oidc_encode.h"
 #include "core/util/oidc_json.h"
 
 #define MAX_ERROR_TEXT 200
 
-void oidc_token_client_auth(apr_pool_t *p, const oidc_client_t *client,
-                            const char **form_extra,
-                            const char **authorization)
+/* RFC 7523 §2.2: client_id (OpenID Connect Core §9 lists it) and the
+ * assertion, in the form. */
+static const char *assertion_fields(apr_pool_t *p,
+                                    const oidc_client_t *client,
+                                    apr_time_t now, const char **form_extra)
+{
+    const char *err;
+    const char *jwt = oidc_client_assertion(
+        p, client->id, client->issuer,
+        client->auth == OIDC_CLIENT_AUTH_SECRET_JWT ? client->secret : NULL,
+        client->auth == OIDC_CLIENT_AUTH_PRIVATE_KEY_JWT ? client->key : NULL,
+        now, &err);
+
+    if (jwt == NULL) {
+        return err;
+    }
+    *form_extra = apr_pstrcat(p, "&client_id=", oidc_url_encode(p, client->id),
+                              "&client_assertion_type=",
+                              oidc_url_encode(p, OIDC_ASSERTION_TYPE),
+                              "&client_assertion=", jwt, NULL);
+    return NULL;
+}
+
+const char *oidc_token_client_auth(apr_pool_t *p, const oidc_client_t *client,
+                                   apr_time_t now, const char **form_extra,
+                                   const char **authorization)
 {
     *form_extra = "";
     *authorization = NULL;
@@ -24,17 +48,21 @@ void oidc_token_client_auth(apr_pool_t *p, const oidc_client_t *client,
         char *b64 = apr_palloc(p, (apr_size_t)apr_base64_encode_len(len));
         apr_base64_encode(b64, pair, len);
         *authorization = apr_pstrcat(p, "Basic ", b64, NULL);
-        break;
+        return NULL;
     }
     case OIDC_CLIENT_AUTH_POST:
         *form_extra = apr_pstrcat(p, "&client_id=",
                                   oidc_url_encode(p, client->id),
                                   "&client_secret=",
                                   oidc_url_encode(p, client->secret), NULL);
-        break;
+        return NULL;
+    case OIDC_CLIENT_AUTH_SECRET_JWT:
+    case OIDC_CLIENT_AUTH_PRIVATE_KEY_JWT:
+        return assertion_fields(p, client, now, form_extra);
     default:
         *form_extra = apr_pstrcat(p, "&client_id=",
                                   oidc_url_encode(p, client->id), NULL);
+        return NULL;
     }
 }
 
@@ -114,8 +142,11 @@ oidc_outcome_t oidc_token_post(apr_pool_t *p, const oidc_http_t *http,
     const char *extra, *err;
     apr_status_t rv;
 
-    *detail = NULL;
-    oidc_token_client_auth(p, client, &extra, &req.authorization);
+    *detail = oidc_token_client_auth(p, client, apr_time_now(), &extra,
+                                     &req.authorization);
+    if (*detail != NULL) {
+        return OIDC_OUTCOME_MISCONFIGURED;
+    }
     req.method = "POST";
     req.url = url;
     req.form = apr_pstrcat(p, form, extra, NULL);

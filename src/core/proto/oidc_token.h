@@ -9,13 +9,19 @@
 typedef enum {
     OIDC_CLIENT_AUTH_BASIC = 0,    /* client_secret_basic */
     OIDC_CLIENT_AUTH_POST,         /* client_secret_post */
-    OIDC_CLIENT_AUTH_NONE          /* public client: PKCE alone */
+    OIDC_CLIENT_AUTH_NONE,         /* public client: PKCE alone */
+    OIDC_CLIENT_AUTH_SECRET_JWT,   /* client_secret_jwt: HS256 assertion */
+    OIDC_CLIENT_AUTH_PRIVATE_KEY_JWT   /* private_key_jwt (RFC 7523) */
 } oidc_client_auth_t;
+
+struct oidc_signing_key_t;
 
 typedef struct {
     const char *id;
     const char *secret;            /* NULL for a public client */
     oidc_client_auth_t auth;
+    const struct oidc_signing_key_t *key;  /* private_key_jwt */
+    const char *issuer;            /* the OP's: an assertion's audience */
 } oidc_client_t;
 
 typedef struct {
@@ -61,9 +67,11 @@ oidc_outcome_t oidc_token_post(apr_pool_t *p, const oidc_http_t *http,
 const char *oidc_token_printable(apr_pool_t *p, const char *s);
 
 /* The client-authentication pieces of a token-endpoint request: extra form
- * fields (already encoded, starting with '&') and an Authorization value. */
-void oidc_token_client_auth(apr_pool_t *p, const oidc_client_t *client,
-                            const char **form_extra,
-                            const char **authorization);
+ * fields (already encoded, starting with '&') and an Authorization value;
+ * an assertion (the JWT methods) valid from `now`. NULL, or why the
+ * pieces could not be made. */
+const char *oidc_token_client_auth(apr_pool_t *p, const oidc_client_t *client,
+                                   apr_time_t now, const char **form_extra,
+                                   const char **authorization);
 
 #endif
