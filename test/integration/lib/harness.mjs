@@ -90,11 +90,14 @@ export function makeTempDir(name) {
   return dir;
 }
 
-// Child processes (the OP, memcached, redis-server) not yet stopped.
+// Child processes (the OP, memcached, redis-server, glewlwyd) not yet
+// stopped. They do not keep this process alive (unref): a test file whose
+// after() hook failed before stopping them still ends, and they with it.
 const children = new Set();
 export function track(child) {
   children.add(child);
   child.once('exit', () => children.delete(child));
+  child.unref();
   return child;
 }
 // Ends a child; resolves once it has exited.
