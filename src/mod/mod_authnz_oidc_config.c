@@ -14,6 +14,7 @@
 static const mod_oidc_server_config_t server_defaults = {
     .client_auth = OIDC_CLIENT_AUTH_BASIC,
     .par = OIDC_PAR_AUTO,
+    .assertion_aud_endpoint = 0,        /* the issuer (rfc7523bis) */
     .store_spec = "shmcb",
     .inactivity = apr_time_from_sec(3600),
     .max_age = apr_time_from_sec(8 * 3600),
@@ -48,6 +49,11 @@ static const mod_oidc_dir_config_t dir_defaults = {
 #define SRV_NUM(c, f) ((c)->f != UNSET ? (c)->f : server_defaults.f)
 #define DIR_STR(d, f) ((d)->f != NULL ? (d)->f : dir_defaults.f)
 #define DIR_NUM(d, f) ((d)->f != UNSET ? (d)->f : dir_defaults.f)
+
+int mod_oidc_cfg_assertion_aud_endpoint(const mod_oidc_server_config_t *c)
+{
+    return SRV_NUM(c, assertion_aud_endpoint);
+}
 
 oidc_par_mode_t mod_oidc_cfg_par(const mod_oidc_server_config_t *c)
 {
@@ -198,6 +204,7 @@ void *mod_oidc_create_server_config(apr_pool_t *p, server_rec *s)
 
     c->client_auth = UNSET;
     c->par = UNSET;
+    c->assertion_aud_endpoint = UNSET;
     c->inactivity = UNSET;
     c->max_age = UNSET;
     c->login_timeout = UNSET;
@@ -226,6 +233,7 @@ void *mod_oidc_merge_server_config(apr_pool_t *p, void *base_, void *add_)
     MERGE_PTR(client_secret);
     MERGE_NUM(client_auth);
     MERGE_NUM(par);
+    MERGE_NUM(assertion_aud_endpoint);
     MERGE_PTR(redirect_uri);
     MERGE_PTR(session_key);
     MERGE_PTR(store_spec);

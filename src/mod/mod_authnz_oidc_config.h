@@ -40,6 +40,7 @@ typedef struct {
     const char *client_secret;        /* resolved from file:/env:/literal */
     int client_auth;
     int par;                          /* oidc_par_mode_t */
+    int assertion_aud_endpoint;       /* AuthOIDCClientAssertionAudience */
     const char *redirect_uri;
     const char *session_key;          /* resolved key material */
     const char *store_spec;
@@ -103,6 +104,7 @@ void *mod_oidc_merge_dir_config(apr_pool_t *p, void *base, void *add);
 /* The typed getters: the value in force, its default when unset. */
 oidc_client_auth_t mod_oidc_cfg_client_auth(const mod_oidc_server_config_t *c);
 oidc_par_mode_t mod_oidc_cfg_par(const mod_oidc_server_config_t *c);
+int mod_oidc_cfg_assertion_aud_endpoint(const mod_oidc_server_config_t *c);
 const char *mod_oidc_cfg_store_spec(const mod_oidc_server_config_t *c);
 apr_interval_time_t mod_oidc_cfg_inactivity(const mod_oidc_server_config_t *c);
 apr_interval_time_t mod_oidc_cfg_max_age(const mod_oidc_server_config_t *c);

@@ -575,6 +575,23 @@ static const char *set_refresh_failure(cmd_parms *cmd, void *dc,
     return NULL;
 }
 
+static const char *set_assertion_audience(cmd_parms *cmd, void *dc,
+                                          const char *arg)
+{
+    mod_oidc_server_config_t *c = server_conf(cmd);
+
+    if (strcasecmp(arg, "issuer") == 0) {
+        c->assertion_aud_endpoint = 0;
+    }
+    else if (strcasecmp(arg, "endpoint") == 0) {
+        c->assertion_aud_endpoint = 1;
+    }
+    else {
+        return "AuthOIDCClientAssertionAudience must be issuer or endpoint";
+    }
+    return NULL;
+}
+
 /* AuthOIDCClientSigningKey file:PATH [ALG [KID]] */
 static const char *set_signing_key(cmd_parms *cmd, void *dc, const char *spec,
                                    const char *alg, const char *kid)
@@ -752,6 +769,9 @@ const command_rec mod_oidc_directives[] = {
     AP_INIT_FLAG("AuthOIDCSSLVerify", set_server_flag_slot,
         SRV_SLOT(ssl_verify), RSRC_CONF,
         "Verify the OP's TLS certificate (default On)"),
+    AP_INIT_TAKE1("AuthOIDCClientAssertionAudience", set_assertion_audience,
+        NULL, RSRC_CONF, "The aud of client assertions: issuer (default) "
+        "or endpoint (the URL called, for OPs that want that)"),
     AP_INIT_TAKE123("AuthOIDCClientSigningKey", set_signing_key, NULL,
         RSRC_CONF, "file:PATH [RS256|PS256|ES256 [KID]]: the PEM private "
         "key of private_key_jwt (alg by key type unless given, kid its JWK "

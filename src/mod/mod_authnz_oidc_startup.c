@@ -96,6 +96,7 @@ static void rp_from_directives(oidc_rp_config_t *rp,
     rp->client.auth = mod_oidc_cfg_client_auth(c);
     rp->client.key = c->signing_key;
     rp->client.issuer = c->issuer;
+    rp->client.audience_is_endpoint = mod_oidc_cfg_assertion_aud_endpoint(c);
     rp->par = mod_oidc_cfg_par(c);
     rp->redirect_uri = c->redirect_uri;
     rp->cookie_name = mod_oidc_cfg_cookie_name(c);

@@ -22,7 +22,7 @@ static void exchange(apr_pool_t *p, int status, int refresh,
 {
     fuzz_http_t fh;
     oidc_client_t client = { FUZZ_CLIENT_ID, "fuzz-secret",
-                             OIDC_CLIENT_AUTH_BASIC, NULL, FUZZ_ISSUER };
+                             OIDC_CLIENT_AUTH_BASIC, NULL, FUZZ_ISSUER, 0 };
     oidc_token_resp_t tok;
     oidc_outcome_t st;
     oidc_idtoken_params_t prm;

@@ -5,6 +5,8 @@
 #include "core/util/oidc_params.h"
 #include "core/proto/oidc_provider.h"
 #include "core/session/oidc_flow.h"
+#include "core/util/oidc_encode.h"
+#include "core/util/oidc_json.h"
 
 #define DISCOVERY_WITH_PAR(extra)                                        \
     "{\"issuer\":\"" ISSUER "\","                                        \
@@ -141,6 +143,44 @@ START_TEST(refused_push_is_an_error_page)
 }
 END_TEST
 
+/* The audience of a client assertion: the issuer, or with
+ * AuthOIDCClientAssertionAudience endpoint the URL called (here PAR's). */
+static const char *assertion_aud(void)
+{
+    const char *jwt = apr_table_get(pushed_params(), "client_assertion");
+    const char *dot = strchr(jwt, '.') + 1;
+    apr_size_t len;
+    unsigned char *payload = oidc_b64url_decode(unit_pool, dot,
+                                                strcspn(dot, "."), &len);
+
+    ck_assert_ptr_nonnull(payload);
+    return oidc_json_str(oidc_json_parse(unit_pool, (const char *)payload, len),
+                         "aud");
+}
+
+START_TEST(pushed_with_client_secret_jwt)
+{
+    oidc_rp_result_t res;
+
+    cfg.par = OIDC_PAR_ON;
+    cfg.client.auth = OIDC_CLIENT_AUTH_SECRET_JWT;
+    cfg.client.issuer = ISSUER;
+    op.discovery = DISCOVERY_WITH_PAR("");
+    oidc_rp_authenticate(&ctx, browser("/", NULL), &dir, &res);
+    ck_assert_int_eq(res.kind, OIDC_RP_REDIRECT);
+    ck_assert_ptr_null(op.par_authorization);
+    ck_assert_str_eq(apr_table_get(pushed_params(), "client_assertion_type"),
+                     "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+    ck_assert_ptr_null(apr_table_get(pushed_params(), "client_secret"));
+    ck_assert_str_eq(apr_table_get(pushed_params(), "client_id"), CLIENT_ID);
+    ck_assert_str_eq(assertion_aud(), ISSUER);
+    cfg.client.audience_is_endpoint = 1;
+    oidc_rp_authenticate(&ctx, browser("/", NULL), &dir, &res);
+    ck_assert_str_eq(assertion_aud(), ISSUER "/par");
+    assert_no_secret_logged(CLIENT_SECRET);
+}
+END_TEST
+
 START_TEST(on_without_endpoint_is_misconfigured)
 {
     oidc_rp_result_t res;
@@ -161,6 +201,7 @@ Suite *rp_par_suite(void)
 
     tcase_add_test(tc, pushed_then_redirected_with_request_uri);
     tcase_add_test(tc, pushed_with_client_secret_post);
+    tcase_add_test(tc, pushed_with_client_secret_jwt);
     tcase_add_test(tc, auto_follows_discovery);
     tcase_add_test(tc, refused_push_is_an_error_page);
     tcase_add_test(tc, on_without_endpoint_is_misconfigured);

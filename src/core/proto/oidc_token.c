@@ -10,14 +10,17 @@
 #define MAX_ERROR_TEXT 200
 
 /* RFC 7523 §2.2: client_id (OpenID Connect Core §9 lists it) and the
- * assertion, in the form. */
+ * assertion, in the form. Its audience is the issuer (rfc7523bis), or the
+ * URL called for OPs that still want that (OpenID Connect Core §9 named
+ * the token endpoint; glewlwyd 2.7 takes only the endpoint called). */
 static const char *assertion_fields(apr_pool_t *p,
                                     const oidc_client_t *client,
-                                    apr_time_t now, const char **form_extra)
+                                    const char *url, apr_time_t now,
+                                    const char **form_extra)
 {
     const char *err;
     const char *jwt = oidc_client_assertion(
-        p, client->id, client->issuer,
+        p, client->id, client->audience_is_endpoint ? url : client->issuer,
         client->auth == OIDC_CLIENT_AUTH_SECRET_JWT ? client->secret : NULL,
         client->auth == OIDC_CLIENT_AUTH_PRIVATE_KEY_JWT ? client->key : NULL,
         now, &err);
@@ -33,7 +36,8 @@ static const char *assertion_fields(apr_pool_t *p,
 }
 
 const char *oidc_token_client_auth(apr_pool_t *p, const oidc_client_t *client,
-                                   apr_time_t now, const char **form_extra,
+                                   const char *url, apr_time_t now,
+                                   const char **form_extra,
                                    const char **authorization)
 {
     *form_extra = "";
@@ -58,7 +62,7 @@ const char *oidc_token_client_auth(apr_pool_t *p, const oidc_client_t *client,
         return NULL;
     case OIDC_CLIENT_AUTH_SECRET_JWT:
     case OIDC_CLIENT_AUTH_PRIVATE_KEY_JWT:
-        return assertion_fields(p, client, now, form_extra);
+        return assertion_fields(p, client, url, now, form_extra);
     default:
         *form_extra = apr_pstrcat(p, "&client_id=",
                                   oidc_url_encode(p, client->id), NULL);
@@ -142,7 +146,8 @@ oidc_outcome_t oidc_token_post(apr_pool_t *p, const oidc_http_t *http,
     const char *extra, *err;
     apr_status_t rv;
 
-    *detail = oidc_token_client_auth(p, client, apr_time_now(), &extra,
+    /* The OP checks an assertion's times against its clock: real time. */
+    *detail = oidc_token_client_auth(p, client, url, apr_time_now(), &extra,
                                      &req.authorization);
     if (*detail != NULL) {
         return OIDC_OUTCOME_MISCONFIGURED;

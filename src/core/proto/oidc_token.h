@@ -22,6 +22,7 @@ typedef struct {
     oidc_client_auth_t auth;
     const struct oidc_signing_key_t *key;  /* private_key_jwt */
     const char *issuer;            /* the OP's: an assertion's audience */
+    int audience_is_endpoint;      /* aud the URL called, not the issuer */
 } oidc_client_t;
 
 typedef struct {
@@ -66,12 +67,13 @@ oidc_outcome_t oidc_token_post(apr_pool_t *p, const oidc_http_t *http,
 /* OP-supplied text for a log line: bounded, printable ASCII only. */
 const char *oidc_token_printable(apr_pool_t *p, const char *s);
 
-/* The client-authentication pieces of a token-endpoint request: extra form
+/* The client-authentication pieces of a request to `url`: extra form
  * fields (already encoded, starting with '&') and an Authorization value;
  * an assertion (the JWT methods) valid from `now`. NULL, or why the
  * pieces could not be made. */
 const char *oidc_token_client_auth(apr_pool_t *p, const oidc_client_t *client,
-                                   apr_time_t now, const char **form_extra,
+                                   const char *url, apr_time_t now,
+                                   const char **form_extra,
                                    const char **authorization);
 
 #endif
