@@ -62,20 +62,6 @@ static const char *id_token_payload(apr_pool_t *p, const oidc_session_t *s)
     return (const char *)raw;     /* NUL-terminated by the decoder */
 }
 
-/* The claims object as text, in p; NULL if it does not serialise. */
-static const char *claims_text(apr_pool_t *p, const json_t *claims)
-{
-    char *text = json_dumps(claims, JSON_COMPACT);
-    const char *out;
-
-    if (text == NULL) {
-        return NULL;
-    }
-    out = apr_pstrdup(p, text);
-    free(text);
-    return out;
-}
-
 /* Stored claims beyond the ID token's start with this mark. */
 #define CLAIMS_EXTRA '+'
 
@@ -88,7 +74,7 @@ const char *oidc_session_claims(apr_pool_t *p, const oidc_session_t *s)
         return s->claims;
     }
     if (s->claims_doc != NULL) {
-        return claims_text(p, s->claims_doc);
+        return oidc_json_dump(p, s->claims_doc);
     }
     payload = id_token_payload(p, s);
     if (s->claims == NULL || payload == NULL) {
@@ -102,7 +88,7 @@ const char *oidc_session_claims(apr_pool_t *p, const oidc_session_t *s)
         || json_object_update(claims, token) != 0) {
         return NULL;
     }
-    return claims_text(p, claims);
+    return oidc_json_dump(p, claims);
 }
 
 /* How the record keeps claims, in *out: NULL when they are the ID token's;
@@ -148,7 +134,7 @@ static apr_status_t claims_to_store(apr_pool_t *p, const oidc_session_t *s,
     free(dump);
     return APR_SUCCESS;
 whole:
-    *out = text ? text : claims_text(p, claims);
+    *out = text ? text : oidc_json_dump(p, claims);
     return *out ? APR_SUCCESS : APR_EINVAL;
 }
 
