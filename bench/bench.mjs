@@ -386,8 +386,8 @@ async function main() {
   fs.copyFileSync(MODULE_SO, ourSo);
 
   // The OP learns every redirect URI at start, so all ports come first.
-  const names = ['static', 'shmcb', 'memcache', 'redis', 'redis-off', 'redis-many', 'redis-off-many',
-    'mao-shm', 'mao-redis'];
+  const names = ['static', 'shmcb', 'shmcb-par', 'memcache', 'redis', 'redis-off', 'redis-many',
+    'redis-off-many', 'mao-shm', 'mao-redis'];
   const ports = {};
   for (const n of names) ports[n] = await freePort();
   const callback = (n) => `http://127.0.0.1:${ports[n]}/oidc/callback`;
@@ -476,6 +476,8 @@ ${cache}
 
   await start('static', {});
   await start('shmcb', ours(null));
+  // The same with every login pushed first (PAR, RFC 9126).
+  await start('shmcb-par', ours(null, 'AuthOIDCPushedAuthorization on'));
   // memcache cannot report changes: read on every request.
   await start('memcache', ours(memcache));
   await start('redis', ours(redisOurs));
@@ -534,11 +536,14 @@ ${cache}
       server: servers.shmcb, cookieName: OURS },
     { id: 'mao-login-close', label: 'login: mod_auth_openidc (shm) no keep-alive',
       server: servers['mao-shm'], cookieName: MAO },
+    { id: 'login-par', label: 'login: mod_authnz_oidc (shmcb), pushed (PAR)',
+      server: servers['shmcb-par'], cookieName: OURS, keepAlive: true },
   ]);
   if (LOGINS_ONLY) {
     for (const r of results) console.log(`${r.label}: ${r.cpuUs.toFixed(0)} µs/login`);
     console.log(`login ratio ${(results[0].cpuUs / results[1].cpuUs).toFixed(2)}, `
-      + `per request ${(results[2].cpuUs / results[3].cpuUs).toFixed(2)}`);
+      + `per request ${(results[2].cpuUs / results[3].cpuUs).toFixed(2)}, `
+      + `PAR ÷ not ${(results[4].cpuUs / results[0].cpuUs).toFixed(2)}`);
     return;
   }
 
@@ -626,6 +631,8 @@ function report(memory) {
   lines.push(`  redis, cache off             ${ratio('redis-off', 'mao-redis')}`);
   lines.push(`  login                        ${ratio('login', 'mao-login')}`);
   lines.push(`  login, no keep-alive         ${ratio('login-close', 'mao-login-close')}`);
+  lines.push('mod_authnz_oidc login, pushed (PAR) ÷ not:');
+  lines.push(`  login                        ${ratio('login-par', 'login')}`);
   // What each module adds to the floor, side by side: a figure that does not
   // depend on how light the floor is on this machine.
   const extra = (a, b) => ((byId[a].cpuUs - staticUs) / (byId[b].cpuUs - staticUs)).toFixed(2);
