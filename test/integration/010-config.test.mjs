@@ -31,7 +31,7 @@ const broken = [
   ['issuer not a URL', good.replace('https://sso.example.com', 'sso.example.com'), /AuthOIDCProvider must be the issuer URL/],
   ['scope without openid', `${good}\nAuthOIDCScope "email profile"`, /must include "openid"/],
   ['reserved auth param', `${good}\nAuthOIDCAuthParams "state=x"`, /may not set 'state'/],
-  ['unknown client auth', `${good}\nAuthOIDCClientAuth private_key_jwt`, /AuthOIDCClientAuth must be/],
+  ['unknown client auth', `${good}\nAuthOIDCClientAuth tls_client_auth`, /AuthOIDCClientAuth must be client_secret_basic, client_secret_post, client_secret_jwt, private_key_jwt or none/],
   ['store provider not loaded', `${good}\nAuthOIDCSessionStore redis:127.0.0.1:6379`, /socache provider 'redis' is not loaded/],
   ['bad timeout', `${good}\nAuthOIDCSessionInactivityTimeout soon`, /number of seconds/],
   ['bad pass-as', `${good.replace('</Location>', 'AuthOIDCPassClaimsAs cookies\n</Location>')}`, /AuthOIDCPassClaimsAs must be/],

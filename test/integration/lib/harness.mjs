@@ -91,8 +91,9 @@ export function makeTempDir(name) {
 }
 
 // Child processes (the OP, memcached, redis-server, glewlwyd) not yet
-// stopped. They do not keep this process alive (unref): a test file whose
-// after() hook failed before stopping them still ends, and they with it.
+// stopped. They do not keep this process alive (unref; stopChild waits for
+// one): a test file whose after() hook failed before stopping them still
+// ends, and they with it.
 const children = new Set();
 export function track(child) {
   children.add(child);
@@ -100,9 +101,10 @@ export function track(child) {
   child.unref();
   return child;
 }
-// Ends a child; resolves once it has exited.
+// Ends a child; resolves once it has exited (it is waited for: ref).
 export function stopChild(child, signal = 'SIGTERM') {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  child.ref();
   const gone = new Promise((r) => child.once('exit', r));
   child.kill(signal);
   return gone;
