@@ -176,7 +176,7 @@ static oidc_outcome_t token_request(apr_pool_t *p,
 
     memset(out, 0, sizeof(*out));
     st = oidc_token_post(p, http, token_endpoint, client, grant_form, &resp,
-                   detail);
+                         detail);
     return st != OIDC_OUTCOME_OK ? st : parse_response(p, &resp, out, detail);
 }
 
@@ -219,9 +219,9 @@ oidc_outcome_t oidc_token_revoke(apr_pool_t *p, const oidc_http_t *http,
     oidc_outcome_t st;
 
     st = oidc_token_post(p, http, revocation_endpoint, client,
-                   apr_pstrcat(p, "token=", oidc_url_encode(p, token),
-                               "&token_type_hint=", hint, NULL),
-                   &resp, detail);
+                         apr_pstrcat(p, "token=", oidc_url_encode(p, token),
+                                     "&token_type_hint=", hint, NULL),
+                         &resp, detail);
     if (st == OIDC_OUTCOME_OK && resp.status != 200) {
         *detail = apr_psprintf(p, "HTTP %d", resp.status);
         return OIDC_OUTCOME_REFUSED;
