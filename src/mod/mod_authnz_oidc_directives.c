@@ -8,6 +8,7 @@
 #include "mod/mod_authnz_oidc.h"
 #include "mod/mod_authnz_oidc_config.h"
 #include "mod/mod_authnz_oidc_keyfile.h"
+#include "mod/mod_authnz_oidc_values.h"
 #include "mod/store/mod_authnz_oidc_store.h"
 #include "core/util/oidc_params.h"
 #include "core/util/oidc_secret.h"
@@ -24,6 +25,14 @@ static mod_oidc_server_config_t *server_conf(cmd_parms *cmd)
 
 /* ap_set_flag_slot for a member of the server config: httpd's slot
  * setters write to the directory config. */
+/* A directive's whole number of seconds, min to max, into *out. */
+static const char *seconds(cmd_parms *cmd, const char *directive,
+                           const char *arg, apr_int64_t min, apr_int64_t max,
+                           apr_interval_time_t *out)
+{
+    return mod_oidc_parse_seconds(cmd->pool, directive, arg, min, max, out);
+}
+
 static const char *set_server_flag_slot(cmd_parms *cmd, void *dc, int flag)
 {
     int offset = (int)(long)cmd->info;
@@ -32,73 +41,19 @@ static const char *set_server_flag_slot(cmd_parms *cmd, void *dc, int flag)
     return NULL;
 }
 
-static int is_http_url(const char *s)
-{
-    return strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0;
-}
-
-static int is_token(const char *s, const char *extra)
-{
-    if (*s == '\0') {
-        return 0;
-    }
-    for (; *s; s++) {
-        if (!apr_isalnum(*s) && strchr(extra, *s) == NULL) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/* The first character of s that RFC 3986 does not allow in a URI ('%' only
- * before two hex digits), or NULL. apr_uri_parse takes spaces and quotes,
- * which the OP would then refuse, or a browser mangle, at run time. */
-static const char *bad_url_char(const char *s)
-{
-    for (; *s != '\0'; s++) {
-        if (*s == '%') {
-            if (!apr_isxdigit(s[1]) || !apr_isxdigit(s[2])) {
-                return s;
-            }
-            s += 2;
-        }
-        else if (!apr_isalnum(*s)
-                 && strchr("-._~:/?#[]@!$&'()*+,;=", *s) == NULL) {
-            return s;
-        }
-    }
-    return NULL;
-}
-
-/* "DIRECTIVE: 'c' (at position N) is not allowed in a URL: FIX", or NULL. */
-static const char *url_chars_problem(apr_pool_t *p, const char *directive,
-                                     const char *arg, const char *fix)
-{
-    const char *bad = bad_url_char(arg);
-    const char *what;
-
-    if (bad == NULL) {
-        return NULL;
-    }
-    what = *bad == ' ' ? "a space"
-         : apr_iscntrl(*bad) || (*bad & 0x80) ? "a control or non-ASCII byte"
-         : apr_psprintf(p, "'%c'", *bad);
-    return apr_psprintf(p, "%s: %s (at position %d) is not allowed in a URL: "
-                        "%s", directive, what, (int)(bad - arg) + 1, fix);
-}
-
 static const char *set_provider(cmd_parms *cmd, void *dc, const char *arg)
 {
     apr_uri_t uri;
-    const char *err = url_chars_problem(cmd->pool, "AuthOIDCProvider", arg,
-                                        "give the issuer exactly as the OP "
-                                        "publishes it, such as "
-                                        "https://sso.example.com");
+    const char *err = mod_oidc_url_chars_problem(
+        cmd->pool, "AuthOIDCProvider", arg,
+        "give the issuer exactly as the OP publishes it, such as "
+        "https://sso.example.com");
 
     if (err != NULL) {
         return err;
     }
-    if (!is_http_url(arg) || apr_uri_parse(cmd->pool, arg, &uri) != APR_SUCCESS
+    if (!mod_oidc_is_http_url(arg)
+        || apr_uri_parse(cmd->pool, arg, &uri) != APR_SUCCESS
         || uri.hostname == NULL || *uri.hostname == '\0'
         || uri.query != NULL || uri.fragment != NULL) {
         return "AuthOIDCProvider must be the issuer URL, such as "
@@ -196,15 +151,17 @@ static const char *set_redirect_uri(cmd_parms *cmd, void *dc,
                                     const char *arg)
 {
     apr_uri_t uri;
-    const char *err = url_chars_problem(cmd->pool, "AuthOIDCRedirectURI", arg,
-                                        "use a path such as /oidc/callback");
+    const char *err = mod_oidc_url_chars_problem(
+        cmd->pool, "AuthOIDCRedirectURI", arg,
+        "use a path such as /oidc/callback");
 
     if (err != NULL) {
         return err;
     }
     if (apr_uri_parse(cmd->pool, arg, &uri) != APR_SUCCESS
         || uri.query != NULL || uri.fragment != NULL
-        || !(arg[0] == '/' || (is_http_url(arg) && uri.hostname != NULL))
+        || !(arg[0] == '/'
+             || (mod_oidc_is_http_url(arg) && uri.hostname != NULL))
         || uri.path == NULL || uri.path[0] != '/' || uri.path[1] == '\0'
         || strstr(arg, "//") == arg) {
         return "AuthOIDCRedirectURI must be a path such as /oidc/callback, "
@@ -231,7 +188,7 @@ static const char *set_scope(cmd_parms *cmd, void *dc, const char *arg)
     int has_openid = 0;
 
     while (*(w = ap_getword_white(cmd->pool, &s)) != '\0') {
-        if (!is_token(w, "-_.:/")) {
+        if (!mod_oidc_is_token(w, "-_.:/")) {
             return apr_psprintf(cmd->pool, "AuthOIDCScope: '%s' is not a "
                                 "valid scope value", w);
         }
@@ -310,39 +267,23 @@ static const char *set_store(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
-static const char *parse_seconds(cmd_parms *cmd, const char *directive,
-                                 const char *arg, apr_int64_t min,
-                                 apr_int64_t max, apr_interval_time_t *out)
-{
-    char *end;
-    apr_int64_t v = apr_strtoi64(arg, &end, 10);
-
-    if (*arg == '\0' || *end != '\0' || v < min || v > max) {
-        return apr_psprintf(cmd->pool, "%s must be a number of seconds "
-                            "from %" APR_INT64_T_FMT " to %" APR_INT64_T_FMT,
-                            directive, min, max);
-    }
-    *out = apr_time_from_sec(v);
-    return NULL;
-}
-
 static const char *set_inactivity(cmd_parms *cmd, void *dc, const char *arg)
 {
-    return parse_seconds(cmd, "AuthOIDCSessionInactivityTimeout", arg, 60,
-                         30L * 86400, &server_conf(cmd)->inactivity);
+    return seconds(cmd, "AuthOIDCSessionInactivityTimeout", arg, 60,
+                   30L * 86400, &server_conf(cmd)->inactivity);
 }
 
 static const char *set_max_age(cmd_parms *cmd, void *dc, const char *arg)
 {
-    return parse_seconds(cmd, "AuthOIDCSessionMaxAge", arg, 60, 365L * 86400,
-                         &server_conf(cmd)->max_age);
+    return seconds(cmd, "AuthOIDCSessionMaxAge", arg, 60, 365L * 86400,
+                   &server_conf(cmd)->max_age);
 }
 
 static const char *set_http_timeout(cmd_parms *cmd, void *dc,
                                     const char *arg)
 {
-    return parse_seconds(cmd, "AuthOIDCHTTPTimeout", arg, 1, 60,
-                         &server_conf(cmd)->http_timeout);
+    return seconds(cmd, "AuthOIDCHTTPTimeout", arg, 1, 60,
+                   &server_conf(cmd)->http_timeout);
 }
 
 static const char *set_max_session_size(cmd_parms *cmd, void *dc,
@@ -361,7 +302,7 @@ static const char *set_max_session_size(cmd_parms *cmd, void *dc,
 
 static const char *set_cookie_name(cmd_parms *cmd, void *dc, const char *arg)
 {
-    if (!is_token(arg, "_-") || strlen(arg) > 64) {
+    if (!mod_oidc_is_token(arg, "_-") || strlen(arg) > 64) {
         return "AuthOIDCCookieName may use letters, digits, '_' and '-' only "
                "(at most 64)";
     }
@@ -372,7 +313,7 @@ static const char *set_cookie_name(cmd_parms *cmd, void *dc, const char *arg)
 static const char *set_remote_user_claim(cmd_parms *cmd, void *dc,
                                          const char *arg)
 {
-    if (!is_token(arg, "_-.:")) {
+    if (!mod_oidc_is_token(arg, "_-.:")) {
         return "AuthOIDCRemoteUserClaim must be a claim name such as sub, "
                "email or preferred_username";
     }
@@ -382,7 +323,7 @@ static const char *set_remote_user_claim(cmd_parms *cmd, void *dc,
 
 static const char *set_claim_prefix(cmd_parms *cmd, void *dc, const char *arg)
 {
-    if (!is_token(arg, "_-") || strlen(arg) > 64) {
+    if (!mod_oidc_is_token(arg, "_-") || strlen(arg) > 64) {
         return "AuthOIDCClaimPrefix may use letters, digits, '_' and '-' only";
     }
     server_conf(cmd)->claim_prefix = arg;
@@ -459,21 +400,9 @@ static const char *set_cache_control(cmd_parms *cmd, void *dc,
     return NULL;
 }
 
-static int is_local_path(const char *s)
-{
-    return s[0] == '/' && s[1] != '/' && s[1] != '\\'
-        && strpbrk(s, "?# \t\r\n") == NULL;
-}
-
-/* A path the module answers itself (endpoint_of): not the site's root. */
-static int is_endpoint_path(const char *s)
-{
-    return is_local_path(s) && s[1] != '\0';
-}
-
 static const char *set_logout_uri(cmd_parms *cmd, void *dc, const char *arg)
 {
-    if (!is_endpoint_path(arg)) {
+    if (!mod_oidc_is_endpoint_path(arg)) {
         return "AuthOIDCLogoutURI must be a path such as /oidc/logout";
     }
     server_conf(cmd)->logout_uri = arg;
@@ -483,7 +412,7 @@ static const char *set_logout_uri(cmd_parms *cmd, void *dc, const char *arg)
 static const char *set_backchannel_uri(cmd_parms *cmd, void *dc,
                                        const char *arg)
 {
-    if (!is_endpoint_path(arg)) {
+    if (!mod_oidc_is_endpoint_path(arg)) {
         return "AuthOIDCBackChannelLogoutURI must be a path such as "
                "/oidc/backchannel-logout";
     }
@@ -494,7 +423,7 @@ static const char *set_backchannel_uri(cmd_parms *cmd, void *dc,
 static const char *set_frontchannel_uri(cmd_parms *cmd, void *dc,
                                         const char *arg)
 {
-    if (!is_endpoint_path(arg)) {
+    if (!mod_oidc_is_endpoint_path(arg)) {
         return "AuthOIDCFrontChannelLogoutURI must be a path such as "
                "/oidc/frontchannel-logout";
     }
@@ -507,8 +436,8 @@ static const char *set_post_logout_uri(cmd_parms *cmd, void *dc,
 {
     apr_uri_t uri;
 
-    if (!(arg[0] == '/' ? is_local_path(arg)
-          : is_http_url(arg) && apr_uri_parse(cmd->pool, arg, &uri)
+    if (!(arg[0] == '/' ? mod_oidc_is_local_path(arg)
+          : mod_oidc_is_http_url(arg) && apr_uri_parse(cmd->pool, arg, &uri)
                 == APR_SUCCESS && uri.hostname != NULL)
         || strpbrk(arg, " \t\r\n\\") != NULL) {
         return "AuthOIDCPostLogoutRedirectURI must be a path or an absolute "
@@ -537,22 +466,22 @@ static const char *set_userinfo_interval(cmd_parms *cmd, void *dc,
         server_conf(cmd)->userinfo_interval = 0;
         return NULL;
     }
-    return parse_seconds(cmd, "AuthOIDCUserInfoRefreshInterval", arg, 1,
-                         86400, &server_conf(cmd)->userinfo_interval);
+    return seconds(cmd, "AuthOIDCUserInfoRefreshInterval", arg, 1,
+                   86400, &server_conf(cmd)->userinfo_interval);
 }
 
 static const char *set_login_timeout(cmd_parms *cmd, void *dc,
                                      const char *arg)
 {
-    return parse_seconds(cmd, "AuthOIDCLoginTimeout", arg, 5, 3600,
-                         &server_conf(cmd)->login_timeout);
+    return seconds(cmd, "AuthOIDCLoginTimeout", arg, 5, 3600,
+                   &server_conf(cmd)->login_timeout);
 }
 
 static const char *set_refresh_before(cmd_parms *cmd, void *dc,
                                       const char *arg)
 {
-    return parse_seconds(cmd, "AuthOIDCRefreshBeforeExpiry", arg, 0, 86400,
-                         &server_conf(cmd)->refresh_before);
+    return seconds(cmd, "AuthOIDCRefreshBeforeExpiry", arg, 0, 86400,
+                   &server_conf(cmd)->refresh_before);
 }
 
 static const char *set_refresh_failure(cmd_parms *cmd, void *dc,
