@@ -37,7 +37,8 @@ install_packages() {
 # package would also start (and enable) a system service on port 4593, so
 # while it is installed every service start is refused (policy-rc.d, which
 # invoke-rc.d and deb-systemd-invoke consult; an existing one is left as it
-# is), and its unit is disabled afterwards.
+# is). The system's services are otherwise left alone: nothing is stopped
+# or disabled.
 held=""
 hold_services() {
     [ -e /usr/sbin/policy-rc.d ] && return 0
@@ -50,9 +51,6 @@ release_services() {
     [ -n "$held" ] || return 0
     as_root rm -f /usr/sbin/policy-rc.d
     held=""
-    if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-        as_root systemctl disable --quiet glewlwyd.service 2>/dev/null || :
-    fi
 }
 
 install_deps() {
