@@ -44,7 +44,7 @@ static void push_then_redirect(const oidc_rp_ctx_t *ctx,
         oidc_log(ctx->log, OIDC_LOG_ERR, "oidc-par",
                  "pushing the authorization request to %s failed: %s",
                  meta->par_endpoint, detail ? detail : "(no detail)");
-        oidc_rp_fail(res, st == OIDC_OUTCOME_UNREACHABLE ? 503 : 502,
+        oidc_rp_fail(res, oidc_outcome_http_status(st),
                      st == OIDC_OUTCOME_UNREACHABLE
                          ? "temporarily_unavailable" : "server_error",
                      st == OIDC_OUTCOME_UNREACHABLE
